@@ -1,0 +1,86 @@
+"""Where events come from: a profile's host plus the API key to use, as one object.
+
+The CLI builds a `Connection` from settings and credentials (or from the demo server) and
+hands it to `auditui fetch` or the TUI; both open clients from it and load ranges with the
+profile's window size and concurrency. It never prints or reprs the key.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+
+from auditui.api import AuditClient, check_host
+from auditui.credentials import Credential, resolve_credential
+from auditui.errors import CredentialError
+from auditui.loader import LoadResult, Progress, load_range
+from auditui.settings import Profile, Settings, default_profile_name, load_settings
+from auditui.timespec import TimeRange, resolve_range
+
+
+@dataclass(frozen=True)
+class Connection:
+    """A profile, its checked host and (maybe) a credential."""
+
+    profile: Profile
+    host: str
+    credential: Credential | None = field(default=None, repr=False)
+    demo: bool = False
+
+    @property
+    def credential_source(self) -> str | None:
+        return self.credential.source if self.credential else None
+
+    def with_credential(self, credential: Credential | None) -> Connection:
+        return replace(self, credential=credential)
+
+    def require_credential(self) -> Credential:
+        if self.credential is None:
+            raise CredentialError(
+                f"No API key for profile '{self.profile.name}': run `auditui login"
+                f"{self._profile_flag()}` or set DATAFOLD_API_KEY."
+            )
+        return self.credential
+
+    def _profile_flag(self) -> str:
+        return "" if self.profile.name == "default" else f" --profile {self.profile.name}"
+
+    def client(self, api_key: str | None = None) -> AuditClient:
+        """An API client for this host; `api_key` overrides the stored credential."""
+        key = api_key if api_key is not None else self.require_credential().key
+        return AuditClient(
+            self.host,
+            key,
+            credential_source="the key just entered" if api_key else self.credential_source,
+            read_timeout=self.profile.read_timeout,
+        )
+
+    async def load(
+        self, time_range: TimeRange, on_progress: Callable[[Progress], None] | None = None
+    ) -> LoadResult:
+        async with self.client() as client:
+            return await load_range(
+                client,
+                time_range,
+                window=self.profile.window,
+                concurrency=self.profile.concurrency,
+                on_progress=on_progress,
+            )
+
+    def default_range(self) -> TimeRange:
+        return resolve_range(default_since=self.profile.default_range)
+
+
+def profile_from_settings(
+    profile_name: str | None, env: Mapping[str, str] = os.environ
+) -> tuple[Settings, Profile]:
+    settings = load_settings()
+    return settings, settings.profile(profile_name or default_profile_name(env), env)
+
+
+def open_connection(profile_name: str | None, env: Mapping[str, str] = os.environ) -> Connection:
+    """Settings + credentials → a Connection (the credential may be missing)."""
+    _, profile = profile_from_settings(profile_name, env)
+    host = check_host(profile.host)
+    return Connection(profile, host, resolve_credential(profile.name, env))

@@ -1,0 +1,232 @@
+"""Demo events as the JSON bytes the demo server serves: all at once, or as they arrive.
+
+`encode_events` encodes a finished collection into `EncodedEvents`. `GrowingEvents` encodes
+a newest-first stream in a daemon thread and answers a range as soon as the stream has gone
+past the range's start, byte for byte what `EncodedEvents` would answer for the whole stream.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import msgspec
+
+BATCH = 512  # events encoded between two publications (and two looks at the stop flag)
+PAUSE = 0.5  # at most this long (per batch) encoding gives way to replies being sent
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ONE_US = timedelta(microseconds=1)
+
+
+def to_micros(value: datetime) -> int:
+    """Microseconds since the Unix epoch (naive means UTC)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return (value - _EPOCH) // _ONE_US
+
+
+def _bounds(neg_micros: list[int], start: datetime | None, end: datetime | None,
+            count: int) -> tuple[int, int]:  # fmt: skip
+    """The slice of `neg_micros` (ascending) holding start <= timestamp < end."""
+    lo = 0 if end is None else bisect.bisect_right(neg_micros, -to_micros(end))
+    hi = count if start is None else bisect.bisect_right(neg_micros, -to_micros(start), hi=count)
+    return lo, hi
+
+
+def _body(blobs: list[bytes]) -> bytes:
+    return b'{"logs":[' + b",".join(blobs) + b"]}"
+
+
+@dataclass(frozen=True, slots=True)
+class EncodedEvents:
+    """Events as JSON bytes, newest first, with their times for range selection.
+
+    `neg_micros[i]` is minus the timestamp (µs) of `blobs[i]`, so the list ascends.
+    `undated` are events whose timestamp is missing or unparseable: served in every answer.
+    """
+
+    neg_micros: list[int]
+    blobs: list[bytes]
+    undated: list[bytes]
+
+    def __len__(self) -> int:
+        return len(self.blobs) + len(self.undated)
+
+    def select(self, start: datetime | None = None, end: datetime | None = None) -> list[bytes]:
+        """The encoded events with start <= timestamp < end (None: unbounded), newest first."""
+        lo, hi = _bounds(self.neg_micros, start, end, len(self.blobs))
+        return self.blobs[lo:hi] + self.undated if self.undated else self.blobs[lo:hi]
+
+    def body(self, start: datetime | None = None, end: datetime | None = None) -> bytes:
+        """A `{"logs": [...]}` response body for the range."""
+        return _body(self.select(start, end))
+
+
+def _parse_micros(value: object) -> int | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return to_micros(datetime.fromisoformat(value))
+    except ValueError:
+        return None
+
+
+def encode_events(events: Iterable[dict[str, Any]]) -> EncodedEvents:
+    """Encode each event once (msgspec) and order them newest first (stable for ties)."""
+    encode = msgspec.json.Encoder().encode
+    keys: list[int] = []
+    blobs: list[bytes] = []
+    undated: list[bytes] = []
+    for event in events:
+        micros = _parse_micros(event.get("timestamp"))
+        if micros is None:
+            undated.append(encode(event))
+        else:
+            keys.append(-micros)
+            blobs.append(encode(event))
+    if any(keys[i] > keys[i + 1] for i in range(len(keys) - 1)):
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        keys = [keys[i] for i in order]
+        blobs = [blobs[i] for i in order]
+    return EncodedEvents(keys, blobs, undated)
+
+
+class IncompleteEvents(RuntimeError):
+    """A range cannot be answered: the stream failed or was stopped before reaching it."""
+
+
+class GrowingEvents:
+    """Events encoded newest first by a background thread, served while they arrive.
+
+    The stream must be dated, newest first (ties allowed) and before `top`. Every event at or
+    after `covered` µs has been published, so `select(start, end)` waits only until `start`
+    is covered (a range without a start waits for the whole stream) and then answers exactly
+    what `encode_events` of the whole stream would. `close()` stops the thread within a batch.
+    Inside `priority()` encoding pauses: a reply then goes out without fighting it for the GIL.
+    """
+
+    def __init__(self, events: Iterable[dict[str, Any]], *, top: datetime,
+                 batch: int | None = None) -> None:  # fmt: skip
+        self._neg_micros: list[int] = []
+        self._blobs: list[bytes] = []
+        self._covered = to_micros(top)  # nothing at or after `top`
+        self._complete = False  # the whole stream is in
+        self._finished = False  # the stream ended: complete, failed or stopped
+        self._stopping = False
+        self._holds = 0  # replies being sent (see `priority`)
+        self._error: BaseException | None = None
+        self._changed = threading.Condition()
+        self._thread = threading.Thread(
+            target=self._fill,
+            args=(events, batch or BATCH),
+            name="auditui-demo-events",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def __len__(self) -> int:
+        """The events published so far."""
+        with self._changed:
+            return len(self._blobs)
+
+    @property
+    def ready(self) -> bool:
+        """Whether the whole stream has been encoded."""
+        with self._changed:
+            return self._complete
+
+    @property
+    def error(self) -> BaseException | None:
+        """Why the stream failed, if it did."""
+        return self._error
+
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        """Wait until the stream ends (at most `timeout` seconds); whether it is complete."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._finished, timeout)
+            return self._complete
+
+    def close(self, timeout: float | None = None) -> None:
+        """Stop encoding and wake every waiting reader; wait for the thread (next batch)."""
+        with self._changed:
+            self._stopping = True
+            self._changed.notify_all()
+        if self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+
+    @contextmanager
+    def priority(self) -> Iterator[None]:
+        """Pause encoding while inside (after each batch, for at most `PAUSE` seconds)."""
+        with self._changed:
+            self._holds += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._holds -= 1
+                self._changed.notify_all()
+
+    def select(self, start: datetime | None = None, end: datetime | None = None) -> list[bytes]:
+        """The encoded events with start <= timestamp < end, newest first, once all are in.
+
+        Raises `IncompleteEvents` if the stream fails or is stopped before covering `start`.
+        """
+        floor = None if start is None else to_micros(start)
+
+        def answerable() -> bool:
+            return self._complete or (floor is not None and floor >= self._covered)
+
+        with self._changed:
+            self._changed.wait_for(lambda: answerable() or self._finished or self._stopping)
+            if not answerable():
+                raise IncompleteEvents(f"demo events unavailable: {self._error or 'stopped'}")
+            lo, hi = _bounds(self._neg_micros, start, end, len(self._blobs))
+            return self._blobs[lo:hi]
+
+    def body(self, start: datetime | None = None, end: datetime | None = None) -> bytes:
+        """A `{"logs": [...]}` response body for the range (waiting as `select` does)."""
+        return _body(self.select(start, end))
+
+    def _publish(self, keys: list[int], blobs: list[bytes], covered: int, *,
+                 last: bool = False) -> bool:  # fmt: skip
+        with self._changed:
+            if self._stopping:
+                return False
+            self._neg_micros += keys
+            self._blobs += blobs
+            self._covered = covered
+            self._complete = last
+            self._changed.notify_all()
+            if self._holds and not last:
+                self._changed.wait_for(lambda: not self._holds or self._stopping, PAUSE)
+            return not self._stopping
+
+    def _fill(self, events: Iterable[dict[str, Any]], batch: int) -> None:
+        encode = msgspec.json.Encoder().encode
+        keys: list[int] = []
+        blobs: list[bytes] = []
+        bound = self._covered  # the next event must be before this
+        try:
+            for event in events:
+                micros = _parse_micros(event.get("timestamp"))
+                if micros is None or micros >= bound:
+                    raise ValueError(f"not newest first or undated: {event.get('timestamp')!r}")
+                bound = micros + 1
+                keys.append(-micros)
+                blobs.append(encode(event))
+                if len(blobs) >= batch:
+                    if not self._publish(keys, blobs, bound):
+                        return
+                    keys, blobs = [], []
+            self._publish(keys, blobs, bound, last=True)
+        except Exception as exc:  # noqa: BLE001 - kept for `error`; readers get IncompleteEvents
+            self._error = exc
+        finally:
+            with self._changed:
+                self._finished = True
+                self._changed.notify_all()

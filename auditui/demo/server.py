@@ -1,0 +1,398 @@
+"""The demo API server: a real HTTP server on loopback serving `GET /api/v1/audit_logs`.
+
+It follows the spec (JSON range body on a GET, `Authorization: Key <key>`, 401/404/405,
+FastAPI-shaped 422s) over encoded events (its own are generated in the background, newest
+first, and served as soon as a range is covered), records what arrives, and misbehaves on
+demand through its `FaultQueue`. It never logs requests, so the key is never printed.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import socket
+import struct
+import sys
+import threading
+import time
+from collections.abc import Iterable
+from contextlib import nullcontext
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any, cast
+from urllib.parse import urlsplit
+
+from auditui.demo.data import DEMO_KEY, default_end, iter_events
+from auditui.demo.encoding import EncodedEvents, GrowingEvents, IncompleteEvents, encode_events
+from auditui.demo.faults import Fault, FaultQueue
+
+ENDPOINT = "/api/v1/audit_logs"
+MAX_RECORDED = 1000
+MAX_BODY = 1 << 20
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
+HTML_PAGE = (
+    b"<!DOCTYPE html><html><head><title>Sign in - Acme Corporate Proxy</title></head>"
+    b"<body><h1>Your session has expired</h1><p>Please sign in again.</p></body></html>"
+)
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request as it arrived (header names lowercased)."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+class _Reply:
+    """A response to send: status, body, content type and extra headers."""
+
+    def __init__(self, status: int, body: bytes, headers: dict[str, str] | None = None,
+                 content_type: str = "application/json") -> None:  # fmt: skip
+        self.status = status
+        self.body = body
+        self.headers = headers or {}
+        self.content_type = content_type
+
+
+def _json_reply(status: int, value: Any, headers: dict[str, str] | None = None) -> _Reply:
+    return _Reply(status, json.dumps(value, separators=(",", ":")).encode(), headers)
+
+
+def _detail(status: int) -> _Reply:
+    return _json_reply(status, {"detail": HTTPStatus(status).phrase})
+
+
+def _error(kind: str, loc: list[str | int], msg: str, value: object) -> dict[str, Any]:
+    """One FastAPI/pydantic-shaped validation error."""
+    return {"type": kind, "loc": loc, "msg": msg, "input": value}
+
+
+def _parse_bound(name: str, value: object) -> dict[str, Any] | datetime | None:
+    """The parsed bound (aware UTC), None when unbounded, or a validation error dict."""
+    loc: list[str | int] = ["body", name]
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            reason = "input is not an ISO 8601 date-time"
+            error = _error(
+                "datetime_from_date_parsing",
+                loc,
+                f"Input should be a valid datetime or date, {reason}",
+                value,
+            )
+            error["ctx"] = {"error": reason}
+            return error
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        seconds = value / 1000 if abs(value) > 2e10 else value  # pydantic: big means ms
+        try:
+            return datetime.fromtimestamp(seconds, UTC)
+        except (OverflowError, OSError, ValueError):
+            msg = "Input should be a valid datetime, dates after 9999 are not supported"
+            return _error("datetime_parsing", loc, msg, value)
+    return _error("datetime_type", loc, "Input should be a valid datetime", value)
+
+
+def parse_range(body: bytes) -> tuple[datetime | None, datetime | None] | list[dict[str, Any]]:
+    """The (start, end) a request body asks for, or the 422 `detail` list explaining why not."""
+    if not body.strip():
+        return None, None
+    try:
+        value = json.loads(body)
+    except ValueError as exc:
+        decode_error = exc if isinstance(exc, json.JSONDecodeError) else None
+        pos = decode_error.pos if decode_error else 0
+        error = _error("json_invalid", ["body", pos], "JSON decode error", {})
+        error["ctx"] = {"error": decode_error.msg if decode_error else "invalid UTF-8"}
+        return [error]
+    if value is None:
+        return None, None
+    if not isinstance(value, dict):
+        msg = "Input should be a valid dictionary or object to extract fields from"
+        return [_error("model_attributes_type", ["body"], msg, value)]
+    start = _parse_bound("start_date", value.get("start_date"))
+    end = _parse_bound("end_date", value.get("end_date"))
+    errors = [bound for bound in (start, end) if isinstance(bound, dict)]
+    if errors:
+        return errors
+    assert not isinstance(start, dict) and not isinstance(end, dict)
+    if start is not None and end is not None and start > end:
+        reason = "start_date must not be after end_date"
+        error = _error("value_error", ["body"], f"Value error, {reason}", value)
+        error["ctx"] = {"error": reason}
+        return [error]
+    return start, end
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    block_on_close = False
+
+    def __init__(self, address: tuple[str, int], demo: DemoServer) -> None:
+        self.demo = demo
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
+        super().__init__(address, _Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            return  # the client went away (often on purpose in tests): nothing to report
+        super().handle_error(request, client_address)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "DatafoldDemo/1.0"
+    sys_version = ""
+    timeout = 60
+
+    @property
+    def demo(self) -> DemoServer:
+        return cast(_HTTPServer, self.server).demo
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silent: request lines and headers (with the key) are never printed."""
+
+    def setup(self) -> None:
+        super().setup()
+        self.demo._track(self.connection, add=True)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.demo._track(self.connection, add=False)
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_GET
+
+    def _read_body(self) -> bytes | None:
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            parts: list[bytes] = []
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass  # trailers
+                    return b"".join(parts)
+                parts.append(self.rfile.read(size))
+                self.rfile.readline()
+        length = self.headers.get("Content-Length")
+        if length is None:
+            return b""
+        if not length.strip().isdigit() or int(length) > MAX_BODY:
+            return None
+        return self.rfile.read(int(length))
+
+    def _dispatch(self) -> None:
+        try:
+            body = self._read_body()
+        except ValueError:
+            body = None
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        self.demo._record(RecordedRequest(self.command, self.path, headers, body or b""))
+        if body is None:
+            self.close_connection = True
+            self._send(_json_reply(400, {"detail": "Bad request body"}), None)
+            return
+        fault = self.demo.faults.pop()
+        if fault is not None and fault.kind in ("status", "html", "raw"):
+            self._send(_fault_reply(fault), fault)
+            return
+        if fault is not None and fault.kind == "delay":
+            time.sleep(fault.seconds)
+        reply = self._answer(body, ignore_range=fault is not None and fault.kind == "ignore_range")
+        if fault is not None and fault.kind == "content_type":
+            reply.content_type = fault.content_type or "text/plain"
+        encoded = self.demo.encoded
+        with encoded.priority() if isinstance(encoded, GrowingEvents) else nullcontext():
+            self._send(reply, fault)  # while generation (if any) gives way
+
+    def _answer(self, body: bytes, *, ignore_range: bool) -> _Reply:
+        if urlsplit(self.path).path != ENDPOINT:
+            return _detail(404)
+        if self.command != "GET":
+            return _json_reply(405, {"detail": "Method Not Allowed"}, {"Allow": "GET"})
+        given = self.headers.get("Authorization", "")
+        if not hmac.compare_digest(given.encode(), f"Key {self.demo.key}".encode()):
+            return _json_reply(401, {"detail": "Authentication failed"})
+        bounds = (None, None) if ignore_range else parse_range(body)
+        if isinstance(bounds, list):
+            return _json_reply(422, {"detail": bounds})
+        try:
+            return _Reply(200, self.demo.encoded.body(*bounds))
+        except IncompleteEvents as exc:  # stopping, or the generator failed
+            return _json_reply(503, {"detail": str(exc)})
+
+    def _send(self, reply: _Reply, fault: Fault | None) -> None:
+        self.send_response(reply.status)
+        self.send_header("Content-Type", reply.content_type)
+        self.send_header("Content-Length", str(len(reply.body)))
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command == "HEAD":
+            return
+        kind = fault.kind if fault is not None else None
+        if kind == "trickle" and fault is not None:
+            step = -(-len(reply.body) // fault.chunks) or 1
+            for at in range(0, len(reply.body), step):
+                time.sleep(fault.seconds / fault.chunks)
+                self.wfile.write(reply.body[at : at + step])
+        elif kind in ("reset", "truncated") and fault is not None:
+            self.wfile.write(reply.body[: int(len(reply.body) * fault.fraction)])
+            self.close_connection = True
+            if kind == "reset":
+                self._reset()
+        else:
+            self.wfile.write(reply.body)
+
+    def _reset(self) -> None:
+        """Abort the connection: SO_LINGER 0 makes the close send RST instead of FIN."""
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.connection.close()  # marks it closed; the fd goes when rfile lets go of it
+        self.rfile.close()
+
+
+def _fault_reply(fault: Fault) -> _Reply:
+    status = fault.status_code
+    if fault.kind == "html":
+        return _Reply(status, fault.body or HTML_PAGE, dict(fault.headers), "text/html")
+    if fault.kind == "raw":
+        content_type = fault.content_type or "application/json"
+        return _Reply(status, fault.body or b"", dict(fault.headers), content_type)
+    body = fault.body
+    if body is None:
+        body = json.dumps({"detail": HTTPStatus(status).phrase}).encode()
+    return _Reply(status, body, dict(fault.headers), fault.content_type or "application/json")
+
+
+class DemoServer:
+    """The demo API on loopback; `start()` serves in a daemon thread.
+
+    Given no `events`, it generates its own (seeded) in a background thread, newest first,
+    and answers a range as soon as generation has gone past its start: the last day of a
+    90-day set is served after about 1/90 of the work. Given events, it encodes them now.
+    """
+
+    def __init__(self, events: Iterable[dict[str, Any]] | EncodedEvents | None = None, *,
+                 key: str = DEMO_KEY, host: str = "127.0.0.1", port: int = 0, seed: int = 7,
+                 events_per_day: int = 2000, days: int = 90, end: datetime | None = None,
+                 faults: Iterable[Fault] = ()) -> None:  # fmt: skip
+        if host not in LOOPBACK_HOSTS:
+            raise ValueError(f"the demo server only listens on loopback, not {host!r}")
+        self.encoded: EncodedEvents | GrowingEvents
+        top = end if end is not None else default_end()
+        if events is None:
+            stream = iter_events(seed=seed, events_per_day=events_per_day, days=days, end=top)
+            self.total_events = events_per_day * days
+        else:
+            self.encoded = events if isinstance(events, EncodedEvents) else encode_events(events)
+            self.total_events = len(self.encoded)
+        self.key = key
+        self.faults = FaultQueue()
+        self.faults.push(*faults)
+        self.requests: list[RecordedRequest] = []
+        self._lock = threading.Lock()
+        self._connections: set[socket.socket] = set()
+        self._thread: threading.Thread | None = None
+        self._stopped = threading.Event()
+        self._httpd = _HTTPServer(("127.0.0.1" if host == "localhost" else host, port), self)
+        if events is None:  # only now that the port is ours: nothing to clean up on failure
+            self.encoded = GrowingEvents(stream, top=top)
+        bound_host, bound_port = self._httpd.server_address[:2]
+        self.host = bound_host if isinstance(bound_host, str) else bound_host.decode()
+        self.port = int(bound_port)
+        shown = f"[{self.host}]" if ":" in self.host else self.host
+        self.url = f"http://{shown}:{self.port}"
+
+    @property
+    def event_count(self) -> int:
+        """The events ready to serve: all of them, or so far while still generating."""
+        return len(self.encoded)
+
+    @property
+    def ready(self) -> bool:
+        """Whether every event is ready (always, unless still generating)."""
+        return not isinstance(self.encoded, GrowingEvents) or self.encoded.ready
+
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        """Wait (at most `timeout` seconds) until every event is ready; whether they are.
+
+        False once `stop()` has interrupted generation.
+        """
+        if isinstance(self.encoded, GrowingEvents):
+            return self.encoded.wait_ready(timeout)
+        return True
+
+    def wait(self) -> None:
+        """Block until `stop()` is called from another thread; Ctrl+C raises promptly."""
+        while not self._stopped.wait(0.5):
+            pass  # short waits: the main thread sees KeyboardInterrupt within half a second
+
+    def _record(self, request: RecordedRequest) -> None:
+        with self._lock:
+            self.requests.append(request)
+            if len(self.requests) > MAX_RECORDED:
+                del self.requests[: len(self.requests) - MAX_RECORDED]
+
+    def _track(self, connection: socket.socket, *, add: bool) -> None:
+        with self._lock:
+            if add:
+                self._connections.add(connection)
+            else:
+                self._connections.discard(connection)
+
+    def start(self) -> DemoServer:
+        """Serve in a daemon thread; returns self."""
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                name="auditui-demo-server", daemon=True,
+            )  # fmt: skip
+            self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        """Serve in the calling thread until interrupted (the CLI's foreground mode)."""
+        try:
+            self._httpd.serve_forever(poll_interval=0.2)
+        finally:
+            self._httpd.server_close()
+
+    def stop(self) -> None:
+        """Stop serving and generating, drop open connections, release the port (idempotent)."""
+        self._stopped.set()
+        if isinstance(self.encoded, GrowingEvents):
+            self.encoded.close()  # within a batch; requests still waiting for events get 503
+        if self._thread is not None:
+            self._httpd.shutdown()
+            self._thread.join()
+            self._thread = None
+        with self._lock:
+            connections = list(self._connections)
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                continue  # already closed by its handler: nothing left to drop
+        self._httpd.server_close()
+
+    def __enter__(self) -> DemoServer:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:  # fmt: skip
+        self.stop()

@@ -1,0 +1,120 @@
+"""Typed errors of auditui's core, each carrying one line for people.
+
+Every error a user can cause or meet derives from `AudituiError`; its `str()` is a single
+line saying what went wrong and what to do. The CLI prints that line (exit 1, or 2 for
+usage errors) and the TUI shows it in a notification. None of them ever holds an API key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+KEYS_HELP = "API keys are created in the Datafold app under Settings > Account > Create API Key"
+
+
+def one_line(text: str) -> str:
+    """Collapse whitespace (newlines included) so a message is exactly one line."""
+    return " ".join(text.split())
+
+
+class AudituiError(Exception):
+    """Base class: a problem with a one-line message for people."""
+
+    exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(one_line(message))
+
+    @property
+    def message(self) -> str:
+        return str(self)
+
+
+class UsageError(AudituiError):
+    """The command line, a WHEN value or another user input is wrong (exit code 2)."""
+
+    exit_code = 2
+
+
+class ConfigError(AudituiError):
+    """config.toml is unreadable or holds a bad value (names the file and key)."""
+
+    exit_code = 2
+
+
+class CredentialError(AudituiError):
+    """No API key could be found, stored or read."""
+
+
+class ApiError(AudituiError):
+    """Base class for everything that can go wrong talking to the audit-log API."""
+
+
+class AuthError(ApiError):
+    """401/403: the key was refused. Says where keys come from and which source was used."""
+
+    def __init__(self, status: int, credential_source: str | None = None) -> None:
+        self.status = status
+        self.credential_source = credential_source
+        source = f" (key from {credential_source})" if credential_source else ""
+        if status == 403:
+            text = (
+                f"Access denied (HTTP 403){source}: the key is valid but may not read audit "
+                f"logs; ask an admin for access or use another key. {KEYS_HELP}."
+            )
+        else:
+            text = (
+                f"Authentication failed (HTTP {status}){source}: the API key was refused. "
+                f"{KEYS_HELP}; store a new one with `auditui login`."
+            )
+        super().__init__(text)
+
+
+class ValidationError(ApiError):
+    """422: the server rejected the request; each detail rendered as `loc: msg`."""
+
+    def __init__(self, details: Sequence[str]) -> None:
+        self.details = list(details)
+        joined = "; ".join(self.details) if self.details else "no details given"
+        super().__init__(f"The server rejected the request (HTTP 422): {joined}")
+
+
+class RateLimitError(ApiError):
+    """429 after every retry: too many requests."""
+
+    def __init__(self, retry_after: float | None) -> None:
+        self.retry_after = retry_after
+        wait = f"; the server asked to wait {retry_after:g} s" if retry_after else ""
+        super().__init__(
+            f"Rate limited by the server (HTTP 429) after several retries{wait}. "
+            "Try again later, or lower `concurrency` in config.toml."
+        )
+
+
+class ServerError(ApiError):
+    """A 5xx (or other unexpected status) that retries did not cure."""
+
+    def __init__(self, status: int, host: str) -> None:
+        self.status = status
+        super().__init__(
+            f"The server at {host} answered HTTP {status}. Try again later; if it persists, "
+            "try a shorter range or smaller windows."
+        )
+
+
+class NetworkError(ApiError):
+    """DNS, connect, TLS or read problems, naming the host."""
+
+    def __init__(self, host: str, reason: str) -> None:
+        self.host = host
+        super().__init__(f"Could not reach {host}: {reason}")
+
+
+class ResponseError(ApiError):
+    """The response was not what the spec promises (not JSON, no `logs`, wrong types)."""
+
+
+class InsecureHostError(ApiError):
+    """An http:// host that is not loopback: the key would travel in clear."""
+
+    exit_code = 2

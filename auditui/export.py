@@ -1,0 +1,99 @@
+"""Writing events out: NDJSON, a JSON array, or formula-safe CSV.
+
+Every field is written, the payload verbatim as JSON. In CSV the payload is a JSON string
+and any cell that a spreadsheet would read as a formula (starting with `=`, `+`, `-`, `@`,
+tab or carriage return) is neutralised with a leading `'`. Writers stream: they take an
+iterable and a binary file, so a million events never sit in memory twice.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from typing import BinaryIO, Literal
+
+from auditui.models import FIELD_NAMES, AuditEvent, encode_event
+from auditui.timespec import format_utc
+
+ExportFormat = Literal["ndjson", "json", "csv"]
+FORMATS: tuple[ExportFormat, ...] = ("ndjson", "json", "csv")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralize_cell(value: str) -> str:
+    """Prefix a cell that a spreadsheet would evaluate as a formula with `'`."""
+    if value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _csv_cell(event: AuditEvent, name: str) -> str:
+    value = getattr(event, name)
+    if name == "timestamp":
+        return format_utc(value)
+    if name == "payload":
+        return neutralize_cell(bytes(value).decode())
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return neutralize_cell(str(value))
+
+
+def write_ndjson(events: Iterable[AuditEvent], out: BinaryIO) -> int:
+    """One compact JSON object per line; returns the number of events written."""
+    count = 0
+    for event in events:
+        out.write(encode_event(event))
+        out.write(b"\n")
+        count += 1
+    return count
+
+
+def write_json(events: Iterable[AuditEvent], out: BinaryIO) -> int:
+    """A JSON array, one event per line inside it."""
+    count = 0
+    out.write(b"[")
+    for event in events:
+        out.write(b",\n" if count else b"\n")
+        out.write(encode_event(event))
+        count += 1
+    out.write(b"\n]\n" if count else b"]\n")
+    return count
+
+
+def write_csv(events: Iterable[AuditEvent], out: BinaryIO) -> int:
+    """CSV with a header row of field names; formula-looking cells neutralised."""
+    text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
+    try:
+        writer = csv.writer(text)
+        writer.writerow(FIELD_NAMES)
+        count = 0
+        for event in events:
+            writer.writerow([_csv_cell(event, name) for name in FIELD_NAMES])
+            count += 1
+        text.flush()
+    finally:
+        text.detach()
+    return count
+
+
+_WRITERS = {"ndjson": write_ndjson, "json": write_json, "csv": write_csv}
+
+
+def write_events(events: Iterable[AuditEvent], out: BinaryIO, fmt: ExportFormat) -> int:
+    """Write events in the given format; returns how many were written."""
+    return _WRITERS[fmt](events, out)
+
+
+def format_for_path(path: str, default: ExportFormat = "ndjson") -> ExportFormat:
+    """Guess the format from a file name's extension (`.csv`, `.json`, `.ndjson`/`.jsonl`)."""
+    lowered = path.lower()
+    if lowered.endswith(".csv"):
+        return "csv"
+    if lowered.endswith((".ndjson", ".jsonl")):
+        return "ndjson"
+    if lowered.endswith(".json"):
+        return "json"
+    return default

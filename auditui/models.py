@@ -1,0 +1,196 @@
+"""The audit event model and the decoding of API response bodies into it.
+
+`AuditEvent` follows the AuditLogs schema of the spec. Nullable fields may be null or
+absent. `timestamp` is always an aware UTC datetime. `payload` stays `msgspec.Raw` (the
+bytes as received) until someone looks at it. One malformed event never stops the others:
+`decode_logs` skips it and counts it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+
+from auditui.errors import ResponseError
+
+NULL_PAYLOAD = msgspec.Raw(b"null")
+
+# The event's fields in the order people read them (detail pane, exports).
+FIELD_NAMES: tuple[str, ...] = (
+    "timestamp",
+    "event_uuid",
+    "user_email",
+    "user_id",
+    "is_support_user",
+    "action",
+    "status",
+    "object_type",
+    "object_id",
+    "source",
+    "request_type",
+    "client_ip",
+    "url",
+    "referer",
+    "user_agent",
+    "log_entry",
+    "payload",
+)
+
+
+def to_utc(value: datetime) -> datetime:
+    """Naive means UTC; aware values are converted to UTC."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    if value.tzinfo is UTC:
+        return value
+    return value.astimezone(UTC)
+
+
+class AuditEvent(msgspec.Struct, kw_only=True, gc=False):
+    """One audit-log entry, as the API returns it."""
+
+    timestamp: datetime
+    event_uuid: str
+    client_ip: str
+    url: str
+    action: str | None = None
+    is_support_user: bool | None = None
+    log_entry: str | None = None
+    object_id: int | None = None
+    object_type: str | None = None
+    payload: msgspec.Raw = NULL_PAYLOAD
+    referer: str | None = None
+    request_type: str | None = None
+    source: str | None = None
+    status: str | None = None
+    user_agent: str | None = None
+    user_email: str | None = None
+    user_id: int | None = None
+
+    def __post_init__(self) -> None:
+        tz = self.timestamp.tzinfo
+        if tz is not UTC:
+            self.timestamp = to_utc(self.timestamp)
+
+
+class _LenientEvent(msgspec.Struct, kw_only=True, gc=False):
+    """Fallback shape: the timestamp as text, parsed by `datetime.fromisoformat`."""
+
+    timestamp: str
+    event_uuid: str
+    client_ip: str
+    url: str
+    action: str | None = None
+    is_support_user: bool | None = None
+    log_entry: str | None = None
+    object_id: int | None = None
+    object_type: str | None = None
+    payload: msgspec.Raw = NULL_PAYLOAD
+    referer: str | None = None
+    request_type: str | None = None
+    source: str | None = None
+    status: str | None = None
+    user_agent: str | None = None
+    user_email: str | None = None
+    user_id: int | None = None
+
+
+class _Envelope(msgspec.Struct):
+    logs: list[AuditEvent]
+
+
+class _RawEnvelope(msgspec.Struct):
+    logs: list[msgspec.Raw]
+
+
+class DecodedLogs(msgspec.Struct, gc=False):
+    """Events decoded from one body, and how many were malformed and skipped."""
+
+    events: list[AuditEvent]
+    malformed: int = 0
+
+
+_envelope_decoder = msgspec.json.Decoder(_Envelope)
+_raw_envelope_decoder = msgspec.json.Decoder(_RawEnvelope)
+_event_decoder = msgspec.json.Decoder(AuditEvent)
+_lenient_decoder = msgspec.json.Decoder(_LenientEvent)
+_encoder = msgspec.json.Encoder()
+
+
+def decode_event(raw: bytes | msgspec.Raw) -> AuditEvent | None:
+    """Decode one event, or None if it is malformed (missing field, bad timestamp, bad type)."""
+    try:
+        return _event_decoder.decode(raw)
+    except msgspec.ValidationError:
+        pass
+    try:
+        lenient = _lenient_decoder.decode(raw)
+        stamp = datetime.fromisoformat(lenient.timestamp.strip())
+    except (msgspec.ValidationError, ValueError):
+        return None
+    fields = {name: getattr(lenient, name) for name in lenient.__struct_fields__}
+    fields["timestamp"] = stamp
+    return AuditEvent(**fields)
+
+
+def decode_events(items: Iterable[bytes | msgspec.Raw]) -> DecodedLogs:
+    """Decode events one by one, skipping and counting the malformed ones."""
+    events: list[AuditEvent] = []
+    malformed = 0
+    for raw in items:
+        event = decode_event(raw)
+        if event is None:
+            malformed += 1
+        else:
+            events.append(event)
+    return DecodedLogs(events, malformed)
+
+
+def decode_logs(body: bytes) -> DecodedLogs:
+    """Decode a `{"logs": [...]}` response body.
+
+    Raises `ResponseError` when the body is not JSON, has no `logs` list, or is not an object.
+    """
+    try:
+        return DecodedLogs(_envelope_decoder.decode(body).logs, 0)
+    except msgspec.ValidationError:
+        pass  # some event is malformed (or the envelope is): take the slow path below
+    except msgspec.DecodeError as exc:
+        raise ResponseError(_not_json_message(body, exc)) from None
+    try:
+        envelope = _raw_envelope_decoder.decode(body)
+    except msgspec.ValidationError as exc:
+        raise ResponseError(f"The response has no list of events: {exc}") from None
+    return decode_events(envelope.logs)
+
+
+def _not_json_message(body: bytes, exc: Exception) -> str:
+    head = body[:200].lstrip().lower()
+    if not head:
+        return "The response body was empty, not the JSON the API promises."
+    if head.startswith((b"<!doctype", b"<html", b"<")):
+        return "The response was an HTML page, not JSON (a proxy or login page?)."
+    return f"The response was not valid JSON ({exc}); it may have been cut off."
+
+
+def encode_event(event: AuditEvent) -> bytes:
+    """The event as compact JSON (payload verbatim, timestamp as RFC 3339 UTC)."""
+    return _encoder.encode(event)
+
+
+def event_to_pretty_json(event: AuditEvent, indent: int = 2) -> str:
+    """The event as indented JSON text, every field included."""
+    return msgspec.json.format(encode_event(event), indent=indent).decode()
+
+
+def payload_value(event: AuditEvent) -> Any:
+    """Decode the payload for display (the only place it stops being raw bytes)."""
+    return msgspec.json.decode(event.payload)
+
+
+def payload_text(event: AuditEvent, indent: int = 2) -> str:
+    """The payload as indented JSON text."""
+    return msgspec.json.format(bytes(event.payload), indent=indent).decode()

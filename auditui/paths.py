@@ -1,0 +1,109 @@
+"""Where auditui keeps its files, and how it writes one of them safely.
+
+Locations come from platformdirs (XDG on Linux, ~/Library on macOS, %APPDATA% on Windows).
+Computing a path creates nothing; only `write_atomic` writes, and only when called.
+`AUDITUI_CONFIG` may name another config file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+
+import platformdirs
+
+from auditui.errors import UsageError
+
+APP_NAME = "auditui"
+CONFIG_ENV = "AUDITUI_CONFIG"
+CONFIG_FILE_NAME = "config.toml"
+UI_STATE_FILE_NAME = "ui-state.json"
+
+# A profile name doubles as a keyring user name and a file name: keep it boring.
+PROFILE_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+PROFILE_NAME_HELP = "letters, digits, '.', '_' or '-', starting with a letter or digit"
+
+
+def config_dir() -> Path:
+    """The per-user config folder, e.g. `~/.config/auditui`."""
+    return Path(platformdirs.user_config_dir(APP_NAME))
+
+
+def config_file(env: Mapping[str, str] = os.environ) -> Path:
+    """`config.toml` in the config folder, unless `AUDITUI_CONFIG` names another file."""
+    override = env.get(CONFIG_ENV, "").strip()
+    if override:
+        return Path(override).expanduser()
+    return config_dir() / CONFIG_FILE_NAME
+
+
+def cache_dir() -> Path:
+    """The per-user cache folder, e.g. `~/.cache/auditui`."""
+    return Path(platformdirs.user_cache_dir(APP_NAME))
+
+
+def state_dir() -> Path:
+    """The per-user state folder, e.g. `~/.local/state/auditui`."""
+    return Path(platformdirs.user_state_dir(APP_NAME))
+
+
+def ui_state_file() -> Path:
+    """The small JSON file where the TUI remembers choices such as the theme."""
+    return state_dir() / UI_STATE_FILE_NAME
+
+
+def credentials_dir() -> Path:
+    """The folder (mode 0700 once created) for opted-in 0600 API-key files."""
+    return config_dir() / "credentials"
+
+
+def is_valid_profile_name(name: str) -> bool:
+    return bool(PROFILE_NAME_RE.match(name))
+
+
+def credentials_file(profile: str) -> Path:
+    """The 0600 key file of one profile. Raises `UsageError` for an unsafe profile name."""
+    if not is_valid_profile_name(profile):
+        raise UsageError(f"Invalid profile name {profile!r}: use {PROFILE_NAME_HELP}.")
+    return credentials_dir() / profile
+
+
+def display_path(path: Path) -> str:
+    """The path as people like to read it: the home folder shortened to `~`."""
+    home = Path.home()
+    try:
+        relative = path.relative_to(home)
+    except ValueError:
+        return str(path)
+    return str(Path("~") / relative)
+
+
+def write_atomic(path: Path, data: bytes, *, mode: int = 0o600) -> None:
+    """Write `data` to `path` atomically: a fresh temp file with `mode`, then a rename.
+
+    The temp file is created with O_EXCL and its final mode from the start, so the
+    content is never visible with looser permissions, and readers see either the old
+    file or the new one. The parent folder must exist.
+    """
+    temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(temp, flags, mode)
+    try:
+        try:
+            if hasattr(os, "fchmod"):
+                os.fchmod(fd, mode)  # the umask may have removed bits we want
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
+        raise

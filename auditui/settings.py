@@ -1,0 +1,434 @@
+"""`config.toml`: profiles and their settings; plus the TUI's tiny remembered UI state.
+
+The file is optional (missing means built-in defaults; reading it creates nothing). It lives
+at `~/.config/auditui/config.toml` (platformdirs), or wherever `AUDITUI_CONFIG` points.
+
+```toml
+theme = "textual-dark"        # the TUI theme for every profile (optional)
+
+[defaults]                    # optional; profile keys that apply to every profile
+range = "24h"
+
+[profiles.default]            # the profile used when none is chosen
+host = "https://app.datafold.com"
+window = "1d"
+concurrency = 4
+read_timeout = 120
+columns = ["time", "user", "action", "object", "status", "source", "ip"]
+
+[profiles.eu]                 # `auditui --profile eu` (or AUDITUI_PROFILE=eu)
+host = "https://eu.datafold.com"
+theme = "gruvbox"
+
+[keymap]                      # binding id = keys (comma-separated), for every profile
+sort_next = "s,f6"
+
+[queries]                     # saved filter queries: name = query
+failures = "status:failed"
+```
+
+Top-level keys: `theme`, `keymap`, `defaults`, `profiles`, `queries`.
+
+Profile keys (in `[defaults]` or `[profiles.NAME]`):
+
+| key | meaning | default |
+|---|---|---|
+| `host` | API host, a URL with scheme (`DATAFOLD_HOST` overrides) | `https://app.datafold.com` |
+| `range` | default WHEN when neither --since nor --from is given | `"24h"` |
+| `window` | span of one API request, a duration (`30m`, `6h`, `1d`) | `"1d"` |
+| `concurrency` | requests in flight, an integer from 1 to 32 | `4` |
+| `read_timeout` | seconds to wait for a response, more than 0 and at most 3600 | `120` |
+| `columns` | table columns, names from `KNOWN_COLUMNS` | `DEFAULT_COLUMNS` |
+| `theme` | TUI theme name | none |
+| `keymap` | table of binding id = keys, merged over the top-level `[keymap]` | `{}` |
+| `cache` | keep fetched windows on disk | `true` |
+
+A profile's value comes from, lowest first: the built-in default, the top-level `theme` and
+`[keymap]`, `[defaults]`, `[profiles.NAME]`, and for `host` the `DATAFOLD_HOST` variable.
+The profile `default` always exists. Profile names use letters, digits, `.`, `_`, `-`.
+Unknown keys are errors, to catch typos.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, TypeAlias
+from urllib.parse import urlsplit
+
+from auditui.errors import ConfigError, UsageError
+from auditui.paths import (
+    CONFIG_ENV,
+    PROFILE_NAME_HELP,
+    config_file,
+    display_path,
+    is_valid_profile_name,
+    ui_state_file,
+    write_atomic,
+)
+from auditui.timespec import parse_duration, parse_when
+
+DEFAULT_PROFILE = "default"
+PROFILE_ENV = "AUDITUI_PROFILE"
+HOST_ENV = "DATAFOLD_HOST"
+DEFAULT_HOST = "https://app.datafold.com"
+
+KNOWN_COLUMNS: tuple[str, ...] = (
+    "time",
+    "user",
+    "action",
+    "object",
+    "status",
+    "source",
+    "ip",
+    "uuid",
+    "request_type",
+    "url",
+    "user_agent",
+    "referer",
+    "support",
+)
+DEFAULT_COLUMNS: tuple[str, ...] = ("time", "user", "action", "object", "status", "source", "ip")
+
+TOP_LEVEL_KEYS: tuple[str, ...] = ("theme", "keymap", "defaults", "profiles", "queries")
+PROFILE_KEYS: tuple[str, ...] = (
+    "host",
+    "range",
+    "window",
+    "concurrency",
+    "read_timeout",
+    "columns",
+    "theme",
+    "keymap",
+    "cache",
+)
+
+JsonValue: TypeAlias = str | int | float | bool | list["JsonValue"] | dict[str, "JsonValue"] | None
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Everything one profile says about where and how to fetch, and how to show it."""
+
+    name: str
+    host: str = DEFAULT_HOST
+    default_range: str = "24h"
+    window: timedelta = timedelta(days=1)
+    concurrency: int = 4
+    read_timeout: float = 120.0
+    columns: tuple[str, ...] = DEFAULT_COLUMNS
+    theme: str | None = None
+    keymap: dict[str, str] = field(default_factory=dict, hash=False)
+    cache: bool = True
+    host_source: str = "built-in default"
+
+
+class _Bad(Exception):
+    """A value failed validation: `expected` says what was wanted."""
+
+    def __init__(self, expected: str, got: object, key: str | None = None) -> None:
+        super().__init__(expected)
+        self.expected = expected
+        self.got = got
+        self.key = key  # a sub-key (list index, table key) below the one being checked
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _host(value: object) -> str:
+    expected = "a URL with scheme, like 'https://app.datafold.com'"
+    if not isinstance(value, str):
+        raise _Bad(expected, value)
+    host = value.strip().rstrip("/")
+    parts = urlsplit(host)
+    if parts.scheme not in ("http", "https") or not parts.netloc or " " in host:
+        raise _Bad(expected, value)
+    return host
+
+
+def _range(value: object) -> str:
+    expected = "a WHEN such as '24h', '7d', 'today' or '2026-11-02'"
+    if not isinstance(value, str):
+        raise _Bad(expected, value)
+    try:
+        parse_when(value)
+    except UsageError:
+        raise _Bad(expected, value) from None
+    return value.strip()
+
+
+def _window(value: object) -> timedelta:
+    expected = "a duration such as '30m', '6h' or '1d'"
+    duration = parse_duration(value) if isinstance(value, str) else None
+    if duration is None or duration <= timedelta(0):
+        raise _Bad(expected, value)
+    return duration
+
+
+def _concurrency(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 32:
+        raise _Bad("an integer from 1 to 32", value)
+    return value
+
+
+def _read_timeout(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 3600:
+        raise _Bad("a number of seconds greater than 0 and at most 3600", value)
+    return float(value)
+
+
+def _columns(value: object) -> tuple[str, ...]:
+    expected = "a non-empty list of distinct column names from: " + ", ".join(KNOWN_COLUMNS)
+    if not isinstance(value, list) or not value:
+        raise _Bad(expected, value)
+    for index, name in enumerate(value):
+        if name not in KNOWN_COLUMNS:
+            raise _Bad(f"a column name from: {', '.join(KNOWN_COLUMNS)}", name, f"[{index}]")
+    if len(set(value)) != len(value):
+        raise _Bad(expected + " (each once)", value)
+    return tuple(value)
+
+
+def _bool(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise _Bad("true or false", value)
+    return value
+
+
+def _name(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise _Bad("a non-empty string", value)
+    return value.strip()
+
+
+def _string_table(value: object, what: str) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise _Bad(f"a table of name = {what}", value)
+    table: dict[str, str] = {}
+    for key, item in value.items():
+        if not isinstance(item, str) or not item.strip():
+            raise _Bad(f"{what} as a non-empty string", item, str(key))
+        table[str(key)] = item.strip()
+    return table
+
+
+def _keymap(value: object) -> dict[str, str]:
+    return _string_table(value, 'keys (e.g. "s,f6")')
+
+
+_PROFILE_VALIDATORS: dict[str, Callable[[object], object]] = {
+    "host": _host,
+    "range": _range,
+    "window": _window,
+    "concurrency": _concurrency,
+    "read_timeout": _read_timeout,
+    "columns": _columns,
+    "theme": _name,
+    "keymap": _keymap,
+    "cache": _bool,
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """A parsed, fully validated config file (or the defaults when there is none)."""
+
+    path: Path
+    exists: bool = False
+    theme: str | None = None
+    keymap: dict[str, str] = field(default_factory=dict, hash=False)
+    saved_queries: dict[str, str] = field(default_factory=dict, hash=False)
+    defaults: dict[str, Any] = field(default_factory=dict, hash=False, repr=False)
+    profiles: dict[str, dict[str, Any]] = field(default_factory=dict, hash=False, repr=False)
+
+    def profile_names(self) -> list[str]:
+        """`default` first, then the file's other profiles in sorted order."""
+        return [DEFAULT_PROFILE, *sorted(set(self.profiles) - {DEFAULT_PROFILE})]
+
+    def profile(self, name: str = DEFAULT_PROFILE, env: Mapping[str, str] = os.environ) -> Profile:
+        """The named profile with defaults applied; `DATAFOLD_HOST` in `env` overrides host."""
+        if name != DEFAULT_PROFILE and name not in self.profiles:
+            known = ", ".join(self.profile_names())
+            where = display_path(self.path)
+            raise ConfigError(
+                f"Unknown profile {name!r} (known: {known}); add [profiles.{name}] to {where}."
+            )
+        own = self.profiles.get(name, {})
+        values: dict[str, Any] = {**self.defaults, **own}
+        keymap = {**self.keymap, **self.defaults.get("keymap", {}), **own.get("keymap", {})}
+        host_source = "built-in default"
+        if "host" in own:
+            host_source = f"{display_path(self.path)} [profiles.{name}]"
+        elif "host" in self.defaults:
+            host_source = f"{display_path(self.path)} [defaults]"
+        env_host = env.get(HOST_ENV, "").strip()
+        if env_host:
+            try:
+                values["host"] = _host(env_host)
+            except _Bad as bad:
+                raise ConfigError(
+                    f"Environment variable {HOST_ENV}: expected {bad.expected}, "
+                    f"got {_shown(env_host)}."
+                ) from None
+            host_source = f"environment variable {HOST_ENV}"
+        return Profile(
+            name=name,
+            host=values.get("host", DEFAULT_HOST),
+            default_range=values.get("range", "24h"),
+            window=values.get("window", timedelta(days=1)),
+            concurrency=values.get("concurrency", 4),
+            read_timeout=values.get("read_timeout", 120.0),
+            columns=values.get("columns", DEFAULT_COLUMNS),
+            theme=values.get("theme", self.theme),
+            keymap=keymap,
+            cache=values.get("cache", True),
+            host_source=host_source,
+        )
+
+
+def default_profile_name(env: Mapping[str, str] = os.environ) -> str:
+    """The profile to use when `--profile` is not given: `AUDITUI_PROFILE`, else `default`."""
+    return env.get(PROFILE_ENV, "").strip() or DEFAULT_PROFILE
+
+
+class _Reader:
+    """Validates one parsed document, naming the file and key path in every error."""
+
+    def __init__(self, path: Path) -> None:
+        self.where = display_path(path)
+
+    def error(self, key: str, bad: _Bad) -> ConfigError:
+        full = key
+        if bad.key:
+            full += bad.key if bad.key.startswith("[") else f".{bad.key}"
+        return ConfigError(
+            f"In {self.where}, {full}: expected {bad.expected}, got {_shown(bad.got)}."
+        )
+
+    def check_keys(self, table: Mapping[str, Any], allowed: tuple[str, ...], prefix: str) -> None:
+        for key in table:
+            if key not in allowed:
+                raise ConfigError(
+                    f"In {self.where}, unknown key {prefix}{key!r}; "
+                    f"allowed here: {', '.join(allowed)}."
+                )
+
+    def table(self, value: object, key: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.error(key, _Bad("a table", value))
+        return value
+
+    def profile_table(self, value: object, key: str) -> dict[str, Any]:
+        table = self.table(value, key)
+        self.check_keys(table, PROFILE_KEYS, f"{key}.")
+        validated: dict[str, Any] = {}
+        for name, item in table.items():
+            try:
+                validated[name] = _PROFILE_VALIDATORS[name](item)
+            except _Bad as bad:
+                raise self.error(f"{key}.{name}", bad) from None
+        return validated
+
+    def settings(self, path: Path, doc: dict[str, Any]) -> Settings:
+        self.check_keys(doc, TOP_LEVEL_KEYS, "")
+        values: dict[str, Any] = {}
+        for key, check in (("theme", _name), ("keymap", _keymap)):
+            if key in doc:
+                try:
+                    values[key] = check(doc[key])
+                except _Bad as bad:
+                    raise self.error(key, bad) from None
+        queries: dict[str, str] = {}
+        if "queries" in doc:
+            try:
+                queries = _string_table(doc["queries"], "query")
+            except _Bad as bad:
+                raise self.error("queries", bad) from None
+        defaults = self.profile_table(doc.get("defaults", {}), "defaults")
+        profiles: dict[str, dict[str, Any]] = {}
+        for name, table in self.table(doc.get("profiles", {}), "profiles").items():
+            if not is_valid_profile_name(name):
+                raise ConfigError(
+                    f"In {self.where}, profiles.{name!r}: a profile name uses {PROFILE_NAME_HELP}."
+                )
+            profiles[name] = self.profile_table(table, f"profiles.{name}")
+        return Settings(
+            path=path,
+            exists=True,
+            theme=values.get("theme"),
+            keymap=values.get("keymap", {}),
+            saved_queries=queries,
+            defaults=defaults,
+            profiles=profiles,
+        )
+
+
+def load_settings(path: Path | None = None, env: Mapping[str, str] = os.environ) -> Settings:
+    """Read and validate the config file; defaults when the usual file does not exist.
+
+    `path=None` means `AUDITUI_CONFIG` or the platform location. A file named explicitly
+    (argument or `AUDITUI_CONFIG`) must exist. Creates nothing. Raises `ConfigError`.
+    """
+    explicit = path is not None or bool(env.get(CONFIG_ENV, "").strip())
+    path = path if path is not None else config_file(env)
+    where = display_path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        if explicit:
+            raise ConfigError(f"The config file {where} does not exist.") from None
+        return Settings(path=path)
+    except OSError as exc:
+        raise ConfigError(f"Cannot read the config file {where}: {exc.strerror or exc}.") from None
+    try:
+        doc = tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"The config file {where} is not UTF-8 text.") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"The config file {where} is not valid TOML: {exc}.") from None
+    return _Reader(path).settings(path, doc)
+
+
+def load_ui_state() -> dict[str, JsonValue]:
+    """What the TUI remembered (e.g. `{"theme": "nord"}`); empty when nothing was saved.
+
+    Raises `ConfigError` when the file exists but is not a JSON object.
+    """
+    path = ui_state_file()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"Cannot read {display_path(path)}: {exc}; delete it.") from None
+    try:
+        state = json.loads(text)
+    except json.JSONDecodeError:
+        state = None
+    if not isinstance(state, dict):
+        raise ConfigError(f"{display_path(path)} is not a JSON object; delete it.")
+    return state
+
+
+def save_ui_state(key: str, value: JsonValue) -> None:
+    """Remember one value (atomically rewriting the small state file).
+
+    A damaged state file is replaced rather than kept: it holds only UI preferences.
+    """
+    try:
+        state = load_ui_state()
+    except ConfigError:
+        state = {}  # deliberately start over: the damaged file is replaced below
+    state[key] = value
+    path = ui_state_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = json.dumps(state, indent=2, sort_keys=True).encode("utf-8") + b"\n"
+    write_atomic(path, data, mode=0o600)

@@ -1,0 +1,58 @@
+"""Making untrusted event text inert for display.
+
+Event fields are chosen by whoever made the request (user agents, URLs, payload keys), so
+before any of it reaches a terminal, a toast or a dialog, `visible()` replaces every
+character that could move the cursor, change the terminal's state or reorder text with a
+visible escape such as `\\x1b` or `\\u202e`. Markup is never interpreted anywhere in auditui
+(widgets build `rich.text.Text`/`Segment`s from plain strings), so `[bold]` needs no
+escaping here: it is shown as the characters it is.
+"""
+
+from __future__ import annotations
+
+import re
+
+# C0 controls (incl. TAB, LF, CR, ESC), DEL, C1 controls, bidi embeddings/overrides/isolates,
+# zero-width and invisible formatting characters, line/paragraph separators, BOM.
+_UNSAFE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\ufff9-\ufffb\U000e0000-\U000e007f]"
+)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
+
+
+def visible(text: str) -> str:
+    """Return `text` with every control/invisible/bidi character as a visible escape."""
+    if text.isprintable() and text.isascii():
+        return text
+    return _UNSAFE.sub(_escape, text)
+
+
+def has_unsafe(text: str) -> bool:
+    """True when `visible(text)` would change something."""
+    return _UNSAFE.search(text) is not None
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
+def json_text_safe(json_text: str) -> str:
+    """Escape control/invisible/bidi characters inside JSON text as `\\uXXXX`.
+
+    The result is the same JSON value (these characters can only occur inside strings)
+    but holds no byte a terminal could act on: safe for the clipboard, a pager or a file.
+    """
+    return _UNSAFE.sub(_json_escape, json_text)

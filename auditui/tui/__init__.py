@@ -1,0 +1,1 @@
+"""auditui's Textual user interface: the app, its screens, widgets and dialogs."""

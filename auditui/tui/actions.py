@@ -1,0 +1,48 @@
+"""The App's actions in one table: bindings, help rows and command-palette entries.
+
+Each action appears once here and is turned into a `Binding` (with an `id`, so the
+config's `[keymap]` can remap it), a command-palette entry and a help-screen row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding, BindingType
+
+
+@dataclass(frozen=True)
+class AppAction:
+    """One user-facing action of the App."""
+
+    id: str
+    keys: str
+    action: str
+    title: str
+    help: str
+    show: bool = True
+    priority: bool = False
+
+
+APP_ACTIONS: tuple[AppAction, ...] = (
+    AppAction("app.range", "t", "pick_range", "Range", "Choose the date range to load"),
+    AppAction("app.reload", "r", "reload", "Reload", "Load the current range again"),
+    AppAction("app.cancel", "escape", "cancel", "Cancel", "Cancel the load in progress", False),
+    AppAction("app.toggle_detail", "d", "toggle_detail", "Detail", "Show or hide the detail pane"),
+    AppAction("app.maximize_detail", "z", "maximize_detail", "Zoom", "Maximize the detail pane"),
+    AppAction("app.copy_event", "c", "copy_event", "Copy", "Copy the event as pretty JSON"),
+    AppAction("app.copy_value", "y", "copy_value", "Copy value", "Copy the value under the cursor"),
+    AppAction("app.pager", "o", "open_pager", "Pager", "Open the event's JSON in $PAGER", False),
+    AppAction("app.editor", "O", "open_editor", "Editor", "Open the JSON in $EDITOR", False),
+    AppAction("app.columns", "C", "pick_columns", "Columns", "Choose and order the columns", False),
+    AppAction("app.focus_next", "tab", "focus_next", "Next pane", "Focus the next pane", False),
+    AppAction("app.help", "question_mark", "help", "Help", "Show every key binding"),
+    AppAction("app.quit", "q", "quit", "Quit", "Quit auditui"),
+)
+
+
+def app_bindings() -> list[BindingType]:
+    return [
+        Binding(a.keys, a.action, a.title, show=a.show, id=a.id, priority=a.priority)
+        for a in APP_ACTIONS
+    ]

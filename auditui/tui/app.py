@@ -1,0 +1,343 @@
+"""`AuditApp`: wires the widgets to the core and runs loads in workers.
+
+The App owns the store and view, the current range and the connection. Widgets post
+messages (cursor moved, sort requested, row selected) and the App answers with core
+calls. Loads run in an exclusive worker: a new load cancels the previous one, Esc cancels
+the running one, and the events on screen stay until a new load succeeds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Iterator
+from datetime import timedelta
+from functools import partial
+from typing import ClassVar
+
+from textual import events, work
+from textual.app import App, ComposeResult, SuspendNotSupported, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.containers import Container
+from textual.dom import DOMNode
+from textual.notifications import SeverityLevel
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from auditui.connection import Connection
+from auditui.errors import AudituiError, AuthError, ConfigError
+from auditui.loader import LoadResult, Progress
+from auditui.models import AuditEvent, event_to_pretty_json
+from auditui.settings import load_ui_state, save_ui_state
+from auditui.store import EventStore, EventView
+from auditui.textsafe import visible
+from auditui.timespec import TimeRange, parse_duration, resolve_range, utcnow
+from auditui.tui.actions import APP_ACTIONS, app_bindings
+from auditui.tui.dialogs.columns import ColumnPicker
+from auditui.tui.dialogs.help import HelpScreen
+from auditui.tui.dialogs.range import RangeDialog
+from auditui.tui.handoff import (
+    editor_command,
+    human_size,
+    pager_command,
+    run_on_temp_file,
+    safe_text,
+)
+from auditui.tui.login_flow import LoginFlow
+from auditui.tui.widgets.detail import DetailPane
+from auditui.tui.widgets.event_table import EventTable
+from auditui.tui.widgets.status_bar import HeaderInfo, HeaderLine, LoadProgress
+
+NARROW_WIDTH = 180  # below this the detail pane goes under the table
+_RELATIVE_SLACK = timedelta(seconds=5)
+
+
+class AuditApp(App[int]):
+    """The audit-log browser."""
+
+    TITLE = "auditui"
+    CSS_PATH = "app.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = app_bindings()
+
+    def __init__(
+        self, connection: Connection, time_range: TimeRange, *, since: str | None = None
+    ) -> None:
+        super().__init__()
+        self.connection = connection
+        self.time_range = time_range
+        self.since = since
+        self.store = EventStore()
+        self.view = EventView(self.store)
+        self.skipped = 0
+        self.dropped = 0
+        self.loading = False
+        self._load_serial = 0  # which start_load the running worker belongs to
+        self.login_flow = LoginFlow(self)
+
+    # ── layout ────────────────────────────────────────────────────────────────────────
+
+    def compose(self) -> ComposeResult:
+        yield HeaderLine(id="header")
+        with Container(id="body"):
+            yield EventTable(id="events")
+            yield DetailPane(id="detail")
+        yield LoadProgress(id="progress")
+        yield Footer()
+
+    @property
+    def table(self) -> EventTable:
+        return self.query_one(EventTable)
+
+    @property
+    def detail(self) -> DetailPane:
+        return self.query_one(DetailPane)
+
+    def on_mount(self) -> None:
+        profile = self.connection.profile
+        if profile.keymap:
+            self.set_keymap(dict(profile.keymap))
+        try:
+            theme = load_ui_state().get("theme") or profile.theme
+        except ConfigError:  # a damaged state file: the next save replaces it
+            theme = profile.theme
+        if isinstance(theme, str) and theme in self.available_themes:
+            self.theme = theme
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+        self.table.columns = tuple(profile.columns)
+        self.table.set_view(self.view)
+        self.table.focus()
+        self._layout_for(self.size.width)
+        self._update_header()
+        if self.connection.credential is None:
+            self.login_flow.start(reason=None)
+        else:
+            self.start_load(self.time_range)
+
+    def on_resize(self, event: events.Resize) -> None:
+        # Runs before App._on_resize stores the new size: self.size is still the old one.
+        self._layout_for(event.size.width)
+
+    def _layout_for(self, width: int) -> None:
+        self.query_one("#body").set_class(width < NARROW_WIDTH, "-narrow")
+
+    def _remember_theme(self, theme: object) -> None:
+        try:
+            save_ui_state("theme", self.theme)
+        except OSError as exc:
+            self.notify(f"Could not remember the theme: {exc}", severity="warning", timeout=6)
+
+    def _update_header(self) -> None:
+        self.query_one(HeaderLine).info = HeaderInfo(
+            profile=self.connection.profile.name,
+            host=self.connection.host,
+            time_range=self.time_range,
+            total=len(self.store),
+            shown=len(self.view),
+            skipped=self.skipped,
+            dropped=self.dropped,
+            demo=self.connection.demo,
+            loading=self.loading,
+        )
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Toasts show their text literally: messages quote event data and server errors."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    # ── loading ───────────────────────────────────────────────────────────────────────
+
+    def start_load(self, time_range: TimeRange) -> None:
+        """Load a range in the background, replacing any load in progress."""
+        self.loading = True
+        self._load_serial += 1
+        self._update_header()
+        self.query_one(LoadProgress).start(f" loading {time_range.label()} · Esc cancels")
+        self._load(time_range, self._load_serial)
+
+    @work(exclusive=True, group="load", exit_on_error=False)
+    async def _load(self, time_range: TimeRange, serial: int) -> None:
+        try:
+            result = await self.connection.load(time_range, self._on_progress)
+        except asyncio.CancelledError:
+            # Replaced by a newer load (exclusive worker): that one is still loading.
+            if serial == self._load_serial:
+                self._load_finished()
+            raise
+        except AuthError as exc:
+            self._load_finished()
+            self.login_flow.start(reason=str(exc), retry=time_range)
+            return
+        except AudituiError as exc:
+            self._load_finished()
+            self.notify(str(exc), title="Load failed", severity="error", timeout=12)
+            return
+        self._apply(time_range, result)
+
+    def _on_progress(self, progress: Progress) -> None:
+        self.query_one(LoadProgress).advance(
+            progress.windows_done, progress.windows_total, progress.events, progress.bytes
+        )
+
+    def _load_finished(self) -> None:
+        self.loading = False
+        self.query_one(LoadProgress).stop()
+        self._update_header()
+
+    def _apply(self, time_range: TimeRange, result: LoadResult) -> None:
+        self.time_range = time_range
+        self.skipped = result.malformed
+        self.dropped = result.out_of_range
+        self.store.replace(result.events)
+        self.view.refresh()
+        self.table.set_view(self.view)
+        self._load_finished()
+        if result.malformed:
+            self.notify(
+                f"{result.malformed:,} malformed events skipped", severity="warning", timeout=6
+            )
+
+    # ── messages from widgets ─────────────────────────────────────────────────────────
+
+    def on_event_table_highlighted(self, message: EventTable.Highlighted) -> None:
+        self.detail.show_event(message.event, utc=self.table.utc)
+
+    def on_event_table_selected(self, message: EventTable.Selected) -> None:
+        self.action_toggle_detail()
+
+    def on_event_table_sort_requested(self, message: EventTable.SortRequested) -> None:
+        self.table.sort_by(message.column_id, message.descending)
+
+    def on_event_table_time_zone_changed(self, message: EventTable.TimeZoneChanged) -> None:
+        self.detail.show_event(self.table.cursor_event, utc=message.utc)
+        self.notify("Times in UTC" if message.utc else "Times in local time", timeout=2)
+
+    # ── actions ───────────────────────────────────────────────────────────────────────
+
+    def action_pick_range(self) -> None:
+        def chosen(result: TimeRange | None) -> None:
+            if result is None:
+                return
+            relative = abs(utcnow() - result.end) < _RELATIVE_SLACK
+            self.since = f"{int(result.duration.total_seconds())}s" if relative else None
+            self.start_load(result)
+
+        self.push_screen(RangeDialog(self.time_range), chosen)
+
+    def action_reload(self) -> None:
+        if self.since and parse_duration(self.since) is not None:
+            self.start_load(resolve_range(since=self.since))
+        else:
+            self.start_load(self.time_range)
+
+    def action_cancel(self) -> None:
+        if self.loading:
+            self.workers.cancel_group(self, "load")
+            self._load_finished()
+            self.notify("Load cancelled; the events on screen are unchanged.", timeout=4)
+        elif self.screen.maximized is not None:
+            self.screen.minimize()
+
+    def action_toggle_detail(self) -> None:
+        body = self.query_one("#body")
+        body.toggle_class("-no-detail")
+        if body.has_class("-no-detail"):
+            self.table.focus()
+
+    def action_maximize_detail(self) -> None:
+        if self.screen.maximized is not None:
+            self.screen.minimize()
+            return
+        self.query_one("#body").remove_class("-no-detail")
+        self.screen.maximize(self.detail, container=False)
+
+    def _selected_event(self) -> AuditEvent | None:
+        event = self.table.cursor_event
+        if event is None:
+            self.notify("No event selected.", severity="warning", timeout=3)
+        return event
+
+    def action_copy_event(self) -> None:
+        event = self._selected_event()
+        if event is None:
+            return
+        text = safe_text(event_to_pretty_json(event))
+        self.copy_to_clipboard(text)
+        size = human_size(len(text.encode()))
+        self.notify(f"Copied event {visible(event.event_uuid)} as JSON ({size})", timeout=4)
+
+    def action_copy_value(self) -> None:
+        found = None
+        if self.detail.has_focus_within:
+            found = self.detail.value_under_cursor()
+        if found is None and self.table.cursor_event is not None:
+            found = self.table.cell_under_cursor()
+        if found is None:
+            self.notify("Nothing to copy here.", severity="warning", timeout=3)
+            return
+        label, value = found
+        safe = safe_text(value)
+        self.copy_to_clipboard(safe)
+        self.notify(f"Copied {visible(label)} ({human_size(len(safe.encode()))})", timeout=4)
+
+    def action_open_pager(self) -> None:
+        self._hand_off(pager=True)
+
+    def action_open_editor(self) -> None:
+        self._hand_off(pager=False)
+
+    def _hand_off(self, *, pager: bool) -> None:
+        event = self._selected_event()
+        if event is None:
+            return
+        text = safe_text(event_to_pretty_json(event)) + "\n"
+        try:
+            command = pager_command() if pager else editor_command()
+            with self.suspend():
+                run_on_temp_file(command, text)
+        except AudituiError as exc:
+            self.notify(str(exc), severity="error", timeout=8)
+        except SuspendNotSupported:
+            self.notify("This terminal cannot hand over to another program.", severity="error")
+
+    def action_pick_columns(self) -> None:
+        def chosen(columns: tuple[str, ...] | None) -> None:
+            if columns:
+                self.table.columns = columns
+
+        self.push_screen(ColumnPicker(self.table.columns), chosen)
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.help_rows()))
+
+    def _all_bindings(self) -> Iterator[tuple[str, DOMNode, Binding]]:
+        """Every binding of the App and its panes, with its group and owner."""
+        for group, node in (("App", self), ("Table", self.table), ("Detail", self.detail)):
+            for binding in node.BINDINGS:
+                if isinstance(binding, Binding):
+                    yield group, node, binding
+
+    def _keys(self, binding: Binding) -> str:
+        return self._keymap.get(binding.id or "", binding.key)
+
+    def help_rows(self) -> list[tuple[str, str, str, str]]:
+        return [
+            (group, self._keys(binding), binding.description, binding.id or "")
+            for group, _, binding in self._all_bindings()
+        ]
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        helps = {item.id: item.help for item in APP_ACTIONS}
+        for group, node, binding in self._all_bindings():
+            text = helps.get(binding.id or "", binding.description)
+            yield SystemCommand(
+                f"{group}: {binding.description}",
+                f"{text} ({self._keys(binding)})",
+                partial(self.run_action, binding.action, node),
+            )

@@ -1,0 +1,1 @@
+"""Modal dialogs of the auditui TUI (range, login, help, message, column picker)."""

@@ -1,0 +1,123 @@
+"""`HelpScreen`: every key binding of the app and its widgets, in one scrollable table.
+
+The app collects the rows (group, keys, description, binding id) from its own bindings and
+those of the focused widgets and passes them in; `rows_from_active_bindings` helps with
+that. Cells are `Text` objects (never markup); keys are shown as the footer shows them
+(`ctrl+p` → `^p`, `question_mark` → `?`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import ActiveBinding, Binding, BindingType
+from textual.containers import Vertical
+from textual.keys import format_key
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Static
+
+HelpRow = tuple[str, str, str, str]
+"""(group, keys, description, binding id)."""
+
+_MODIFIER_DISPLAY = {"ctrl": "^"}
+
+
+def display_key(key: str) -> str:
+    """One key as people read it: `ctrl+p` → `^p`, `question_mark` → `?`, `escape` → `esc`."""
+    *modifiers, name = key.strip().split("+")
+    shown = format_key(name)
+    if "ctrl" in modifiers:
+        modifiers.remove("ctrl")
+        shown = f"^{shown}"
+    return "+".join([*modifiers, shown])
+
+
+def display_keys(keys: str) -> str:
+    """A comma-separated key list (as in `Binding.key`) for display: `q,escape` → `q esc`."""
+    return " ".join(display_key(key) for key in keys.split(",") if key.strip())
+
+
+def rows_from_bindings(group: str, bindings: Iterable[BindingType]) -> list[HelpRow]:
+    """Rows for a `BINDINGS` list (tuples included); only bindings with an id or a description."""
+    rows: list[HelpRow] = []
+    for item in bindings:
+        binding = item if isinstance(item, Binding) else Binding(*item)
+        if binding.description or binding.id:
+            rows.append((group, binding.key, binding.description, binding.id or ""))
+    return rows
+
+
+def rows_from_active_bindings(active: Mapping[str, ActiveBinding]) -> list[HelpRow]:
+    """Rows from `App.active_bindings` (grouped by the class of the node that binds them)."""
+    merged: dict[tuple[str, str, str], list[str]] = {}
+    for key, bound in active.items():
+        binding = bound.binding
+        if not (binding.description or binding.id):
+            continue
+        group = type(bound.node).__name__
+        merged.setdefault((group, binding.description, binding.id or ""), []).append(key)
+    return [(group, ",".join(keys), desc, id_) for (group, desc, id_), keys in merged.items()]
+
+
+class HelpScreen(ModalScreen[None]):
+    """A table of key bindings; Esc, q or ? closes it (dismisses with None)."""
+
+    DEFAULT_CSS: ClassVar[str] = """
+    HelpScreen {
+        align: center middle;
+    }
+    HelpScreen > #help-box {
+        width: 100;
+        max-width: 95%;
+        height: 90%;
+        border: thick $primary;
+        background: $surface;
+        padding: 0 1;
+    }
+    HelpScreen #help-title {
+        text-style: bold;
+        padding: 0 1;
+    }
+    HelpScreen #help-table {
+        height: 1fr;
+    }
+    HelpScreen #help-hint {
+        color: $text-muted;
+        padding: 0 1;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,question_mark", "close", "Close help", id="help.close"),
+    ]
+
+    def __init__(self, rows: Sequence[HelpRow]) -> None:
+        super().__init__()
+        self.rows: list[HelpRow] = list(rows)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help-box"):
+            yield Static(Text("Keys"), id="help-title")
+            yield DataTable[Text](id="help-table", cursor_type="row", zebra_stripes=True)
+            yield Static(
+                Text("Esc, q or ? closes. Remap keys by binding id in config.toml."),
+                id="help-hint",
+            )
+
+    def on_mount(self) -> None:
+        table = self.query_one("#help-table", DataTable)
+        table.add_columns(Text("Group"), Text("Keys"), Text("Description"), Text("Binding id"))
+        for group, keys, description, binding_id in self.rows:
+            table.add_row(
+                Text(group, style="bold"),
+                Text(display_keys(keys), style="bold"),
+                Text(description),
+                Text(binding_id, style="dim"),
+            )
+        table.focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,1 @@
+"""Widgets of the auditui TUI (event table, detail pane, JSON tree)."""

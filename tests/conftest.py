@@ -1,0 +1,51 @@
+"""Fixtures every test shares: isolated user dirs and env, the demo server, the keyring.
+
+The autouse `isolated_environment` fixture points platformdirs (XDG_*) and HOME at a
+temporary folder, removes DATAFOLD_* variables and selects keyring's `fail` backend, so no
+test reads or writes the developer's real config, cache, state or keyring. Tests that need
+a real keyring ask for `secret_service` (gnome-keyring in a private D-Bus session).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ["tests.fixtures.demo", "tests.fixtures.keyring_service"]
+
+_ISOLATED_VARS = (
+    "DATAFOLD_API_KEY",
+    "DATAFOLD_APIKEY",
+    "DATAFOLD_HOST",
+    "AUDITUI_PROFILE",
+    "AUDITUI_CONFIG",
+    "AUDITUI_DEMO_FAULTS",
+    "PAGER",
+    "EDITOR",
+    "VISUAL",
+    "NO_COLOR",
+)
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Give each test its own HOME and XDG dirs and a keyring that refuses everything."""
+    home = tmp_path / "home"
+    for sub in ("config", "cache", "state", "data"):
+        (home / sub).mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    monkeypatch.setenv("TZ", "UTC")
+    for name in _ISOLATED_VARS:
+        monkeypatch.delenv(name, raising=False)
+    import keyring.core
+
+    keyring.core._keyring_backend = None  # re-read PYTHON_KEYRING_BACKEND
+    yield home
+    keyring.core._keyring_backend = None

@@ -1,0 +1,44 @@
+"""The core never imports Textual, and `--help`/`--version` stay light."""
+
+from __future__ import annotations
+
+import pkgutil
+import subprocess
+import sys
+
+import auditui
+
+CORE_MODULES = sorted(
+    info.name
+    for info in pkgutil.walk_packages(auditui.__path__, prefix="auditui.")
+    if not info.name.startswith("auditui.tui")
+)
+
+
+def _modules_after(code: str) -> set[str]:
+    probe = f"{code}\nimport sys\nprint('\\n'.join(sys.modules))"
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    return set(out.split())
+
+
+def test_core_modules_exist() -> None:
+    for name in ("auditui.models", "auditui.api", "auditui.cli", "auditui.demo.server"):
+        assert name in CORE_MODULES
+
+
+def test_core_never_imports_textual() -> None:
+    imports = "\n".join(f"import {name}" for name in CORE_MODULES)
+    loaded = _modules_after(imports)
+    assert not {m for m in loaded if m == "textual" or m.startswith("textual.")}
+
+
+def test_help_and_version_import_neither_textual_nor_httpx() -> None:
+    for flag in ("--help", "--version"):
+        loaded = _modules_after(
+            f"from auditui.cli import main\ntry:\n    main([{flag!r}])\nexcept SystemExit:\n    pass"
+        )
+        assert "textual" not in loaded
+        assert "httpx" not in loaded
+        assert "auditui.cli" in loaded
