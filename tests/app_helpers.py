@@ -11,38 +11,26 @@ screenshot; `messages` lists the toasts currently shown.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
 from textual.app import App
 from textual.pilot import Pilot
 
 from auditui.connection import Connection
 from auditui.credentials import Credential
 from auditui.demo import DEMO_KEY, DemoServer
-from auditui.models import AuditEvent
 from auditui.settings import load_settings
 from auditui.timespec import TimeRange
 from auditui.tui.app import AuditApp
 from auditui.tui.widgets.detail import DetailPane
 from auditui.tui.widgets.event_table import EventTable
-from tests.test_detail import screen_lines, screen_text
+from tests.test_detail import screen_text
 
-__all__ = [
+__all__ = [  # re-exported for the test modules
     "DEMO_KEY",
-    "END",
-    "RANGE",
-    "make_app",
-    "make_connection",
-    "messages",
-    "screen_lines",
     "screen_text",
-    "settle",
-    "wait_for",
-    "wait_loaded",
 ]
 
 END = datetime(2026, 11, 26, 12, tzinfo=UTC)
@@ -64,9 +52,8 @@ def demo_server(events: list[dict[str, Any]] | None = None, **options: Any) -> D
     return DemoServer(events, **options).start()
 
 
-@pytest.fixture
-def server() -> Iterator[DemoServer]:
-    """The seeded demo server (3 days of 120 events a day ending at `END`)."""
+def served() -> Iterator[DemoServer]:
+    """For a fixture: the seeded demo server (3 days, 120 events a day, ending at `END`)."""
     started = demo_server()
     try:
         yield started
@@ -140,14 +127,6 @@ def cursor_uuid(app: AuditApp) -> str | None:
 
 def header(app: AuditApp) -> str:
     return str(app.query_one("#header").render())
-
-
-def event_dict(event: AuditEvent) -> dict[str, Any]:
-    """What the API sent for `event`, as plain JSON values (timestamp with `Z`)."""
-    from auditui.models import encode_event
-
-    value: dict[str, Any] = json.loads(encode_event(event))
-    return value
 
 
 def toast_texts(app: App[Any]) -> list[str]:

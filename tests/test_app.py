@@ -25,12 +25,12 @@ from tests.app_helpers import (
     RANGE,
     WIDE,
     cursor_uuid,
-    demo_server,
     detail,
     header,
     make_app,
     messages,
     screen_text,
+    served,
     settle,
     shown_uuid,
     table,
@@ -40,11 +40,7 @@ from tests.app_helpers import (
 
 @pytest.fixture
 def server() -> Iterator[DemoServer]:
-    started = demo_server()
-    try:
-        yield started
-    finally:
-        started.stop()
+    yield from served()
 
 
 @pytest.fixture(scope="module")

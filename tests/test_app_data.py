@@ -29,6 +29,7 @@ from tests.app_helpers import (
     make_app,
     messages,
     screen_text,
+    served,
     settle,
     shown_uuid,
     table,
@@ -47,11 +48,7 @@ CJK = "監査ログ"
 
 @pytest.fixture
 def server() -> Iterator[DemoServer]:
-    started = demo_server()
-    try:
-        yield started
-    finally:
-        started.stop()
+    yield from served()
 
 
 def make_event(n: int, **fields: Any) -> dict[str, Any]:
@@ -142,8 +139,8 @@ async def test_hostile_text_is_shown_literally_and_copied_inert() -> None:
 async def test_events_without_timestamp_are_skipped_with_a_warning() -> None:
     good = [make_event(n) for n in range(1, 6)]
     bad = [{k: v for k, v in make_event(n).items() if k != "timestamp"} for n in (7, 8, 9)]
-    with demo_server([*good, *bad]) as served:
-        app = make_app(served, time_range=HALF_DAY)
+    with demo_server([*good, *bad]) as mixed:
+        app = make_app(mixed, time_range=HALF_DAY)
         async with app.run_test(size=WIDE, notifications=True) as pilot:
             await wait_loaded(pilot)
             assert "5 events · 3 skipped" in header(app)

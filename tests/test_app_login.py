@@ -26,11 +26,11 @@ from auditui.tui.dialogs.login import INSECURE_LABEL, LoginDialog
 from tests.app_helpers import (
     NARROW,
     WIDE,
-    demo_server,
     header,
     make_app,
     messages,
     screen_text,
+    served,
     settle,
     table,
     toast_texts,
@@ -44,11 +44,7 @@ WRONG_KEY = "dfk_wrong_0123456789abcdef"
 
 @pytest.fixture
 def server() -> Iterator[DemoServer]:
-    started = demo_server()
-    try:
-        yield started
-    finally:
-        started.stop()
+    yield from served()
 
 
 def assert_no_key_shown(app: AuditApp, *keys: str) -> None:

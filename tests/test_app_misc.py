@@ -31,10 +31,10 @@ from tests.app_helpers import (
     NARROW,
     WIDE,
     cursor_uuid,
-    demo_server,
     make_app,
     messages,
     screen_text,
+    served,
     settle,
     table,
     toast_texts,
@@ -45,11 +45,7 @@ from tests.app_helpers import (
 
 @pytest.fixture
 def server() -> Iterator[DemoServer]:
-    started = demo_server()
-    try:
-        yield started
-    finally:
-        started.stop()
+    yield from served()
 
 
 def binding_ids() -> list[str]:

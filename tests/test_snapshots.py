@@ -19,7 +19,7 @@ from auditui.connection import Connection
 from auditui.demo import DemoServer
 from auditui.settings import load_settings
 from auditui.tui.app import AuditApp
-from tests.app_helpers import NARROW, RANGE, demo_server, make_app, settle, wait_loaded
+from tests.app_helpers import NARROW, RANGE, make_app, served, settle, wait_loaded
 
 SnapCompare = Callable[..., bool]
 LARGE = (160, 48)
@@ -28,11 +28,7 @@ LARGE = (160, 48)
 @pytest.fixture
 def server() -> Iterator[DemoServer]:
     time.tzset()  # TZ=UTC from conftest
-    started = demo_server()
-    try:
-        yield started
-    finally:
-        started.stop()
+    yield from served()
 
 
 def after_load(*keys: str) -> Callable[[Pilot[Any]], Awaitable[None]]:
