@@ -260,7 +260,7 @@ def demo_server(args: argparse.Namespace) -> int:
         ).start()
     except OSError as exc:
         raise UsageError(f"Cannot listen on 127.0.0.1:{args.port}: {exc.strerror}.") from exc
-    print(f"Demo API serving {server.event_count:,} events at {server.url}", flush=True)
+    print(f"Demo API serving {server.total_events:,} events at {server.url}", flush=True)
     print(f"Demo key: {server.key}", flush=True)
     print(
         f"Try: DATAFOLD_HOST={server.url} DATAFOLD_API_KEY={server.key} auditui fetch --since 1h",

@@ -4,15 +4,24 @@ Every field is written, the payload verbatim as JSON. In CSV the payload is a JS
 and any cell that a spreadsheet would read as a formula (starting with `=`, `+`, `-`, `@`,
 tab or carriage return) is neutralised with a leading `'`. Writers stream: they take an
 iterable and a binary file, so a million events never sit in memory twice.
+
+`atomic_output(path)` opens a temporary file beside `path` and renames it over `path` only
+when the block succeeds (mode 0644 less the umask), so a failed or cancelled export never
+leaves a half-written file behind or clobbers an existing one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
-from collections.abc import Iterable
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import BinaryIO, Literal
 
+from auditui.errors import UsageError
 from auditui.models import FIELD_NAMES, AuditEvent, encode_event
 from auditui.timespec import format_utc
 
@@ -97,3 +106,40 @@ def format_for_path(path: str, default: ExportFormat = "ndjson") -> ExportFormat
     if lowered.endswith(".json"):
         return "json"
     return default
+
+
+def _umask() -> int:
+    """The process umask, read without changing it where the OS allows (thread-safe)."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: the classic read-and-restore (briefly racy)
+    os.umask(mask)
+    return mask
+
+
+@contextlib.contextmanager
+def atomic_output(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
+    """A binary file that replaces `path` only if the block completes without an exception.
+
+    Raises `UsageError` when the folder does not exist. The temporary file
+    (`.NAME.XXXX` beside the target) is removed on failure.
+    """
+    target = Path(path)
+    directory = target.parent if str(target.parent) else Path(".")
+    if not directory.is_dir():
+        raise UsageError(f"Cannot write {target}: folder {directory} does not exist.")
+    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as file:
+            yield file
+        os.chmod(temp, 0o644 & ~_umask())
+        os.replace(temp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise

@@ -49,10 +49,15 @@ def _json_escape(match: re.Match[str]) -> str:
     return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
-def json_text_safe(json_text: str) -> str:
-    """Escape control/invisible/bidi characters inside JSON text as `\\uXXXX`.
+# In JSON text a raw line feed is layout (the encoder writes `\\n` inside strings), so it
+# stays; every other unsafe character can only sit inside a string and is escaped there.
+_UNSAFE_IN_JSON = re.compile(_UNSAFE.pattern.replace("\x00-\x1f", "\x00-\x09\x0b-\x1f"))
 
-    The result is the same JSON value (these characters can only occur inside strings)
-    but holds no byte a terminal could act on: safe for the clipboard, a pager or a file.
+
+def json_text_safe(json_text: str) -> str:
+    """Escape control/invisible/bidi characters of (pretty) JSON text as `\\uXXXX`.
+
+    The result is the same JSON value, line breaks of the layout kept, but holds no byte a
+    terminal could act on: safe for the clipboard, a pager or a file.
     """
-    return _UNSAFE.sub(_json_escape, json_text)
+    return _UNSAFE_IN_JSON.sub(_json_escape, json_text)

@@ -36,9 +36,11 @@ def test_core_never_imports_textual() -> None:
 
 def test_help_and_version_import_neither_textual_nor_httpx() -> None:
     for flag in ("--help", "--version"):
-        loaded = _modules_after(
-            f"from auditui.cli import main\ntry:\n    main([{flag!r}])\nexcept SystemExit:\n    pass"
+        code = (
+            "from auditui.cli import main\n"
+            f"try:\n    main([{flag!r}])\nexcept SystemExit:\n    pass"
         )
+        loaded = _modules_after(code)
         assert "textual" not in loaded
         assert "httpx" not in loaded
         assert "auditui.cli" in loaded

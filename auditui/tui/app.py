@@ -29,7 +29,7 @@ from auditui.loader import LoadResult, Progress
 from auditui.models import AuditEvent, event_to_pretty_json
 from auditui.settings import load_ui_state, save_ui_state
 from auditui.store import EventStore, EventView
-from auditui.textsafe import visible
+from auditui.textsafe import json_text_safe, visible
 from auditui.timespec import TimeRange, parse_duration, resolve_range, utcnow
 from auditui.tui.actions import APP_ACTIONS, app_bindings
 from auditui.tui.dialogs.columns import ColumnPicker
@@ -40,7 +40,6 @@ from auditui.tui.handoff import (
     human_size,
     pager_command,
     run_on_temp_file,
-    safe_text,
 )
 from auditui.tui.login_flow import LoginFlow
 from auditui.tui.widgets.detail import DetailPane
@@ -266,7 +265,7 @@ class AuditApp(App[int]):
         event = self._selected_event()
         if event is None:
             return
-        text = safe_text(event_to_pretty_json(event))
+        text = json_text_safe(event_to_pretty_json(event))
         self.copy_to_clipboard(text)
         size = human_size(len(text.encode()))
         self.notify(f"Copied event {visible(event.event_uuid)} as JSON ({size})", timeout=4)
@@ -281,7 +280,7 @@ class AuditApp(App[int]):
             self.notify("Nothing to copy here.", severity="warning", timeout=3)
             return
         label, value = found
-        safe = safe_text(value)
+        safe = json_text_safe(value)
         self.copy_to_clipboard(safe)
         self.notify(f"Copied {visible(label)} ({human_size(len(safe.encode()))})", timeout=4)
 
@@ -295,7 +294,7 @@ class AuditApp(App[int]):
         event = self._selected_event()
         if event is None:
             return
-        text = safe_text(event_to_pretty_json(event)) + "\n"
+        text = json_text_safe(event_to_pretty_json(event)) + "\n"
         try:
             command = pager_command() if pager else editor_command()
             with self.suspend():

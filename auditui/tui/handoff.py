@@ -15,20 +15,9 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from auditui.errors import AudituiError, UsageError
-from auditui.textsafe import json_text_safe
 
 DEFAULT_PAGER = "less"
 DEFAULT_EDITOR = "vi"
-
-
-def safe_text(text: str) -> str:
-    """`textsafe.json_text_safe` on each line: the line breaks of pretty JSON stay.
-
-    `json_text_safe` alone would turn the newlines between pretty-printed JSON tokens into
-    `\\u000a`, which is not JSON outside a string. (Newlines inside JSON strings are
-    already escaped as `\\n` by the encoder, so a raw newline is always layout.)
-    """
-    return "\n".join(json_text_safe(line) for line in text.split("\n"))
 
 
 def human_size(size: int) -> str:

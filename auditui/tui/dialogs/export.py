@@ -1,0 +1,244 @@
+"""`ExportDialog`: where and how to write the shown events (path + NDJSON/JSON/CSV).
+
+The path starts as `./auditui-<range slug>.<ext>` in the working directory; the format
+radio (NDJSON by default, JSON, CSV) swaps the extension, and typing a known extension picks
+the format. The path is checked as you type: a missing folder or a folder as the target is
+an error; an existing file needs "Overwrite" ticked. Enter in the path (or Export) applies,
+Esc cancels. Dismisses with an `ExportRequest` (absolute path) or None. The writing itself
+is `auditui.tui.export_job.export_events`, in a worker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Static
+
+from auditui.export import FORMATS, ExportFormat, format_for_path
+from auditui.textsafe import visible
+from auditui.timespec import TimeRange
+
+EXTENSIONS: dict[ExportFormat, str] = {"ndjson": ".ndjson", "json": ".json", "csv": ".csv"}
+LABELS: dict[ExportFormat, str] = {
+    "ndjson": "NDJSON (one event per line)",
+    "json": "JSON array",
+    "csv": "CSV (payload as JSON text)",
+}
+_KNOWN_SUFFIXES = (".ndjson", ".jsonl", ".json", ".csv")
+
+
+@dataclass(frozen=True, slots=True)
+class ExportRequest:
+    """What the user asked for: an absolute path, a format, and whether to overwrite."""
+
+    path: Path
+    format: ExportFormat
+    overwrite: bool
+
+
+def default_name(time_range: TimeRange | None, fmt: ExportFormat = "ndjson") -> str:
+    """`./auditui-<range slug>.<ext>` (`./auditui-events.<ext>` without a range)."""
+    slug = time_range.slug() if time_range is not None else "events"
+    return f"./auditui-{slug}{EXTENSIONS[fmt]}"
+
+
+def with_extension(path: str, fmt: ExportFormat) -> str:
+    """`path` with its known extension swapped for `fmt`'s (appended when it has none)."""
+    lowered = path.lower()
+    for suffix in _KNOWN_SUFFIXES:
+        if lowered.endswith(suffix):
+            return path[: -len(suffix)] + EXTENSIONS[fmt]
+    return path + EXTENSIONS[fmt] if path.strip() else path
+
+
+class ExportDialog(ModalScreen[ExportRequest | None]):
+    """Ask for the export path and format; see the module doc."""
+
+    DEFAULT_CSS: ClassVar[str] = """
+    ExportDialog {
+        align: center middle;
+    }
+    ExportDialog > #export-box {
+        width: 76;
+        max-width: 95%;
+        height: auto;
+        border: thick $primary;
+        background: $surface;
+        padding: 1 2;
+    }
+    ExportDialog #export-title {
+        text-style: bold;
+    }
+    ExportDialog #export-summary, ExportDialog #export-hint {
+        color: $text-muted;
+        height: auto;
+    }
+    ExportDialog #export-path {
+        margin-top: 1;
+    }
+    ExportDialog #export-formats {
+        width: 100%;
+        margin-top: 1;
+    }
+    ExportDialog #export-error {
+        color: $text-error;
+        height: auto;
+    }
+    ExportDialog #export-overwrite {
+        display: none;
+    }
+    ExportDialog.-exists #export-overwrite {
+        display: block;
+    }
+    ExportDialog #export-buttons {
+        height: auto;
+        margin-top: 1;
+        align-horizontal: right;
+    }
+    ExportDialog #export-buttons Button {
+        margin-left: 1;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="export.cancel"),
+        Binding("ctrl+s", "apply", "Export", id="export.apply"),
+    ]
+
+    def __init__(
+        self,
+        count: int,
+        time_range: TimeRange | None = None,
+        *,
+        cwd: Path | None = None,
+        fmt: ExportFormat = "ndjson",
+    ) -> None:
+        super().__init__()
+        self.count = count
+        self.time_range = time_range
+        self.cwd = cwd if cwd is not None else Path.cwd()
+        self.format: ExportFormat = fmt
+        self._valid: ExportRequest | None = None
+
+    def compose(self) -> ComposeResult:
+        noun = "event" if self.count == 1 else "events"
+        with Vertical(id="export-box"):
+            yield Static(Text("Export"), id="export-title")
+            yield Static(
+                Text(f"{self.count:,} {noun}, filtered and sorted as shown; every field."),
+                id="export-summary",
+            )
+            yield Input(default_name(self.time_range, self.format), id="export-path")
+            with RadioSet(id="export-formats"):
+                for fmt in FORMATS:
+                    yield RadioButton(LABELS[fmt], value=fmt == self.format, id=f"export-{fmt}")
+            yield Static(id="export-error", markup=False)
+            yield Checkbox("Overwrite the existing file", id="export-overwrite")
+            yield Static(
+                Text("Enter exports · Esc cancels · Tab, then arrows and Space pick a format"),
+                id="export-hint",
+            )
+            with Horizontal(id="export-buttons"):
+                yield Button("Cancel", id="export-cancel")
+                yield Button("Export", id="export-apply", variant="primary")
+
+    def on_mount(self) -> None:
+        self._validate()
+        self.query_one("#export-path", Input).focus()
+
+    # -- state -----------------------------------------------------------------------------
+
+    @property
+    def path_text(self) -> str:
+        return self.query_one("#export-path", Input).value
+
+    def resolve(self) -> Path:
+        """The path typed, made absolute against the working directory (`~` expanded)."""
+        path = Path(self.path_text.strip()).expanduser()
+        return path if path.is_absolute() else self.cwd / path
+
+    def _problem(self, path: Path, exists: bool, overwrite: bool) -> str | None:
+        if not self.path_text.strip():
+            return "Enter a file name."
+        if path.is_dir():
+            return f"{visible(str(path))} is a folder: add a file name."
+        parent = path.parent
+        if not parent.is_dir():
+            return f"Folder {visible(str(parent))} does not exist."
+        if exists and not overwrite:
+            return f"{visible(path.name)} exists: tick Overwrite to replace it."
+        return None
+
+    def _validate(self) -> ExportRequest | None:
+        path = self.resolve()
+        exists = path.is_file() or (path.exists() and not path.is_dir())
+        overwrite_box = self.query_one("#export-overwrite", Checkbox)
+        self.set_class(exists, "-exists")
+        overwrite = exists and overwrite_box.value
+        problem = self._problem(path, exists, overwrite)
+        error = self.query_one("#export-error", Static)
+        error.update(Text(problem or ""))
+        error.display = problem is not None
+        self.query_one("#export-apply", Button).disabled = problem is not None
+        self._valid = None if problem else ExportRequest(path, self.format, overwrite)
+        return self._valid
+
+    # -- events ----------------------------------------------------------------------------
+
+    @on(Input.Changed, "#export-path")
+    def _path_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        guessed = format_for_path(event.value, default=self.format)
+        if guessed != self.format:
+            self.format = guessed
+            with self.prevent(RadioSet.Changed):
+                self.query_one(f"#export-{guessed}", RadioButton).value = True
+        self._validate()
+
+    @on(RadioSet.Changed, "#export-formats")
+    def _format_changed(self, event: RadioSet.Changed) -> None:
+        event.stop()
+        chosen = next((fmt for fmt in FORMATS if event.pressed.id == f"export-{fmt}"), None)
+        if chosen is None or chosen == self.format:
+            return
+        self.format = chosen
+        path_input = self.query_one("#export-path", Input)
+        path_input.value = with_extension(path_input.value, self.format)
+        self._validate()
+
+    @on(Checkbox.Changed, "#export-overwrite")
+    def _overwrite_changed(self, event: Checkbox.Changed) -> None:
+        event.stop()
+        self._validate()
+
+    @on(Input.Submitted, "#export-path")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_apply()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "export-apply":
+            self.action_apply()
+        elif event.button.id == "export-cancel":
+            self.action_cancel()
+
+    def action_apply(self) -> None:
+        """Export if the path is valid (else the error line says why)."""
+        request = self._validate()
+        if request is not None:
+            self.dismiss(request)
+        elif self.has_class("-exists"):
+            self.query_one("#export-overwrite", Checkbox).focus()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,123 @@
+"""Benchmark facets and the timeline under a filter over demo events; prints figures only.
+
+    python benchmarks/bench_facets.py [--sizes 100000,1000000] [--repeat 5]
+
+Events come from the demo generator (seed 7, 90 days; as `bench_filter.py`), decoded with
+`decode_logs` and put in an `EventStore`; the search index is built before timing (the
+app builds it in a worker after a load). For each filter (none, a broad one, a narrow one):
+
+- facets: `compute_facets(store, matches)` — the top 10 values of the six facet fields
+  (target: ≤ 100 ms at 100k events);
+- timeline: `histogram(index.stamps, matches, range, 480)` and a resample to 120 cells;
+- filter: the `Filterer.apply` time of the query, for scale.
+
+Median and worst of `--repeat` runs. Wall-clock on whatever machine runs this; nothing is
+asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import itertools
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import msgspec
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from auditui.facets import compute_facets
+from auditui.filtering import Filterer
+from auditui.models import AuditEvent, decode_logs
+from auditui.search_index import index_for
+from auditui.store import EventStore
+from auditui.timeline import histogram
+from auditui.timespec import TimeRange
+
+END = datetime(2026, 11, 27, tzinfo=UTC)
+RANGE = TimeRange(END - timedelta(days=90), END)
+FILTERS = (
+    ("no filter", ""),
+    ("broad: -source:ci", "-source:ci"),
+    ("narrow: support failures 7d", "support:true status:failure after:7d"),
+)
+
+
+def load_events(count: int) -> list[AuditEvent]:
+    from auditui.demo.data import iter_events
+
+    per_day = -(-count // 90)
+    stream = itertools.islice(iter_events(seed=7, events_per_day=per_day, days=90, end=END), count)
+    events: list[AuditEvent] = []
+    while chunk := list(itertools.islice(stream, 50_000)):
+        events.extend(decode_logs(msgspec.json.encode({"logs": chunk})).events)
+    return events
+
+
+def timed(work: Callable[[], object], repeat: int) -> tuple[float, float]:
+    """(median, worst) seconds of `repeat` runs."""
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), max(times)
+
+
+def ms(pair: tuple[float, float]) -> str:
+    median, worst = pair
+    return f"{median * 1000:7.1f} ms (worst {worst * 1000:6.1f})"
+
+
+def run(size: int, repeat: int) -> None:
+    print(f"\n== {size:,} events ==")
+    started = time.perf_counter()
+    store = EventStore(load_events(size))
+    print(f"generate + decode: {time.perf_counter() - started:6.1f} s")
+    started = time.perf_counter()
+    index = index_for(store)
+    print(f"search index build: {time.perf_counter() - started:6.1f} s (not part of a recompute)")
+    filterer = Filterer(store)
+    for label, query in FILTERS:
+        filterer.clear()
+        now = END
+        filter_time = timed(lambda q=query: filterer.apply(q, now=now), repeat)  # type: ignore[misc]
+        matches = filterer.apply(query, now=now).indices
+        selection = None if not query else matches
+        facets_time = timed(lambda s=selection: compute_facets(store, s), repeat)  # type: ignore[misc]
+        timeline_time = timed(
+            lambda s=selection: histogram(index.stamps, s, RANGE, 480).resample(120),  # type: ignore[misc]
+            repeat,
+        )
+        print(f"{label:32} {len(matches):>9,} matches")
+        print(f"    filter   {ms(filter_time)}")
+        print(f"    facets   {ms(facets_time)}")
+        print(f"    timeline {ms(timeline_time)}")
+        top = compute_facets(store, selection)[0].values[:1]
+        if top:
+            print(f"    top user: {top[0].count:,} × {top[0].term}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--sizes", default="100000,1000000")
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    print(
+        f"Python {platform.python_version()} on {platform.platform()}; "
+        f"{os.cpu_count()} CPUs; {platform.processor() or platform.machine()}"
+    )
+    for size in (int(s) for s in args.sizes.split(",")):
+        run(size, args.repeat)
+        gc.collect()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,153 @@
+"""Filterer: narrowing within the last matches when sound, errors leave state, add_term."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from auditui.filtering import Filterer, QueryError, add_term
+from auditui.query import compile_query
+from auditui.store import EventStore, EventView
+from tests.test_facets import decode, raw
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+
+EVENTS = decode(
+    raw(0, status="failure", user_email="admin@datafold.com", is_support_user=True),
+    raw(1, status="failure", source="ci"),
+    raw(2, status="success", user_email="admin@datafold.com"),
+    raw(3, status="denied", action="api_key.create"),
+    raw(4, status="failure", user_email="admin2@datafold.com", is_support_user=True),
+)  # fmt: skip
+
+
+class SpyStore(EventStore):
+    """Records nothing itself; tests spy on `filter_indices` candidates instead."""
+
+
+@pytest.fixture
+def spy(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    calls: list[Any] = []
+    from auditui import query
+
+    original = query.Matcher.filter_indices
+
+    def recording(self: Any, store: Any, candidates: Any = None) -> list[int]:
+        calls.append(None if candidates is None else list(candidates))
+        return original(self, store, candidates)
+
+    monkeypatch.setattr(query.Matcher, "filter_indices", recording)
+    return calls
+
+
+def expected(text: str, events: list[Any] = EVENTS) -> list[int]:
+    matcher = compile_query(text, now=NOW)
+    return [i for i, event in enumerate(events) if matcher.matches(event)]
+
+
+def test_apply_returns_ascending_store_indices() -> None:
+    filterer = Filterer(EventStore(EVENTS))
+    result = filterer.apply("status:failure", now=NOW)
+    assert result.indices == [0, 1, 4] == expected("status:failure")
+    assert not result.narrowed
+    assert result.view_filter == [0, 1, 4]
+    assert filterer.text == "status:failure"
+
+
+def test_typing_narrows_within_the_previous_matches(spy: list[Any]) -> None:
+    filterer = Filterer(EventStore(EVENTS))
+    filterer.apply("status:fail", now=NOW)
+    result = filterer.apply("status:failure support:true", now=NOW)
+    assert result.narrowed
+    assert result.indices == [0, 4] == expected("status:failure support:true")
+    assert spy == [None, [0, 1, 4]]
+
+
+def test_a_broader_query_searches_everything(spy: list[Any]) -> None:
+    filterer = Filterer(EventStore(EVENTS))
+    filterer.apply("status:failure", now=NOW)
+    result = filterer.apply("status:fail OR status:denied", now=NOW)
+    assert not result.narrowed
+    assert result.indices == [0, 1, 3, 4]
+    assert spy == [None, None]
+
+
+def test_store_change_stops_narrowing(spy: list[Any]) -> None:
+    store = EventStore(EVENTS[:3])
+    filterer = Filterer(store)
+    filterer.apply("status:failure", now=NOW)
+    store.add(EVENTS[3:])
+    result = filterer.apply("status:failure support:true", now=NOW)
+    assert not result.narrowed
+    assert result.indices == [0, 4]
+    assert spy[-1] is None
+
+
+def test_invalid_query_raises_and_keeps_the_last_result() -> None:
+    filterer = Filterer(EventStore(EVENTS))
+    good = filterer.apply("status:failure", now=NOW)
+    with pytest.raises(QueryError) as info:
+        filterer.apply("status:failure (", now=NOW)
+    assert info.value.position == 15
+    assert filterer.last is good
+    assert filterer.apply("status:failure source:ci", now=NOW).narrowed
+
+
+def test_empty_query_means_no_filter() -> None:
+    store = EventStore(EVENTS)
+    filterer = Filterer(store)
+    filterer.apply("status:failure", now=NOW)
+    result = filterer.apply("   ", now=NOW)
+    assert result.is_empty
+    assert result.view_filter is None
+    assert result.indices == list(range(len(EVENTS)))
+    view = EventView(store)
+    view.set_filter(result.view_filter)
+    assert not view.filtered
+
+
+def test_clear_and_refresh() -> None:
+    store = EventStore(EVENTS[:2])
+    filterer = Filterer(store)
+    assert filterer.refresh(now=NOW) is None
+    filterer.apply("status:failure", now=NOW)
+    store.replace(EVENTS)
+    refreshed = filterer.refresh(now=NOW)
+    assert refreshed is not None and refreshed.indices == [0, 1, 4]
+    assert not refreshed.narrowed
+    filterer.clear()
+    assert filterer.last is None and filterer.text == ""
+
+
+def test_result_feeds_a_view() -> None:
+    store = EventStore(EVENTS)
+    view = EventView(store)
+    view.set_filter(Filterer(store).apply("support:true", now=NOW).view_filter)
+    assert len(view) == 2
+    assert {view.event_at(row).event_uuid for row in range(2)} == {
+        EVENTS[0].event_uuid,
+        EVENTS[4].event_uuid,
+    }
+
+
+@pytest.mark.parametrize(
+    ("query", "term", "result"),
+    [
+        ("", "status:failure", "status:failure"),
+        ("  ", "-source:ci", "-source:ci"),
+        ("user:maya", "status:failure", "user:maya status:failure"),
+        ("a OR b", "c", "(a OR b) c"),
+        ("(a OR b) c", "d", "(a OR b) c d"),
+        ("NOT a", "b", "NOT a b"),
+        ("status:failure (", "x", "status:failure ( x"),
+    ],
+)
+def test_add_term(query: str, term: str, result: str) -> None:
+    assert add_term(query, term) == result
+
+
+def test_add_term_applies_to_the_whole_query() -> None:
+    combined = add_term("status:denied OR status:success", "user:admin@datafold.com")
+    assert expected(combined) == [2]
