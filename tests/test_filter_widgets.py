@@ -1,4 +1,5 @@
-"""FilterBar, FacetsPanel, Timeline and ExportDialog in tiny host apps, through Pilot."""
+"""FilterBar, FacetsPanel and Timeline in tiny host apps, through Pilot (ExportDialog:
+test_export_dialog.py)."""
 
 # Widgets change between awaits; mypy's narrowing across them is wrong here:
 # mypy: disable-error-code="unreachable, comparison-overlap"
@@ -7,15 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.pilot import Pilot
-from textual.widgets import Button, Checkbox, Input, RadioButton, Static
+from textual.widgets import Static
 
 from auditui.facets import compute_facets
 from auditui.history import QueryHistory, history_file
@@ -23,7 +22,6 @@ from auditui.query import QueryError, parse
 from auditui.store import EventStore
 from auditui.timeline import histogram
 from auditui.timespec import TimeRange
-from auditui.tui.dialogs.export import ExportDialog, ExportRequest, default_name, with_extension
 from auditui.tui.widgets.facets import FacetsPanel
 from auditui.tui.widgets.filter_bar import ERROR_STYLE, FilterBar
 from auditui.tui.widgets.timeline import Timeline
@@ -31,7 +29,6 @@ from tests.test_detail import screen_text
 from tests.test_facets import decode, raw
 
 SIZE = (100, 30)
-NOT_YET = object()
 
 
 async def wait_for(pilot: Pilot[Any], condition: Callable[[], object], what: str) -> None:
@@ -81,6 +78,10 @@ class Host(App[None]):
 
 
 # -- FilterBar ------------------------------------------------------------------------------
+
+
+def bar_text(bar: FilterBar, selector: str) -> str:
+    return str(bar.query_one(selector, Static).render())
 
 
 def bar_app(history: QueryHistory | None = None, debounce: float = 60.0) -> Host:
@@ -201,11 +202,13 @@ async def test_error_line_and_span_highlight() -> None:
         rendered = bar.input._value
         styled = [(s.start, s.end) for s in rendered.spans if str(s.style) == ERROR_STYLE]
         assert styled == [(10, 14)]
-        assert "Unknown field 'nope'" in screen_text(app)
+        assert "Unknown field 'nope'" in bar_text(bar, "#filter-error")
+        assert bar.query_one("#filter-error").display
         bar.show_error(None)
         await pilot.pause()
         assert not [s for s in bar.input._value.spans if str(s.style) == ERROR_STYLE]
-        assert "Unknown field" not in screen_text(app)
+        assert "Unknown field" not in bar_text(bar, "#filter-error")
+        assert not bar.query_one("#filter-error").display
 
 
 async def test_error_and_counter_are_literal_text() -> None:
@@ -216,9 +219,10 @@ async def test_error_and_counter_are_literal_text() -> None:
         bar.show_error(QueryError("bad [bold]value[/bold] \x1b[31m", 0))
         bar.set_counts(1234, 56789)
         await pilot.pause()
-        text = screen_text(app)
-        assert "bad [bold]value[/bold] \\x1b[31m" in text
-        assert "1,234 of 56,789 events" in text
+        assert "bad [bold]value[/bold] \\x1b[31m" in bar_text(bar, "#filter-error")
+        assert bar_text(bar, "#filter-count") == "1,234 of 56,789 events"
+        bar.set_counts(1, 1)
+        assert bar_text(bar, "#filter-count") == "1 of 1 event"
 
 
 # -- FacetsPanel ----------------------------------------------------------------------------
@@ -320,7 +324,7 @@ async def test_timeline_draws_and_chooses_a_bucket() -> None:
         line.show_histogram(histogram(STAMPS, None, DAY, 480))
         await pilot.pause()
         assert line.shown is not None and len(line.shown) == 48  # one bucket per cell
-        assert "█" in screen_text(app)
+        await wait_for(pilot, lambda: "█" in screen_text(app), "the sparkline")
         line.focus()
         await pilot.press("right")  # the first move lands on the first bucket
         await pilot.press("right", "right", "right")
@@ -363,108 +367,4 @@ async def test_timeline_without_data() -> None:
         await pilot.press("right", "enter")
         await pilot.pause()
         assert app.of(Timeline.BucketChosen) == []
-        assert "no events" in screen_text(app)
-
-
-# -- ExportDialog ---------------------------------------------------------------------------
-
-
-class DialogHost(App[None]):
-    def __init__(self, dialog: ExportDialog) -> None:
-        super().__init__()
-        self.dialog = dialog
-        self.result: Any = NOT_YET
-
-    def on_mount(self) -> None:
-        self.push_screen(self.dialog, self._done)
-
-    def _done(self, result: Any) -> None:
-        self.result = result
-
-
-def path_input(app: DialogHost) -> Input:
-    return app.dialog.query_one("#export-path", Input)
-
-
-def shown(app: DialogHost, selector: str) -> str:
-    return str(app.dialog.query_one(selector, Static).render())
-
-
-async def test_export_defaults_and_enter_applies(tmp_path: Path) -> None:
-    app = DialogHost(ExportDialog(1234, DAY, cwd=tmp_path))
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        assert path_input(app).value == "./auditui-20261101T0000Z-20261102T0000Z.ndjson"
-        assert "1,234 events" in shown(app, "#export-summary")
-        await pilot.press("enter")
-        await pilot.pause()
-        assert app.result == ExportRequest(
-            tmp_path / "auditui-20261101T0000Z-20261102T0000Z.ndjson", "ndjson", False
-        )
-
-
-async def test_export_format_swaps_the_extension_and_back(tmp_path: Path) -> None:
-    app = DialogHost(ExportDialog(5, None, cwd=tmp_path))
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        await pilot.click("#export-csv")
-        await pilot.pause()
-        assert path_input(app).value == "./auditui-events.csv"
-        path_input(app).value = "out.json"
-        await pilot.pause()
-        assert app.dialog.query_one("#export-json", RadioButton).value
-        assert app.dialog.format == "json"
-        app.dialog.query_one("#export-apply", Button).press()
-        await pilot.pause()
-        assert app.result == ExportRequest(tmp_path / "out.json", "json", False)
-
-
-async def test_export_missing_folder_blocks(tmp_path: Path) -> None:
-    app = DialogHost(ExportDialog(5, None, cwd=tmp_path))
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        path_input(app).value = "nowhere/x.csv"
-        await pilot.pause()
-        assert app.dialog.query_one("#export-apply", Button).disabled
-        assert "does not exist" in shown(app, "#export-error")
-        await pilot.press("enter")
-        await pilot.pause()
-        assert app.result is NOT_YET
-        path_input(app).value = ""
-        await pilot.pause()
-        assert "Enter a file name" in shown(app, "#export-error")
-        path_input(app).value = str(tmp_path)
-        await pilot.pause()
-        assert "is a folder" in shown(app, "#export-error")
-        await pilot.press("escape")
-        await pilot.pause()
-        assert app.result is None
-
-
-async def test_export_existing_file_needs_overwrite(tmp_path: Path) -> None:
-    (tmp_path / "taken.csv").write_text("old")
-    app = DialogHost(ExportDialog(5, None, cwd=tmp_path))
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        path_input(app).value = "taken.csv"
-        await pilot.pause()
-        box = app.dialog.query_one("#export-overwrite", Checkbox)
-        assert box.display and app.dialog.query_one("#export-apply", Button).disabled
-        assert "exists" in shown(app, "#export-error")
-        await pilot.press("enter")  # refused: focus goes to the checkbox
-        await pilot.pause()
-        assert app.result is NOT_YET and box.has_focus
-        await pilot.press("space")
-        await pilot.pause()
-        await pilot.click("#export-apply")
-        await pilot.pause()
-        assert app.result == ExportRequest(tmp_path / "taken.csv", "csv", True)
-
-
-def test_export_names() -> None:
-    assert default_name(None, "csv") == "./auditui-events.csv"
-    assert with_extension("a/b.NDJSON", "csv") == "a/b.csv"
-    assert with_extension("x.jsonl", "json") == "x.json"
-    assert with_extension("report", "json") == "report.json"
-    assert with_extension("", "json") == ""
-    assert isinstance(Text("x"), Text)
+        await wait_for(pilot, lambda: "no events" in screen_text(app), "the empty state")

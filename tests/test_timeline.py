@@ -113,7 +113,13 @@ def test_time_terms_select_exactly_the_bucket() -> None:
 
     from auditui.models import decode_logs
 
-    stamps = [at(1) - timedelta(microseconds=1), at(1), at(1.5), at(2), at(2) + timedelta(seconds=1)]
+    stamps = [
+        at(1) - timedelta(microseconds=1),
+        at(1),
+        at(1.5),
+        at(2),
+        at(2) + timedelta(seconds=1),
+    ]
     logs = [
         {"timestamp": s.isoformat().replace("+00:00", "Z"), "event_uuid": f"u{i}",
          "client_ip": "10.0.0.1", "url": "https://x/"}

@@ -24,7 +24,6 @@ from textual import events, on
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
 from textual.geometry import Size
-from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -34,35 +33,18 @@ from auditui.columns import (
     default_descending,
     fit,
     get_column,
-    header_title,
     layout,
     measure_widths,
     status_class,
 )
 from auditui.models import AuditEvent
 from auditui.store import Bookmark, EventView
+from auditui.tui.widgets.table_messages import SortMessage, TableMessage
+from auditui.tui.widgets.table_rows import cursor_strip, header_strip, row_cells, row_strip
 
 __all__ = ["EventTable", "fit"]
 
 SAMPLE_ROWS = 300  # rows measured (from the top, plus those on screen) to size columns
-ARROWS = {False: " ▲", True: " ▼"}
-
-
-class _TableMessage(Message):
-    def __init__(self, table: EventTable) -> None:
-        super().__init__()
-        self.table = table
-
-    @property
-    def control(self) -> EventTable:
-        return self.table
-
-
-class _SortMessage(_TableMessage):
-    def __init__(self, table: EventTable, column_id: str, descending: bool) -> None:
-        super().__init__(table)
-        self.column_id = column_id
-        self.descending = descending
 
 
 class EventTable(ScrollView, can_focus=True):
@@ -114,27 +96,27 @@ class EventTable(ScrollView, can_focus=True):
         Binding("u", "toggle_utc", "UTC/local", id="table.toggle_utc"),
     ]
 
-    class Highlighted(_TableMessage):
+    class Highlighted(TableMessage):
         """The cursor is on another event (None: the view is empty)."""
 
         def __init__(self, table: EventTable, event: AuditEvent | None) -> None:
             super().__init__(table)
             self.event = event
 
-    class Selected(_TableMessage):
+    class Selected(TableMessage):
         """Enter (or a double click) on an event."""
 
         def __init__(self, table: EventTable, event: AuditEvent) -> None:
             super().__init__(table)
             self.event = event
 
-    class SortRequested(_SortMessage):
+    class SortRequested(SortMessage):
         """A header cell was clicked; `descending` is what `sort_by(column_id)` would pick."""
 
-    class Sorted(_SortMessage):
+    class Sorted(SortMessage):
         """The table sorted its view by `column_id`."""
 
-    class TimeZoneChanged(_TableMessage):
+    class TimeZoneChanged(TableMessage):
         """Times switched between UTC (`utc` True) and the local time zone."""
 
         def __init__(self, table: EventTable, utc: bool) -> None:
@@ -386,35 +368,30 @@ class EventTable(ScrollView, can_focus=True):
         filtered = self._view.filtered and len(self._view.store)
         return "No events match the filter." if filtered else "No events to show."
 
-    def _cells(self, event: AuditEvent) -> list[str]:
-        tz = self.tz
-        pairs = zip(self._columns, self._widths, strict=True)
-        return [f" {fit(column.text(event, tz), width)} " for column, width in pairs]
-
     def _row_strip(self, event: AuditEvent) -> Strip:
         kind = status_class(event)
         style = self._style(f"event-table--status-{kind}" if kind else "")
-        return Strip([Segment("".join(self._cells(event)), style)], self._offsets[-1])
+        return row_strip(self._cells(event), style, self._offsets[-1])
 
     def _cursor_strip(self, event: AuditEvent, cursor: Style) -> Strip:
-        cells, active = self._cells(event), self.cursor_column
-        segments = [
-            Segment("".join(cells[:active]) + " ", cursor),
-            Segment(cells[active][1:-1], self._style("event-table--cell-cursor")),
-            Segment(" " + "".join(cells[active + 1 :]), cursor),
-        ]
-        return Strip(segments, self._offsets[-1])
+        cell_cursor = self._style("event-table--cell-cursor")
+        cells, width = self._cells(event), self._offsets[-1]
+        return cursor_strip(cells, self.cursor_column, cursor, cell_cursor, width)
+
+    def _cells(self, event: AuditEvent) -> list[str]:
+        return row_cells(self._columns, self._widths, event, self.tz)
 
     def _header_strip(self) -> Strip:
         if self._header is None:
-            view, parts = self._view, []
-            for column, width in zip(self._columns, self._widths, strict=True):
-                title = header_title(column, self._utc)
-                if view is not None and view.sort_column == column.id:
-                    title += ARROWS[view.descending]
-                parts.append(f" {fit(title, width)} ")
-            style = self._style("event-table--header")
-            self._header = Strip([Segment("".join(parts), style)], self._offsets[-1])
+            view = self._view
+            self._header = header_strip(
+                self._columns,
+                self._widths,
+                utc=self._utc,
+                sort=None if view is None else (view.sort_column, view.descending),
+                style=self._style("event-table--header"),
+                width=self._offsets[-1],
+            )
         return self._header
 
     def _style(self, name: str) -> Style:
