@@ -96,6 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", choices=("ndjson", "json", "csv"), default="ndjson", help="output format"
     )
     fetch.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
+    fetch.add_argument(
+        "--query", "-q", metavar="QUERY", help="keep only events matching QUERY (as `/` in the app)"
+    )
 
     demo = sub.add_parser("demo-server", help="serve the demo API on 127.0.0.1")
     _add_common(demo, suppress=True)

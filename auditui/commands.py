@@ -106,6 +106,11 @@ def fetch(args: argparse.Namespace) -> int:
     from auditui.connection import open_connection
     from auditui.export import write_events
 
+    matcher = None
+    if args.query:
+        from auditui.query import compile_query
+
+        matcher = compile_query(args.query)  # a bad query fails before any request
     connection = open_connection(args.profile)
     connection.require_credential()
     time_range = _time_range(args, connection.profile.default_range)
@@ -115,8 +120,9 @@ def fetch(args: argparse.Namespace) -> int:
     finally:
         if progress:
             progress.done()
+    events = result.events if matcher is None else matcher.filter_events(result.events)
     with _output(args.output) as out:
-        write_events(result.events, out, args.format)
+        write_events(events, out, args.format)
     if result.malformed:
         _stderr(f"auditui: warning: {result.malformed:,} malformed events skipped")
     if result.out_of_range:
@@ -125,7 +131,7 @@ def fetch(args: argparse.Namespace) -> int:
             "(a proxy may have stripped the request body)"
         )
     if args.output:
-        _stderr(f"auditui: wrote {len(result.events):,} events to {args.output}")
+        _stderr(f"auditui: wrote {len(events):,} events to {args.output}")
     return 0
 
 

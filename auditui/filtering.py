@@ -14,6 +14,7 @@ the whole query: `a OR b` + `c` becomes `(a OR b) c`.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -29,7 +30,7 @@ class FilterResult:
     """The outcome of one query: matching store indices, ascending (arrival order)."""
 
     query: Query
-    indices: list[int]  # every index when the query is empty
+    indices: Sequence[int]  # a list; `range(len(store))` when the query is empty
     narrowed: bool  # searched within the previous matches only
     generation: int  # the store generation the indices belong to
 
@@ -39,7 +40,7 @@ class FilterResult:
         return self.query.is_empty
 
     @property
-    def view_filter(self) -> list[int] | None:
+    def view_filter(self) -> Sequence[int] | None:
         """What to pass to `EventView.set_filter`: None (no filter) for an empty query."""
         return None if self.query.is_empty else self.indices
 
@@ -89,7 +90,7 @@ class Filterer:
             last = self._last if self._current() else None
         narrowed = last is not None and matcher.query.narrows(last.query)
         if matcher.query.is_empty:
-            indices = list(range(size))
+            indices: Sequence[int] = range(size)
         elif narrowed and last is not None:
             indices = matcher.filter_indices(store, last.indices)
         else:

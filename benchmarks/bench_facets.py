@@ -25,8 +25,9 @@ import platform
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import msgspec
@@ -76,6 +77,10 @@ def ms(pair: tuple[float, float]) -> str:
     return f"{median * 1000:7.1f} ms (worst {worst * 1000:6.1f})"
 
 
+def timeline(stamps: Sequence[datetime], selection: Sequence[int] | None) -> object:
+    return histogram(stamps, selection, RANGE, 480).resample(120)
+
+
 def run(size: int, repeat: int) -> None:
     print(f"\n== {size:,} events ==")
     started = time.perf_counter()
@@ -87,15 +92,11 @@ def run(size: int, repeat: int) -> None:
     filterer = Filterer(store)
     for label, query in FILTERS:
         filterer.clear()
-        now = END
-        filter_time = timed(lambda q=query: filterer.apply(q, now=now), repeat)  # type: ignore[misc]
-        matches = filterer.apply(query, now=now).indices
+        filter_time = timed(partial(filterer.apply, query, now=END), repeat)
+        matches = filterer.apply(query, now=END).indices
         selection = None if not query else matches
-        facets_time = timed(lambda s=selection: compute_facets(store, s), repeat)  # type: ignore[misc]
-        timeline_time = timed(
-            lambda s=selection: histogram(index.stamps, s, RANGE, 480).resample(120),  # type: ignore[misc]
-            repeat,
-        )
+        facets_time = timed(partial(compute_facets, store, selection), repeat)
+        timeline_time = timed(partial(timeline, index.stamps, selection), repeat)
         print(f"{label:32} {len(matches):>9,} matches")
         print(f"    filter   {ms(filter_time)}")
         print(f"    facets   {ms(facets_time)}")

@@ -272,3 +272,26 @@ def test_demo_server_command_serves_the_api() -> None:
         proc.wait(timeout=20)
     assert proc.returncode == 0
     assert proc.stderr is not None and "Traceback" not in proc.stderr.read()
+
+
+def test_fetch_query_keeps_only_matching_events(demo_server: DemoServer) -> None:
+    env = api_env(demo_server)
+    everything = run("fetch", "--since", "7d", env=env)
+    failures = run("fetch", "--since", "7d", "--query", "status:failure -source:ci", env=env)
+    assert everything.returncode == 0 and failures.returncode == 0, failures.stderr
+    all_events = [json.loads(line) for line in everything.stdout.splitlines()]
+    kept = [json.loads(line) for line in failures.stdout.splitlines()]
+    expected = [
+        e["event_uuid"]
+        for e in all_events
+        if e.get("status") == "failure" and "ci" not in (e.get("source") or "")
+    ]
+    assert kept and [e["event_uuid"] for e in kept] == expected
+
+
+def test_fetch_bad_query_fails_before_any_request(demo_server: DemoServer) -> None:
+    before = len(demo_server.requests)
+    result = run("fetch", "--query", "status:(failure", env=api_env(demo_server))
+    line = assert_one_line_error(result, 2)
+    assert "column" in line
+    assert len(demo_server.requests) == before

@@ -135,6 +135,15 @@ def test_export_names() -> None:
 
 # -- the export job -------------------------------------------------------------------------
 
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """An empty folder (tmp_path also holds the isolated HOME)."""
+    path = tmp_path / "out"
+    path.mkdir()
+    return path
+
+
 EVENTS = decode(*(raw(n, status="failure" if n % 2 else "success") for n in range(12)))
 
 
@@ -145,8 +154,8 @@ def test_snapshot_follows_the_view_order() -> None:
 
 
 @pytest.mark.parametrize("fmt", ["ndjson", "json", "csv"])
-def test_export_writes_every_event(tmp_path: Path, fmt: Any) -> None:
-    target = tmp_path / f"out.{fmt}"
+def test_export_writes_every_event(folder: Path, fmt: Any) -> None:
+    target = folder / f"out.{fmt}"
     progress: list[tuple[int, int]] = []
     result = export_events(EVENTS, target, fmt, on_progress=lambda d, t: progress.append((d, t)))
     assert result.count == 12 and result.path == target
@@ -159,43 +168,42 @@ def test_export_writes_every_event(tmp_path: Path, fmt: Any) -> None:
         assert len(msgspec.json.decode(data)) == 12
     else:
         assert len(data.decode().splitlines()) == 13  # header + rows
-    assert [p.name for p in tmp_path.iterdir()] == [target.name]  # no temp file left
+    assert [p.name for p in folder.iterdir()] == [target.name]  # no temp file left
     if os.name == "posix":
         assert stat.S_IMODE(target.stat().st_mode) & 0o077 != 0o077
 
 
-def test_progress_every_n_events(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_progress_every_n_events(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("auditui.tui.export_job.PROGRESS_EVERY", 5)
     progress: list[tuple[int, int]] = []
     export_events(
-        EVENTS, tmp_path / "x.ndjson", "ndjson", on_progress=lambda d, t: progress.append((d, t))
+        EVENTS, folder / "x.ndjson", "ndjson", on_progress=lambda d, t: progress.append((d, t))
     )
     assert progress == [(5, 12), (10, 12), (12, 12)]
 
 
-def test_cancel_leaves_the_existing_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cancel_leaves_the_existing_file(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("auditui.tui.export_job.PROGRESS_EVERY", 5)
-    target = tmp_path / "keep.csv"
+    target = folder / "keep.csv"
     target.write_text("old")
     checks = iter([False, False, True])
     with pytest.raises(ExportCancelled):
         export_events(EVENTS, target, "csv", cancelled=lambda: next(checks))
     assert target.read_text() == "old"
-    assert [p.name for p in tmp_path.iterdir()] == ["keep.csv"]
+    assert [p.name for p in folder.iterdir()] == ["keep.csv"]
 
 
-def test_overwrite_replaces(tmp_path: Path) -> None:
-    target = tmp_path / "x.ndjson"
+def test_overwrite_replaces(folder: Path) -> None:
+    target = folder / "x.ndjson"
     target.write_text("old")
     export_events(EVENTS[:1], target, "ndjson")
     assert target.read_bytes().count(b"\n") == 1
 
 
-def test_atomic_output_missing_folder_and_failure(tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match="does not exist"):
-        with atomic_output(tmp_path / "nope" / "x.json"):
-            pass
-    with pytest.raises(RuntimeError), atomic_output(tmp_path / "x.json") as out:
+def test_atomic_output_missing_folder_and_failure(folder: Path) -> None:
+    with pytest.raises(UsageError, match="does not exist"), atomic_output(folder / "no" / "x"):
+        pass
+    with pytest.raises(RuntimeError), atomic_output(folder / "x.json") as out:
         out.write(b"partial")
         raise RuntimeError("boom")
-    assert list(tmp_path.iterdir()) == []
+    assert list(folder.iterdir()) == []

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from textual.app import App, ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.pilot import Pilot
+from textual.timer import Timer
 from textual.widgets import Static
 
 from auditui.facets import compute_facets
@@ -43,7 +44,9 @@ async def wait_for(pilot: Pilot[Any], condition: Callable[[], object], what: str
 class Host(App[None]):
     """Holds one widget and records the messages it posts."""
 
-    BINDINGS = [Binding("slash", "open_bar", "Filter", id="host.open_bar")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "open_bar", "Filter", id="host.open_bar")
+    ]
 
     def __init__(self, widget: Any) -> None:
         super().__init__()
@@ -111,11 +114,35 @@ async def test_bar_debounces_keystrokes_into_one_changed() -> None:
         await pilot.press("escape")  # closing flushes the pending query first
         await pilot.pause()
         assert [type(m).__name__ for m in app.messages] == ["Changed", "Closed"]
-        assert app.messages[0].query == "abc"
+        assert app.of(FilterBar.Changed)[0].query == "abc"
         closed = app.of(FilterBar.Closed)[0]
         assert closed.keep is True and closed.query == "abc"
         assert not bar.is_open
         assert bar.value == "abc"  # the filter stays
+
+
+class TimerSpyBar(FilterBar):
+    """Records the debounce timers it starts."""
+
+    def __init__(self) -> None:
+        super().__init__(debounce=60.0)
+        self.timers: list[Timer] = []
+
+    def set_timer(self, *args: Any, **kwargs: Any) -> Timer:
+        timer = super().set_timer(*args, **kwargs)
+        self.timers.append(timer)
+        return timer
+
+
+async def test_each_keystroke_cancels_the_pending_timer() -> None:
+    app = Host(TimerSpyBar())
+    async with app.run_test(size=SIZE) as pilot:
+        bar: TimerSpyBar = app.widget
+        bar.open()
+        await pilot.press(*"abc")
+        await pilot.pause()
+        assert len(bar.timers) == 3
+        assert [timer._task is None for timer in bar.timers] == [True, True, False]
 
 
 async def test_bar_enter_submits_at_once_and_remembers() -> None:

@@ -23,10 +23,6 @@ EVENTS = decode(
 )  # fmt: skip
 
 
-class SpyStore(EventStore):
-    """Records nothing itself; tests spy on `filter_indices` candidates instead."""
-
-
 @pytest.fixture
 def spy(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     calls: list[Any] = []
@@ -102,7 +98,8 @@ def test_empty_query_means_no_filter() -> None:
     result = filterer.apply("   ", now=NOW)
     assert result.is_empty
     assert result.view_filter is None
-    assert result.indices == list(range(len(EVENTS)))
+    assert list(result.indices) == list(range(len(EVENTS)))
+    assert filterer.apply("status:failure", now=NOW).indices == [0, 1, 4]  # narrows from all
     view = EventView(store)
     view.set_filter(result.view_filter)
     assert not view.filtered

@@ -19,6 +19,8 @@ import msgspec
 
 BATCH = 512  # events encoded between two publications (and two looks at the stop flag)
 PAUSE = 0.5  # at most this long (per batch) encoding gives way to replies being sent
+AHEAD = 2 * 86_400_000_000  # µs encoded beyond the oldest start asked for (2 days)
+_EVERYTHING = -(2**63)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ONE_US = timedelta(microseconds=1)
 
@@ -108,6 +110,9 @@ class GrowingEvents:
     is covered (a range without a start waits for the whole stream) and then answers exactly
     what `encode_events` of the whole stream would. `close()` stops the thread within a batch.
     Inside `priority()` encoding pauses: a reply then goes out without fighting it for the GIL.
+    Encoding is driven by demand: it runs `AHEAD` past the oldest start asked for so far (at
+    first: the newest two days), then waits, so a demo that only shows the last day never
+    pays for its 90 days and the UI never competes with it for the GIL.
     """
 
     def __init__(self, events: Iterable[dict[str, Any]], *, top: datetime,
@@ -115,6 +120,7 @@ class GrowingEvents:
         self._neg_micros: list[int] = []
         self._blobs: list[bytes] = []
         self._covered = to_micros(top)  # nothing at or after `top`
+        self._wanted = self._covered - AHEAD  # encode until `covered` reaches this
         self._complete = False  # the whole stream is in
         self._finished = False  # the stream ended: complete, failed or stopped
         self._stopping = False
@@ -145,9 +151,17 @@ class GrowingEvents:
         """Why the stream failed, if it did."""
         return self._error
 
+    def _demand(self, floor: int | None) -> None:
+        """Ask the encoder to cover `floor` µs (None: everything); call with the lock held."""
+        wanted = _EVERYTHING if floor is None else floor - AHEAD
+        if wanted < self._wanted:
+            self._wanted = wanted
+            self._changed.notify_all()
+
     def wait_ready(self, timeout: float | None = None) -> bool:
         """Wait until the stream ends (at most `timeout` seconds); whether it is complete."""
         with self._changed:
+            self._demand(None)
             self._changed.wait_for(lambda: self._finished, timeout)
             return self._complete
 
@@ -182,6 +196,7 @@ class GrowingEvents:
             return self._complete or (floor is not None and floor >= self._covered)
 
         with self._changed:
+            self._demand(floor)
             self._changed.wait_for(lambda: answerable() or self._finished or self._stopping)
             if not answerable():
                 raise IncompleteEvents(f"demo events unavailable: {self._error or 'stopped'}")
@@ -204,6 +219,8 @@ class GrowingEvents:
             self._changed.notify_all()
             if self._holds and not last:
                 self._changed.wait_for(lambda: not self._holds or self._stopping, PAUSE)
+            if not last:
+                self._changed.wait_for(lambda: self._covered > self._wanted or self._stopping)
             return not self._stopping
 
     def _fill(self, events: Iterable[dict[str, Any]], batch: int) -> None:
