@@ -11,9 +11,7 @@ import asyncio
 import getpass
 import os
 import sys
-import tempfile
 from contextlib import AbstractContextManager, nullcontext
-from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, cast
 
 from auditui.errors import CredentialError, UsageError
@@ -135,39 +133,12 @@ def fetch(args: argparse.Namespace) -> int:
     return 0
 
 
-class _AtomicFile(AbstractContextManager[BinaryIO]):
-    """Write to a temporary file beside the target; replace the target only on success."""
-
-    def __init__(self, path: str) -> None:
-        self.path = Path(path)
-
-    def __enter__(self) -> BinaryIO:
-        directory = self.path.parent if str(self.path.parent) else Path(".")
-        if not directory.is_dir():
-            raise UsageError(f"Cannot write {self.path}: folder {directory} does not exist.")
-        fd, self.tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=directory)
-        self.file = os.fdopen(fd, "wb")
-        return self.file
-
-    def __exit__(self, exc_type: object, *rest: object) -> None:
-        self.file.close()
-        if exc_type is None:
-            os.chmod(self.tmp, 0o644 & ~_umask())
-            os.replace(self.tmp, self.path)
-        else:
-            os.unlink(self.tmp)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def _output(path: str | None) -> AbstractContextManager[BinaryIO]:
     if path is None or path == "-":
         return nullcontext(sys.stdout.buffer)
-    return _AtomicFile(path)
+    from auditui.export import atomic_output
+
+    return atomic_output(path)
 
 
 # ── login / logout / status ───────────────────────────────────────────────────────────

@@ -68,6 +68,8 @@ class EventStore:
     def _clear_caches(self) -> None:
         self._stamps: list[Any] | None = None
         self._time_order: list[int] | None = None
+        self._time_rank: list[int] | None = None
+        self._in_time_order: bool | None = None
         self._keys: dict[str, _Ranks | _Direct] = {}
 
     def __len__(self) -> int:
@@ -111,6 +113,28 @@ class EventStore:
             stamps = self._timestamps()
             self._time_order = sorted(range(len(stamps)), key=stamps.__getitem__, reverse=True)
         return self._time_order
+
+    def in_time_order(self) -> bool:
+        """True when the store order is already newest first (as the loader leaves it)."""
+        if self._in_time_order is None:
+            order = self.time_order()
+            self._in_time_order = order == list(range(len(order)))
+        return self._in_time_order
+
+    def time_sorted(self, ascending_indices: Sequence[int]) -> list[int]:
+        """Store indices given in ascending store order, rearranged newest first.
+
+        The same order `time_order()` gives them (equal timestamps keep insertion order);
+        no work beyond a copy when the store is already newest first.
+        """
+        if self.in_time_order():
+            return list(ascending_indices)
+        if self._time_rank is None:
+            rank = [0] * len(self.events)
+            for position, index in enumerate(self.time_order()):
+                rank[index] = position
+            self._time_rank = rank
+        return sorted(ascending_indices, key=self._time_rank.__getitem__)
 
     def _timestamps(self) -> list[Any]:
         if self._stamps is None:
@@ -190,6 +214,12 @@ class EventView:
     Rows are positions in the view; `event_at(row)` maps them to events. A filter is a
     predicate over events or an iterable of store indices (a subset); filter and sort
     compose in any order. When the store changes the view re-applies both on next use.
+
+    `set_filter(indices, ascending=True)` takes store indices already in ascending order
+    (what `auditui.filtering.Filterer` returns) without scanning all events: the cost is
+    the size of the match (plus its sort for a column other than time). Such a filter
+    belongs to the store's current generation: after the store changes it shows nothing
+    until a new filter is set (stale indices would point at other events).
     """
 
     def __init__(
@@ -206,6 +236,8 @@ class EventView:
         self.descending = default_descending(sort_column) if descending is None else descending
         self._predicate: Predicate | None = None
         self._subset: frozenset[int] | None = None
+        self._ascending: Sequence[int] | None = None
+        self._ascending_generation = -1
         self._set_filter_fields(filter)
         self._generation = -1
         self._members: list[int] | None = None  # filtered store indices, newest first
@@ -216,8 +248,13 @@ class EventView:
 
     # -- changing the view ----------------------------------------------------------------
 
-    def _set_filter_fields(self, filter: Filter) -> None:
-        if filter is None:
+    def _set_filter_fields(self, filter: Filter, ascending: bool = False) -> None:
+        self._ascending = None
+        if ascending and filter is not None and not callable(filter):
+            self._predicate, self._subset = None, None
+            self._ascending = filter if isinstance(filter, Sequence) else list(filter)
+            self._ascending_generation = self.store.generation
+        elif filter is None:
             self._predicate, self._subset = None, None
         elif callable(filter):
             self._predicate, self._subset = filter, None
@@ -227,11 +264,17 @@ class EventView:
     @property
     def filtered(self) -> bool:
         """True when a filter is set."""
-        return self._predicate is not None or self._subset is not None
+        return (
+            self._predicate is not None or self._subset is not None or self._ascending is not None
+        )
 
-    def set_filter(self, filter: Filter) -> None:
-        """Show only events the predicate accepts (or these store indices); None shows all."""
-        self._set_filter_fields(filter)
+    def set_filter(self, filter: Filter, *, ascending: bool = False) -> None:
+        """Show only events the predicate accepts (or these store indices); None shows all.
+
+        `ascending`: `filter` is a sequence of store indices in ascending order (the fast
+        path; see the class doc).
+        """
+        self._set_filter_fields(filter, ascending)
         self.refresh()
 
     def sort(self, column: str, descending: bool | None = None) -> None:
@@ -253,6 +296,10 @@ class EventView:
             self.refresh()
 
     def _apply_filter(self) -> None:
+        if self._ascending is not None:
+            current = self._ascending_generation == self.store.generation
+            self._members = self.store.time_sorted(self._ascending) if current else []
+            return
         base = self.store.time_order()
         if self._predicate is not None:
             events, keep = self.store.events, self._predicate

@@ -3,7 +3,9 @@
 The App owns the store and view, the current range and the connection. Widgets post
 messages (cursor moved, sort requested, row selected) and the App answers with core
 calls. Loads run in an exclusive worker: a new load cancels the previous one, Esc cancels
-the running one, and the events on screen stay until a new load succeeds.
+the running one, and the events on screen stay until a new load succeeds. The filter bar,
+facets and timeline are wired in `filter_flow.py`, the export in `export_flow.py`, the
+login in `login_flow.py`: the App delegates to them.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import ClassVar
 from textual import events, work
 from textual.app import App, ComposeResult, SuspendNotSupported, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.containers import Container
+from textual.containers import Container, Horizontal
 from textual.dom import DOMNode
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -25,6 +27,7 @@ from textual.widgets import Footer
 
 from auditui.connection import Connection
 from auditui.errors import AudituiError, AuthError, ConfigError
+from auditui.history import QueryHistory
 from auditui.loader import LoadResult, Progress
 from auditui.models import AuditEvent, event_to_pretty_json
 from auditui.settings import load_ui_state, save_ui_state
@@ -41,10 +44,15 @@ from auditui.tui.handoff import (
     pager_command,
     run_on_temp_file,
 )
+from auditui.tui.export_flow import ExportFlow
+from auditui.tui.filter_flow import FilterFlow, Prepared
 from auditui.tui.login_flow import LoginFlow
 from auditui.tui.widgets.detail import DetailPane
 from auditui.tui.widgets.event_table import EventTable
+from auditui.tui.widgets.facets import FacetsPanel
+from auditui.tui.widgets.filter_bar import FilterBar, QueryInput
 from auditui.tui.widgets.status_bar import HeaderInfo, HeaderLine, LoadProgress
+from auditui.tui.widgets.timeline import Timeline
 
 NARROW_WIDTH = 180  # below this the detail pane goes under the table
 _RELATIVE_SLACK = timedelta(seconds=5)
@@ -71,15 +79,22 @@ class AuditApp(App[int]):
         self.loading = False
         self._load_serial = 0  # which start_load the running worker belongs to
         self.login_flow = LoginFlow(self)
+        self.filter_flow = FilterFlow(self)
+        self.export_flow = ExportFlow(self)
 
     # ── layout ────────────────────────────────────────────────────────────────────────
 
     def compose(self) -> ComposeResult:
         yield HeaderLine(id="header")
+        yield Timeline()
         with Container(id="body"):
-            yield EventTable(id="events")
+            with Horizontal(id="main"):
+                yield FacetsPanel()
+                yield EventTable(id="events")
             yield DetailPane(id="detail")
         yield LoadProgress(id="progress")
+        yield LoadProgress(id="export-progress")
+        yield FilterBar(QueryHistory.load(self.connection.profile.name))
         yield Footer()
 
     @property
@@ -103,9 +118,10 @@ class AuditApp(App[int]):
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.table.columns = tuple(profile.columns)
         self.table.set_view(self.view)
+        self.query_one(FacetsPanel).display = False
         self.table.focus()
         self._layout_for(self.size.width)
-        self._update_header()
+        self.update_header()
         if self.connection.credential is None:
             self.login_flow.start(reason=None)
         else:
@@ -124,7 +140,7 @@ class AuditApp(App[int]):
         except OSError as exc:
             self.notify(f"Could not remember the theme: {exc}", severity="warning", timeout=6)
 
-    def _update_header(self) -> None:
+    def update_header(self) -> None:
         self.query_one(HeaderLine).info = HeaderInfo(
             profile=self.connection.profile.name,
             host=self.connection.host,
@@ -155,7 +171,7 @@ class AuditApp(App[int]):
         """Load a range in the background, replacing any load in progress."""
         self.loading = True
         self._load_serial += 1
-        self._update_header()
+        self.update_header()
         self.query_one(LoadProgress).start(f" loading {time_range.label()} · Esc cancels")
         self._load(time_range, self._load_serial)
 
@@ -176,7 +192,15 @@ class AuditApp(App[int]):
             self._load_finished()
             self.notify(str(exc), title="Load failed", severity="error", timeout=12)
             return
-        self._apply(time_range, result)
+        # store, search index, sort keys and the current filter, off the UI thread
+        prepare = self.filter_flow.preparer(result.events)
+        try:
+            prepared = await asyncio.to_thread(prepare)
+        except asyncio.CancelledError:
+            if serial == self._load_serial:
+                self._load_finished()
+            raise
+        self._apply(time_range, result, prepared)
 
     def _on_progress(self, progress: Progress) -> None:
         self.query_one(LoadProgress).advance(
@@ -186,16 +210,14 @@ class AuditApp(App[int]):
     def _load_finished(self) -> None:
         self.loading = False
         self.query_one(LoadProgress).stop()
-        self._update_header()
+        self.update_header()
 
-    def _apply(self, time_range: TimeRange, result: LoadResult) -> None:
+    def _apply(self, time_range: TimeRange, result: LoadResult, prepared: Prepared) -> None:
         self.time_range = time_range
         self.skipped = result.malformed
         self.dropped = result.out_of_range
-        self.store.replace(result.events)
-        self.view.refresh()
-        self.table.set_view(self.view)
         self._load_finished()
+        self.filter_flow.install(prepared)
         if result.malformed:
             self.notify(
                 f"{result.malformed:,} malformed events skipped", severity="warning", timeout=6
@@ -205,6 +227,7 @@ class AuditApp(App[int]):
 
     def on_event_table_highlighted(self, message: EventTable.Highlighted) -> None:
         self.detail.show_event(message.event, utc=self.table.utc)
+        self.filter_flow.mark(message.event)
 
     def on_event_table_selected(self, message: EventTable.Selected) -> None:
         self.action_toggle_detail()
@@ -216,7 +239,40 @@ class AuditApp(App[int]):
         self.detail.show_event(self.table.cursor_event, utc=message.utc)
         self.notify("Times in UTC" if message.utc else "Times in local time", timeout=2)
 
+    def on_filter_bar_changed(self, message: FilterBar.Changed) -> None:
+        self.filter_flow.apply(message.query)
+
+    def on_filter_bar_submitted(self, message: FilterBar.Submitted) -> None:
+        if self.filter_flow.apply(message.query):
+            message.bar.close()
+
+    def on_filter_bar_closed(self, message: FilterBar.Closed) -> None:
+        if not message.keep:
+            self.filter_flow.clear()
+        self.table.focus()
+
+    def on_facets_panel_add_term(self, message: FacetsPanel.AddTerm) -> None:
+        self.filter_flow.add(message.term)
+
+    def on_timeline_bucket_chosen(self, message: Timeline.BucketChosen) -> None:
+        self.filter_flow.choose_bucket(message.range)
+
     # ── actions ───────────────────────────────────────────────────────────────────────
+
+    def action_open_filter(self) -> None:
+        self.query_one(FilterBar).open()
+
+    def action_clear_filter(self) -> None:
+        bar = self.query_one(FilterBar)
+        if self.filter_flow.active or bar.value or bar.error is not None:
+            self.filter_flow.clear()
+            self.notify("Filter cleared.", timeout=2)
+
+    def action_toggle_facets(self) -> None:
+        self.filter_flow.toggle_facets()
+
+    def action_export(self) -> None:
+        self.export_flow.start()
 
     def action_pick_range(self) -> None:
         def chosen(result: TimeRange | None) -> None:
@@ -235,12 +291,17 @@ class AuditApp(App[int]):
             self.start_load(self.time_range)
 
     def action_cancel(self) -> None:
+        """Esc: cancel a load, else an export, else un-maximize, else clear the filter."""
         if self.loading:
             self.workers.cancel_group(self, "load")
             self._load_finished()
             self.notify("Load cancelled; the events on screen are unchanged.", timeout=4)
+        elif self.export_flow.cancel():
+            pass
         elif self.screen.maximized is not None:
             self.screen.minimize()
+        elif self.filter_flow.active:
+            self.action_clear_filter()
 
     def action_toggle_detail(self) -> None:
         body = self.query_one("#body")
@@ -316,7 +377,15 @@ class AuditApp(App[int]):
 
     def _all_bindings(self) -> Iterator[tuple[str, DOMNode, Binding]]:
         """Every binding of the App and its panes, with its group and owner."""
-        for group, node in (("App", self), ("Table", self.table), ("Detail", self.detail)):
+        nodes: tuple[tuple[str, DOMNode], ...] = (
+            ("App", self),
+            ("Table", self.table),
+            ("Detail", self.detail),
+            ("Filter bar", self.query_one(QueryInput)),
+            ("Facets", self.query_one(FacetsPanel)),
+            ("Timeline", self.query_one(Timeline)),
+        )
+        for group, node in nodes:
             for binding in node.BINDINGS:
                 if isinstance(binding, Binding):
                     yield group, node, binding
@@ -340,3 +409,4 @@ class AuditApp(App[int]):
                 f"{text} ({self._keys(binding)})",
                 partial(self.run_action, binding.action, node),
             )
+        yield from self.filter_flow.commands()

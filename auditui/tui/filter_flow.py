@@ -1,0 +1,246 @@
+"""The find-and-slice wiring: filter bar, facets panel and timeline (kept out of app.py).
+
+`FilterFlow` owns the `Filterer` of the App's store and answers the widgets:
+
+- `FilterBar.Changed`/`Submitted` → `apply(text)`: match (narrowing when it can), then
+  `EventView.set_filter(indices, ascending=True)` and a table refresh that keeps the
+  selection. An invalid query shows its error in the bar and leaves the table as it was.
+  The counter and the header say "1,234 of 56,789 events".
+- Facets and the timeline are recomputed for the matches in a thread worker (serial
+  numbered: a stale result is dropped), so a keystroke pays only for the match and the
+  table. `FacetsPanel.AddTerm` and `Timeline.BucketChosen` add a term to the query.
+- Loading: `preparer(events)` returns a function for a worker thread that builds the new
+  store, its search index, sort keys and the current filter's matches; `install()` swaps
+  them in on the UI thread. So the filter persists across reloads, nothing O(n) runs on
+  the UI thread, and the first keystroke after a load does not build the index.
+- Saved queries (`[queries]` in config.toml) become palette commands "Query: <name>".
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.app import SystemCommand
+from textual.markup import escape
+from textual.worker import get_current_worker
+
+from auditui.errors import ConfigError
+from auditui.facets import Facet, compute_facets
+from auditui.filtering import FilterResult, Filterer, QueryError, add_term
+from auditui.models import AuditEvent
+from auditui.search_index import index_for
+from auditui.settings import load_settings
+from auditui.store import EventStore, EventView
+from auditui.textsafe import visible
+from auditui.timeline import Histogram, histogram, time_terms
+from auditui.timespec import TimeRange
+from auditui.tui.widgets.facets import FacetsPanel
+from auditui.tui.widgets.filter_bar import FilterBar
+from auditui.tui.widgets.timeline import Timeline
+
+if TYPE_CHECKING:
+    from auditui.tui.app import AuditApp
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A loaded store made ready off the UI thread: view, filterer and the filter's result."""
+
+    store: EventStore
+    view: EventView
+    filterer: Filterer
+    text: str  # the query the view was filtered with ("" for none)
+
+
+def prepare(
+    events: list[AuditEvent], text: str, sort_column: str, descending: bool
+) -> Prepared:
+    """Build a store, its index, sort keys and the filtered, sorted view (any thread)."""
+    store = EventStore(events)
+    store.warm([sort_column])
+    store.index_of("")  # builds the uuid table the selection is found again with
+    index_for(store)
+    filterer = Filterer(store)
+    view = EventView(store)
+    if text:
+        try:
+            result = filterer.apply(text)
+        except QueryError:  # `text` applied before, but a relative time may now be invalid
+            text = ""
+        else:
+            view.set_filter(result.view_filter, ascending=True)
+    view.sort(sort_column, descending)
+    return Prepared(store, view, filterer, text)
+
+
+class FilterFlow:
+    """Applies queries to the App's view and keeps the bar, facets and timeline in step."""
+
+    def __init__(self, app: AuditApp) -> None:
+        self.app = app
+        self.filterer = Filterer(app.store)
+        self._serial = 0  # which stats computation is the latest
+        self._saved: dict[str, str] | None = None
+
+    # -- widgets -------------------------------------------------------------------------
+
+    @property
+    def bar(self) -> FilterBar:
+        return self.app.query_one(FilterBar)
+
+    @property
+    def facets(self) -> FacetsPanel:
+        return self.app.query_one(FacetsPanel)
+
+    @property
+    def timeline(self) -> Timeline:
+        return self.app.query_one(Timeline)
+
+    @property
+    def active(self) -> bool:
+        """True when a (non-empty) filter is applied."""
+        return bool(self.filterer.text)
+
+    @property
+    def text(self) -> str:
+        """The query currently applied ("" for none)."""
+        return self.filterer.text
+
+    # -- loading -------------------------------------------------------------------------
+
+    def preparer(self, events: list[AuditEvent]) -> Callable[[], Prepared]:
+        """A function for a worker thread that readies `events` with the current filter."""
+        text, view = self.text, self.app.view
+        column, descending = view.sort_column, view.descending
+        return lambda: prepare(events, text, column, descending)
+
+    def install(self, prepared: Prepared) -> None:
+        """Swap a prepared store in (UI thread); the selection stays where it still exists."""
+        app, old_view, typed = self.app, self.app.view, self.filterer.text
+        app.store, app.view, self.filterer = prepared.store, prepared.view, prepared.filterer
+        wanted = (old_view.sort_column, old_view.descending)
+        if (prepared.view.sort_column, prepared.view.descending) != wanted:
+            prepared.view.sort(*wanted)  # sorted again while the load was finishing
+        app.table.set_view(prepared.view)
+        if typed != prepared.text:  # the filter changed while the load was finishing
+            self.apply(typed)
+        else:
+            self._after_filter()
+
+    # -- applying ------------------------------------------------------------------------
+
+    def apply(self, text: str) -> bool:
+        """Filter with `text`; False (and the error shown in the bar) when it is invalid."""
+        bar = self.bar
+        try:
+            result = self.filterer.apply(text)
+        except QueryError as exc:
+            bar.show_error(exc)
+            if not bar.is_open:
+                bar.open()
+            return False
+        bar.show_error(None)
+        self._show(result)
+        return True
+
+    def _show(self, result: FilterResult) -> None:
+        app = self.app
+        app.view.set_filter(result.view_filter, ascending=True)
+        app.table.refresh_rows(remeasure=False)
+        self._after_filter()
+
+    def _after_filter(self) -> None:
+        app = self.app
+        self.bar.set_counts(len(app.view), len(app.store))
+        app.update_header()
+        self.refresh_stats()
+
+    def set_query(self, text: str) -> bool:
+        """Put `text` in the bar and apply it (facets, timeline, saved queries)."""
+        self.bar.set_query(text)
+        return self.apply(text)
+
+    def add(self, term: str) -> bool:
+        """AND a term to the bar's query and apply the result."""
+        return self.set_query(add_term(self.bar.value, term))
+
+    def clear(self) -> None:
+        """Drop the filter: an empty bar, every event shown."""
+        self.bar.set_query("")
+        self.apply("")
+
+    # -- facets and timeline (in a thread) -----------------------------------------------
+
+    def refresh_stats(self) -> None:
+        """Recompute the timeline (and the facets, when shown) for the current matches."""
+        self._serial += 1
+        app, serial = self.app, self._serial
+        last = self.filterer.last
+        indices = None if last is None or last.is_empty else last.indices
+        store, time_range = app.store, app.time_range
+        want_facets = self.facets.display
+
+        def compute() -> None:
+            index = index_for(store)
+            hist = histogram(index.stamps, indices, time_range)
+            facets = compute_facets(index, indices) if want_facets else None
+            if not get_current_worker().is_cancelled:
+                with contextlib.suppress(RuntimeError):  # the App is closing
+                    app.call_from_thread(self._show_stats, serial, store, hist, facets)
+
+        app.run_worker(
+            compute, thread=True, group="filter-stats", exclusive=True, exit_on_error=False
+        )
+
+    def _show_stats(
+        self, serial: int, store: EventStore, hist: Histogram, facets: list[Facet] | None
+    ) -> None:
+        if serial != self._serial or store is not self.app.store:
+            return
+        self.timeline.show_histogram(hist)
+        if facets is not None:
+            self.facets.show_facets(facets)
+
+    def toggle_facets(self) -> None:
+        panel = self.facets
+        panel.display = not panel.display
+        if panel.display:
+            self.refresh_stats()
+            panel.focus()
+        else:
+            self.app.table.focus()
+
+    def mark(self, event: AuditEvent | None) -> None:
+        self.timeline.mark(None if event is None else event.timestamp)
+
+    def choose_bucket(self, time_range: TimeRange) -> None:
+        self.add(time_terms(time_range))
+
+    # -- saved queries -------------------------------------------------------------------
+
+    @property
+    def saved_queries(self) -> dict[str, str]:
+        """`[queries]` from config.toml (read once; {} when the config cannot be read)."""
+        if self._saved is None:
+            try:
+                self._saved = dict(load_settings().saved_queries)
+            except ConfigError:
+                self._saved = {}
+        return self._saved
+
+    def commands(self) -> Iterable[SystemCommand]:
+        """Palette entries "Query: <name>" (names and queries come from the config: escaped)."""
+        for name, query in self.saved_queries.items():
+            yield SystemCommand(
+                escape(f"Query: {visible(name)}"),
+                escape(f"Filter with {visible(query)}"),
+                partial(self.run_saved, query),
+            )
+
+    def run_saved(self, query: str) -> None:
+        if self.set_query(query):
+            self.app.table.focus()
