@@ -66,7 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--demo", action="store_true", help="browse built-in demo data (no key, no network)"
     )
-    parser.add_argument("--no-cache", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--no-cache", action="store_true", help="neither read nor write the local window cache"
+    )
     _add_range_options(parser, suppress=False)
     _add_common(parser, suppress=False)
 
@@ -100,6 +102,26 @@ def build_parser() -> argparse.ArgumentParser:
         "--query", "-q", metavar="QUERY", help="keep only events matching QUERY (as `/` in the app)"
     )
 
+    fetch.add_argument(
+        "--no-cache", action="store_true", default=argparse.SUPPRESS, help="bypass the cache"
+    )
+
+    open_ = sub.add_parser("open", help="browse events from a file (NDJSON, JSON, CSV; gzip ok)")
+    _add_common(open_, suppress=True)
+    open_.add_argument("file", metavar="FILE")
+
+    cache = sub.add_parser("cache", help="show or clear the local cache of past windows")
+    cache_sub = cache.add_subparsers(
+        dest="cache_command", metavar="ACTION", required=True, parser_class=_Parser
+    )
+    _add_common(
+        cache_sub.add_parser("info", help="size and cached ranges per profile"), suppress=True
+    )
+    _add_common(
+        cache_sub.add_parser("clear", help="delete cached windows (all, or one --profile)"),
+        suppress=True,
+    )
+
     demo = sub.add_parser("demo-server", help="serve the demo API on 127.0.0.1")
     _add_common(demo, suppress=True)
     demo.add_argument("--port", type=int, default=8765, help="port (0 picks a free one)")
@@ -113,14 +135,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from auditui import commands
+    from auditui import cache_commands, commands
 
+    if args.command == "cache":
+        if args.cache_command == "info":
+            return cache_commands.cache_info(args)
+        return cache_commands.cache_clear(args)
     handlers = {
         None: commands.browse,
         "login": commands.login,
         "logout": commands.logout,
         "status": commands.status,
         "fetch": commands.fetch,
+        "open": cache_commands.open_file,
         "demo-server": commands.demo_server,
     }
     return handlers[args.command](args)

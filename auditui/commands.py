@@ -44,7 +44,7 @@ def browse(args: argparse.Namespace) -> int:
 
     if args.demo:
         return _browse_demo(args)
-    connection = open_connection(args.profile)
+    connection = open_connection(args.profile, use_cache=not getattr(args, "no_cache", False))
     time_range = _time_range(args, connection.profile.default_range)
     from auditui.tui.launch import run_app
 
@@ -109,7 +109,7 @@ def fetch(args: argparse.Namespace) -> int:
         from auditui.query import compile_query
 
         matcher = compile_query(args.query)  # a bad query fails before any request
-    connection = open_connection(args.profile)
+    connection = open_connection(args.profile, use_cache=not getattr(args, "no_cache", False))
     connection.require_credential()
     time_range = _time_range(args, connection.profile.default_range)
     progress = _ProgressLine() if sys.stderr.isatty() else None

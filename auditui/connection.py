@@ -2,19 +2,29 @@
 
 The CLI builds a `Connection` from settings and credentials (or from the demo server) and
 hands it to `auditui fetch` or the TUI; both open clients from it and load ranges with the
-profile's window size and concurrency. It never prints or reprs the key.
+profile's window size and concurrency, through the profile's window cache unless it is
+off (`cache = false`, `--no-cache`, or the demo). It never prints or reprs the key.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass, field, replace
 
 from auditui.api import AuditClient, check_host
+from auditui.cache import WindowCache, cache_limit
 from auditui.credentials import Credential, resolve_credential
 from auditui.errors import CredentialError
-from auditui.loader import LoadResult, Progress, load_range
+from auditui.loader import (
+    LoadResult,
+    Progress,
+    WindowBatch,
+    load_range,
+    split_windows,
+    stream_windows,
+)
 from auditui.settings import Profile, Settings, default_profile_name, load_settings
 from auditui.timespec import TimeRange, resolve_range
 
@@ -27,6 +37,7 @@ class Connection:
     host: str
     credential: Credential | None = field(default=None, repr=False)
     demo: bool = False
+    use_cache: bool = True  # False for --no-cache
 
     @property
     def credential_source(self) -> str | None:
@@ -56,6 +67,12 @@ class Connection:
             read_timeout=self.profile.read_timeout,
         )
 
+    def window_cache(self) -> WindowCache | None:
+        """This profile + host's window cache, or None when caching is off."""
+        if self.demo or not self.use_cache or not self.profile.cache:
+            return None
+        return WindowCache(self.profile.name, self.host, max_bytes=cache_limit())
+
     async def load(
         self, time_range: TimeRange, on_progress: Callable[[Progress], None] | None = None
     ) -> LoadResult:
@@ -66,7 +83,30 @@ class Connection:
                 window=self.profile.window,
                 concurrency=self.profile.concurrency,
                 on_progress=on_progress,
+                cache=self.window_cache(),
             )
+
+    async def stream(
+        self,
+        time_range: TimeRange,
+        on_progress: Callable[[Progress], None] | None = None,
+        *,
+        windows: Sequence[TimeRange] | None = None,
+        seen: set[str] | None = None,
+    ) -> AsyncGenerator[WindowBatch, None]:
+        """Yield the range's windows as they load (`loader.stream_windows`).
+
+        `windows` limits the load to those windows (e.g. the failed ones, to retry them);
+        `seen` carries deduplication over from the load they belong to.
+        """
+        pieces = split_windows(time_range, self.profile.window) if windows is None else windows
+        async with self.client() as client:
+            batches = stream_windows(client, pieces, concurrency=self.profile.concurrency,
+                                     cache=self.window_cache(), on_progress=on_progress,
+                                     seen=seen)  # fmt: skip
+            async with aclosing(batches) as stream:
+                async for batch in stream:
+                    yield batch
 
     def default_range(self) -> TimeRange:
         return resolve_range(default_since=self.profile.default_range)
@@ -79,8 +119,10 @@ def profile_from_settings(
     return settings, settings.profile(profile_name or default_profile_name(env), env)
 
 
-def open_connection(profile_name: str | None, env: Mapping[str, str] = os.environ) -> Connection:
+def open_connection(
+    profile_name: str | None, env: Mapping[str, str] = os.environ, *, use_cache: bool = True
+) -> Connection:
     """Settings + credentials → a Connection (the credential may be missing)."""
     _, profile = profile_from_settings(profile_name, env)
     host = check_host(profile.host)
-    return Connection(profile, host, resolve_credential(profile.name, env))
+    return Connection(profile, host, resolve_credential(profile.name, env), use_cache=use_cache)

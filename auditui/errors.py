@@ -3,18 +3,28 @@
 Every error a user can cause or meet derives from `AudituiError`; its `str()` is a single
 line saying what went wrong and what to do. The CLI prints that line (exit 1, or 2 for
 usage errors) and the TUI shows it in a notification. None of them ever holds an API key.
+
+Messages often quote what a server sent (a 422's details, a redirect's target), so the line
+is made inert as it is built: whitespace collapses to single spaces and every other control,
+bidi or invisible character becomes a visible escape (`textsafe.visible`), so printing an
+error can never move the cursor, set the terminal's title or write to its clipboard.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from auditui.textsafe import visible
+
 KEYS_HELP = "API keys are created in the Datafold app under Settings > Account > Create API Key"
 
 
 def one_line(text: str) -> str:
-    """Collapse whitespace (newlines included) so a message is exactly one line."""
-    return " ".join(text.split())
+    """Collapse whitespace (newlines included) so a message is exactly one line, inert.
+
+    Control, bidi and invisible characters that are not whitespace are shown as escapes.
+    """
+    return visible(" ".join(text.split()))
 
 
 class AudituiError(Exception):

@@ -1,9 +1,20 @@
 """Writing events out: NDJSON, a JSON array, or formula-safe CSV.
 
-Every field is written, the payload verbatim as JSON. In CSV the payload is a JSON string
-and any cell that a spreadsheet would read as a formula (starting with `=`, `+`, `-`, `@`,
-tab or carriage return) is neutralised with a leading `'`. Writers stream: they take an
-iterable and a binary file, so a million events never sit in memory twice.
+Every field is written, the payload as JSON. In CSV the payload is a JSON string and any
+cell that a spreadsheet would read as a formula (starting with `=`, `+`, `-`, `@`, tab or
+carriage return) is neutralised with a leading `'`. Writers stream: they take an iterable
+and a binary file, so a million events never sit in memory twice.
+
+Event text is chosen by whoever made the request, and exports are often `cat`ed to a
+terminal, so no writer emits a byte a terminal could act on (ESC, other C0 and C1 controls,
+DEL, bidi overrides, invisible format characters):
+- NDJSON/JSON stay lossless: such characters are written as JSON escapes (`\u001b`,
+  `\u202e`), which decode to the same value. The payload is kept token for token (number
+  literals, key order, duplicate keys) but loses the line breaks and tabs between its
+  tokens, so a raw line break in it can never split an NDJSON line.
+- CSV is for people and spreadsheets: such characters are shown as visible escapes
+  (`\x1b`, `\u202e`, as on screen); line feeds and tabs are kept (quoted by the CSV rules).
+  The payload cell is the JSON text, escaped the JSON way.
 
 `atomic_output(path)` opens a temporary file beside `path` and renames it over `path` only
 when the block succeeds (mode 0644 less the umask), so a failed or cancelled export never
@@ -23,6 +34,7 @@ from typing import BinaryIO, Literal
 
 from auditui.errors import UsageError
 from auditui.models import FIELD_NAMES, AuditEvent, encode_event
+from auditui.textsafe import json_text_safe, visible_keep_layout
 from auditui.timespec import format_utc
 
 ExportFormat = Literal["ndjson", "json", "csv"]
@@ -37,24 +49,41 @@ def neutralize_cell(value: str) -> str:
     return value
 
 
+_JSON_WHITESPACE = b"\t\n\r"
+
+
+def inert_json(encoded: bytes) -> bytes:
+    """Valid JSON bytes with nothing a terminal acts on, decoding to the same value.
+
+    In valid JSON a raw tab, line feed or carriage return can only be whitespace between
+    tokens (inside strings they must be escaped), so they are dropped; every other control,
+    bidi or invisible character can only sit inside a string and becomes a `\\uXXXX` escape.
+    """
+    if any(byte in encoded for byte in _JSON_WHITESPACE):
+        encoded = encoded.translate(None, _JSON_WHITESPACE)
+    if encoded.isascii() and b"\x7f" not in encoded:
+        return encoded  # no C1, bidi or invisible character; C0 controls are escaped
+    return json_text_safe(encoded.decode()).encode()
+
+
 def _csv_cell(event: AuditEvent, name: str) -> str:
     value = getattr(event, name)
     if name == "timestamp":
         return format_utc(value)
     if name == "payload":
-        return neutralize_cell(bytes(value).decode())
+        return neutralize_cell(inert_json(bytes(value)).decode())
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return neutralize_cell(str(value))
+    return neutralize_cell(visible_keep_layout(str(value)))
 
 
 def write_ndjson(events: Iterable[AuditEvent], out: BinaryIO) -> int:
     """One compact JSON object per line; returns the number of events written."""
     count = 0
     for event in events:
-        out.write(encode_event(event))
+        out.write(inert_json(encode_event(event)))
         out.write(b"\n")
         count += 1
     return count
@@ -66,14 +95,14 @@ def write_json(events: Iterable[AuditEvent], out: BinaryIO) -> int:
     out.write(b"[")
     for event in events:
         out.write(b",\n" if count else b"\n")
-        out.write(encode_event(event))
+        out.write(inert_json(encode_event(event)))
         count += 1
     out.write(b"\n]\n" if count else b"]\n")
     return count
 
 
 def write_csv(events: Iterable[AuditEvent], out: BinaryIO) -> int:
-    """CSV with a header row of field names; formula-looking cells neutralised."""
+    """CSV with a header row of field names; formula-looking cells neutralised, text inert."""
     text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
     try:
         writer = csv.writer(text)

@@ -73,29 +73,16 @@ class AuditEvent(msgspec.Struct, kw_only=True, gc=False):
     def __post_init__(self) -> None:
         tz = self.timestamp.tzinfo
         if tz is not UTC:
-            self.timestamp = to_utc(self.timestamp)
+            try:
+                self.timestamp = to_utc(self.timestamp)
+            except OverflowError:  # year 1 or 9999 with an offset: msgspec makes this invalid
+                raise ValueError("timestamp out of range in UTC") from None
 
 
-class _LenientEvent(msgspec.Struct, kw_only=True, gc=False):
-    """Fallback shape: the timestamp as text, parsed by `datetime.fromisoformat`."""
+class _Stamp(msgspec.Struct):
+    """Just the timestamp, as text: the fallback path for forms msgspec does not parse."""
 
     timestamp: str
-    event_uuid: str
-    client_ip: str
-    url: str
-    action: str | None = None
-    is_support_user: bool | None = None
-    log_entry: str | None = None
-    object_id: int | None = None
-    object_type: str | None = None
-    payload: msgspec.Raw = NULL_PAYLOAD
-    referer: str | None = None
-    request_type: str | None = None
-    source: str | None = None
-    status: str | None = None
-    user_agent: str | None = None
-    user_email: str | None = None
-    user_id: int | None = None
 
 
 class _Envelope(msgspec.Struct):
@@ -116,7 +103,7 @@ class DecodedLogs(msgspec.Struct, gc=False):
 _envelope_decoder = msgspec.json.Decoder(_Envelope)
 _raw_envelope_decoder = msgspec.json.Decoder(_RawEnvelope)
 _event_decoder = msgspec.json.Decoder(AuditEvent)
-_lenient_decoder = msgspec.json.Decoder(_LenientEvent)
+_stamp_decoder = msgspec.json.Decoder(_Stamp)
 _encoder = msgspec.json.Encoder()
 
 
@@ -126,14 +113,15 @@ def decode_event(raw: bytes | msgspec.Raw) -> AuditEvent | None:
         return _event_decoder.decode(raw)
     except msgspec.ValidationError:
         pass
+    # Perhaps a timestamp form only `datetime.fromisoformat` reads (a date alone, say):
+    # rewrite it as RFC 3339 and decode again; anything else wrong stays malformed.
     try:
-        lenient = _lenient_decoder.decode(raw)
-        stamp = datetime.fromisoformat(lenient.timestamp.strip())
-    except (msgspec.ValidationError, ValueError):
+        stamp = datetime.fromisoformat(_stamp_decoder.decode(raw).timestamp.strip())
+        fields = msgspec.json.decode(raw)
+        fields["timestamp"] = to_utc(stamp).isoformat()
+        return _event_decoder.decode(msgspec.json.encode(fields))
+    except (msgspec.ValidationError, ValueError, TypeError, OverflowError):
         return None
-    fields = {name: getattr(lenient, name) for name in lenient.__struct_fields__}
-    fields["timestamp"] = stamp
-    return AuditEvent(**fields)
 
 
 def decode_events(items: Iterable[bytes | msgspec.Raw]) -> DecodedLogs:
@@ -165,8 +153,8 @@ INTERNED_FIELDS: tuple[str, ...] = (
 
 
 def intern_events(
-    events: Iterable[AuditEvent], table: dict[object, object] | None = None
-) -> dict[object, object]:
+    events: Iterable[AuditEvent], table: dict[Any, Any] | None = None
+) -> dict[Any, Any]:
     """Share repeated values between events instead of keeping one copy per event.
 
     Each repeated string (`INTERNED_FIELDS`) and the user and object ids are replaced by

@@ -36,6 +36,17 @@ def visible(text: str) -> str:
     return _UNSAFE.sub(_escape, text)
 
 
+# Line feeds and tabs move no cursor a reader cannot see: kept where text keeps its layout.
+_UNSAFE_KEEP_LAYOUT = re.compile(_UNSAFE.pattern.replace("\x00-\x1f", "\x00-\x08\x0b-\x1f"))
+
+
+def visible_keep_layout(text: str) -> str:
+    """`visible()`, but line feeds and tabs stay as they are (for CSV cells and files)."""
+    if text.isprintable() and text.isascii():
+        return text
+    return _UNSAFE_KEEP_LAYOUT.sub(_escape, text)
+
+
 def has_unsafe(text: str) -> bool:
     """True when `visible(text)` would change something."""
     return _UNSAFE.search(text) is not None

@@ -27,6 +27,9 @@ from auditui.tui.dialogs.help import HelpScreen, display_keys
 from auditui.tui.handoff import run_on_temp_file
 from auditui.tui.widgets.detail import DetailPane
 from auditui.tui.widgets.event_table import EventTable
+from auditui.tui.widgets.facets import FacetsPanel
+from auditui.tui.widgets.filter_bar import QueryInput
+from auditui.tui.widgets.timeline import Timeline
 from tests.app_helpers import (
     NARROW,
     WIDE,
@@ -50,7 +53,7 @@ def server() -> Iterator[DemoServer]:
 
 def binding_ids() -> list[str]:
     ids = [action.id for action in APP_ACTIONS]
-    for widget in (EventTable, DetailPane):
+    for widget in (EventTable, DetailPane, QueryInput, FacetsPanel, Timeline):
         ids += [binding.id for binding in widget.BINDINGS if binding.id]  # type: ignore[union-attr]
     return ids
 

@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -295,3 +296,30 @@ def test_fetch_bad_query_fails_before_any_request(demo_server: DemoServer) -> No
     line = assert_one_line_error(result, 2)
     assert "column" in line
     assert len(demo_server.requests) == before
+
+
+def test_cache_info_and_clear(demo_server: DemoServer) -> None:
+    env = api_env(demo_server)
+    today = datetime.now(UTC).date()
+    span = ("--from", str(today - timedelta(days=20)), "--to", str(today - timedelta(days=3)))
+    fetched = run("fetch", *span, env=env)
+    assert fetched.returncode == 0, fetched.stderr
+    info = run("cache", "info", env=env)
+    assert info.returncode == 0, info.stderr
+    assert "default" in info.stdout and "No cached windows" not in info.stdout
+    assert DEMO_KEY not in info.stdout
+    before = len(demo_server.requests)
+    again = run("fetch", *span, env=env)
+    assert again.stdout == fetched.stdout
+    assert len(demo_server.requests) == before  # every window came from the cache
+    bypass = run("fetch", "--no-cache", *span, env=env)
+    assert bypass.stdout == fetched.stdout and len(demo_server.requests) > before
+    cleared = run("cache", "clear", env=env)
+    assert cleared.returncode == 0 and "Removed" in cleared.stdout
+    assert "No cached windows" in run("cache", "info", env=env).stdout
+
+
+def test_open_errors_are_one_line(tmp_path: Path) -> None:
+    missing = assert_one_line_error(run("open", str(tmp_path / "nope.ndjson")), 2)
+    assert "nope.ndjson" in missing
+    assert_one_line_error(run("cache"), 2)

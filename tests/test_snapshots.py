@@ -19,7 +19,7 @@ from auditui.connection import Connection
 from auditui.demo import DemoServer
 from auditui.settings import load_settings
 from auditui.tui.app import AuditApp
-from tests.app_helpers import NARROW, RANGE, make_app, served, settle, wait_loaded
+from tests.app_helpers import NARROW, RANGE, make_app, served, settle, wait_for, wait_loaded
 
 SnapCompare = Callable[..., bool]
 LARGE = (160, 48)
@@ -62,6 +62,22 @@ def test_range_dialog(snap_compare: SnapCompare, server: DemoServer) -> None:
 def test_help_screen(snap_compare: SnapCompare, server: DemoServer) -> None:
     app = make_app(server)
     assert snap_compare(app, terminal_size=LARGE, run_before=after_load("question_mark"))
+
+
+def test_filter_bar_and_facets(snap_compare: SnapCompare, server: DemoServer) -> None:
+    """Facets shown (`f`), then the filter bar open (`/`) with a query applied."""
+    query = "source:web -status:success"
+
+    async def run(pilot: Pilot[Any]) -> None:
+        app = pilot.app
+        assert isinstance(app, AuditApp)
+        await wait_loaded(pilot)
+        await pilot.press("f", "slash", *query)
+        await wait_for(pilot, lambda: app.filter_flow.text == query, "the filter")
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+
+    assert snap_compare(make_app(server), terminal_size=LARGE, run_before=run)
 
 
 def test_login_dialog_on_first_run(snap_compare: SnapCompare) -> None:

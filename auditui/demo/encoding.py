@@ -3,12 +3,16 @@
 `encode_events` encodes a finished collection into `EncodedEvents`. `GrowingEvents` encodes
 a newest-first stream in a daemon thread and answers a range as soon as the stream has gone
 past the range's start, byte for byte what `EncodedEvents` would answer for the whole stream.
+`gzip_bomb` and `huge_body` make the bodies of the faults of the same names.
 """
 
 from __future__ import annotations
 
 import bisect
+import functools
+import struct
 import threading
+import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -247,3 +251,65 @@ class GrowingEvents:
             with self._changed:
                 self._finished = True
                 self._changed.notify_all()
+
+
+# -- bodies that outgrow memory (the `gzip_bomb` and `huge` faults) ---------------------------
+
+_BLOCK = 1 << 20
+_BOMB_HEAD = b'{"logs":['
+_HUGE_EVENT = msgspec.json.encode(
+    {
+        "timestamp": "2026-11-02T13:04:05.123456Z",
+        "event_uuid": "0f6c1e2a-huge-4d7b-9c3e-000000000000",
+        "client_ip": "203.0.113.7",
+        "url": "https://app.datafold.com/api/v1/datasets/41",
+        "action": "dataset.view",
+        "user_email": "ann@example.com",
+        "user_id": 42,
+        "status": "success",
+        "payload": {"note": "one of very many copies"},
+    }
+)
+
+
+@functools.lru_cache(maxsize=4)
+def gzip_bomb(size: int) -> bytes:
+    """A valid gzip stream (about size/1000 bytes) of `{"logs":[` and then spaces: `size` in all.
+
+    Built without compressing `size` bytes: after a full flush deflate starts afresh, so every
+    1 MiB block of spaces compresses to the same bytes, which are repeated. The trailer's
+    CRC-32 still reads every byte once (0.5 s for 3 GiB), so results are cached.
+    """
+    spaces = max(size - len(_BOMB_HEAD), 0)
+    full, rest = divmod(spaces, _BLOCK)
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    parts = [deflate.compress(_BOMB_HEAD[:size]) + deflate.flush(zlib.Z_FULL_FLUSH)]
+    block = b" " * _BLOCK
+    crc = zlib.crc32(_BOMB_HEAD[:size])
+    if full:
+        unit = deflate.compress(block) + deflate.flush(zlib.Z_FULL_FLUSH)
+        parts.append(unit * full)
+        for _ in range(full):
+            crc = zlib.crc32(block, crc)
+    parts.append(deflate.compress(b" " * rest) + deflate.flush(zlib.Z_FINISH))
+    crc = zlib.crc32(b" " * rest, crc)
+    header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"  # gzip, deflate, no name, unix
+    trailer = struct.pack("<II", crc & 0xFFFFFFFF, size & 0xFFFFFFFF)
+    return header + b"".join(parts) + trailer
+
+
+def huge_body(size: int, chunk: int = 256 * 1024) -> Iterator[bytes]:
+    """About `size` bytes of `{"logs":[...]}`, valid JSON, in chunks of about `chunk` bytes.
+
+    One event repeated: generated as it is sent, so the server never holds more than a chunk.
+    """
+    per_chunk = max(chunk // (len(_HUGE_EVENT) + 1), 1)
+    piece = (_HUGE_EVENT + b",") * per_chunk
+    sent = len(_BOMB_HEAD)
+    yield _BOMB_HEAD
+    last = _HUGE_EVENT + b"]}"
+    while sent + len(piece) + len(last) <= size:
+        yield piece
+        sent += len(piece)
+    single = _HUGE_EVENT + b","
+    yield single * max((size - sent - len(last)) // len(single), 0) + last

@@ -4,6 +4,11 @@ Tests push `Fault`s onto a server's `FaultQueue`; each request takes the next on
 with `repeat=n` serves n requests), and requests find the queue empty behave normally.
 `parse_fault_spec` reads the compact text form used by the `AUDITUI_DEMO_FAULTS` variable,
 e.g. `"status:503*2,delay:1.5,status:429:2,reset"`.
+
+`delay` is the slow first byte (nothing at all, not even the status line, for `seconds`);
+`trickle` the slow body. `gzip_bomb` and `huge` are the two ways a body outgrows memory:
+a small gzip stream that inflates to `size` bytes, and a plain body of `size` bytes sent
+without a Content-Length, so only counting while reading can stop it.
 """
 
 from __future__ import annotations
@@ -29,10 +34,14 @@ FaultKind = Literal[
     "content_type",  # the normal answer, but with Content-Type `content_type` (text/plain)
     "ignore_range",  # every event, whatever range the body asks for (a proxy ate the body)
     "raw",  # exactly `status`, `body` and `content_type`
+    "gzip_bomb",  # 200, Content-Encoding: gzip, ~1/1000 of `size`: inflates to `size` bytes
+    "huge",  # 200, a valid-looking body of `size` bytes, streamed without Content-Length
 ]
 FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
 
-_DEFAULT_STATUS = {"html": 200, "raw": 200}
+_DEFAULT_STATUS = {"html": 200, "raw": 200, "gzip_bomb": 200, "huge": 200}
+DEFAULT_BIG_SIZE = 3 * 1024**3
+"""What `gzip_bomb` inflates to and how much `huge` sends, unless `size` says otherwise."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +56,7 @@ class Fault:
     seconds: float = 0.0
     chunks: int = 8
     fraction: float = 0.5
+    size: int = DEFAULT_BIG_SIZE
     repeat: int = 1
 
     def __post_init__(self) -> None:
@@ -56,6 +66,8 @@ class Fault:
             raise ValueError("repeat and chunks must be at least 1")
         if not 0.0 <= self.fraction <= 1.0 or self.seconds < 0:
             raise ValueError("fraction must be within [0, 1] and seconds not negative")
+        if self.size < 1:
+            raise ValueError("size must be at least 1 byte")
 
     @property
     def status_code(self) -> int:
@@ -151,6 +163,9 @@ def _parse_one(item: str) -> Fault:
             status = int(_number(first, item)) if first else None
             body = (second or "").encode()
             return Fault(fault_kind, status=status, body=body, repeat=repeat)
+        if kind in ("gzip_bomb", "huge"):
+            size = int(_number(first, item) * 1024**2) if first else DEFAULT_BIG_SIZE
+            return Fault(fault_kind, size=size, repeat=repeat)
         return Fault(fault_kind, repeat=repeat)
     except ValueError as exc:
         raise UsageError(f"Bad fault {item!r} in {FAULTS_ENV}: {exc}") from None
@@ -161,6 +176,7 @@ def parse_fault_spec(text: str) -> list[Fault]:
 
     status:CODE[:RETRY_AFTER]  delay:SECONDS  trickle:SECONDS  reset[:FRACTION]
     truncated[:FRACTION]  html[:STATUS]  content_type[:TYPE]  ignore_range  raw:STATUS[:BODY]
+    gzip_bomb[:MIB]  huge[:MIB]  (sizes in MiB, default 3 GiB)
     """
     return [_parse_one(item) for item in text.split(",") if item.strip()]
 

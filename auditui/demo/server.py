@@ -26,7 +26,14 @@ from typing import Any, cast
 from urllib.parse import urlsplit
 
 from auditui.demo.data import DEMO_KEY, default_end, iter_events
-from auditui.demo.encoding import EncodedEvents, GrowingEvents, IncompleteEvents, encode_events
+from auditui.demo.encoding import (
+    EncodedEvents,
+    GrowingEvents,
+    IncompleteEvents,
+    encode_events,
+    gzip_bomb,
+    huge_body,
+)
 from auditui.demo.faults import Fault, FaultQueue
 
 ENDPOINT = "/api/v1/audit_logs"
@@ -211,6 +218,9 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None and fault.kind in ("status", "html", "raw"):
             self._send(_fault_reply(fault), fault)
             return
+        if fault is not None and fault.kind in ("gzip_bomb", "huge"):
+            self._send_big(fault)
+            return
         if fault is not None and fault.kind == "delay":
             time.sleep(fault.seconds)
         reply = self._answer(body, ignore_range=fault is not None and fault.kind == "ignore_range")
@@ -258,6 +268,25 @@ class _Handler(BaseHTTPRequestHandler):
                 self._reset()
         else:
             self.wfile.write(reply.body)
+
+    def _send_big(self, fault: Fault) -> None:
+        """A body that outgrows memory: a gzip bomb, or a huge body without Content-Length."""
+        self.close_connection = True
+        self.send_response(fault.status_code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Connection", "close")
+        if fault.kind == "gzip_bomb":
+            bomb = gzip_bomb(fault.size)
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(bomb)))
+            chunks: Iterable[bytes] = (bomb[at : at + 65536] for at in range(0, len(bomb), 65536))
+        else:
+            chunks = huge_body(fault.size)  # ends with the connection: no Content-Length
+        self.end_headers()
+        if self.command == "HEAD":
+            return
+        for chunk in chunks:  # a client that gives up makes this raise (ignored, see above)
+            self.wfile.write(chunk)
 
     def _reset(self) -> None:
         """Abort the connection: SO_LINGER 0 makes the close send RST instead of FIN."""

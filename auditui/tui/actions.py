@@ -27,7 +27,20 @@ class AppAction:
 APP_ACTIONS: tuple[AppAction, ...] = (
     AppAction("app.range", "t", "pick_range", "Range", "Choose the date range to load"),
     AppAction("app.reload", "r", "reload", "Reload", "Load the current range again"),
-    AppAction("app.cancel", "escape", "cancel", "Cancel", "Cancel the load in progress", False),
+    AppAction(
+        "app.cancel",
+        "escape",
+        "cancel",
+        "Cancel",
+        "Cancel a load or an export; un-maximize; else clear the filter",
+        False,
+    ),
+    AppAction("app.filter", "slash", "open_filter", "Filter", "Open the filter bar (query)"),
+    AppAction(
+        "app.clear_filter", "ctrl+u", "clear_filter", "Clear filter", "Show every event", False
+    ),
+    AppAction("app.facets", "f", "toggle_facets", "Facets", "Show or hide the facets panel"),
+    AppAction("app.export", "e", "export", "Export", "Write the shown events to a file"),
     AppAction("app.toggle_detail", "d", "toggle_detail", "Detail", "Show or hide the detail pane"),
     AppAction("app.maximize_detail", "z", "maximize_detail", "Zoom", "Maximize the detail pane"),
     AppAction("app.copy_event", "c", "copy_event", "Copy", "Copy the event as pretty JSON"),

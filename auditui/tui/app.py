@@ -38,14 +38,14 @@ from auditui.tui.actions import APP_ACTIONS, app_bindings
 from auditui.tui.dialogs.columns import ColumnPicker
 from auditui.tui.dialogs.help import HelpScreen
 from auditui.tui.dialogs.range import RangeDialog
+from auditui.tui.export_flow import ExportFlow
+from auditui.tui.filter_flow import FilterFlow, Prepared
 from auditui.tui.handoff import (
     editor_command,
     human_size,
     pager_command,
     run_on_temp_file,
 )
-from auditui.tui.export_flow import ExportFlow
-from auditui.tui.filter_flow import FilterFlow, Prepared
 from auditui.tui.login_flow import LoginFlow
 from auditui.tui.widgets.detail import DetailPane
 from auditui.tui.widgets.event_table import EventTable
@@ -86,12 +86,12 @@ class AuditApp(App[int]):
 
     def compose(self) -> ComposeResult:
         yield HeaderLine(id="header")
-        yield Timeline()
         with Container(id="body"):
             with Horizontal(id="main"):
                 yield FacetsPanel()
                 yield EventTable(id="events")
             yield DetailPane(id="detail")
+        yield Timeline()
         yield LoadProgress(id="progress")
         yield LoadProgress(id="export-progress")
         yield FilterBar(QueryHistory.load(self.connection.profile.name))

@@ -10,6 +10,7 @@ at the end: "Wrote 1,234 events to ./x.csv", or the error in one line.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -104,10 +105,8 @@ class ExportFlow:
     # -- from the worker thread ----------------------------------------------------------
 
     def _call(self, callback: Callable[..., None], *args: object) -> None:
-        try:
+        with contextlib.suppress(RuntimeError):  # the App is closing
             self.app.call_from_thread(callback, *args)
-        except RuntimeError:  # the App is closing
-            pass
 
     def _advance(self, done: int, total: int) -> None:
         progress = self.progress

@@ -1,16 +1,39 @@
 """Starting the TUI from the command line: terminal checks, then `AuditApp.run()`.
 
 Kept apart from app.py so the CLI imports Textual only when it really opens the browser.
+
+Signals end the App the way `q` does, so the terminal is always restored (main screen,
+cooked mode, mouse reporting off): SIGTERM (a `kill`, a closing tmux pane or systemd),
+SIGHUP (the SSH connection or terminal window went away) and SIGINT (Ctrl+C delivered as
+a signal) each make the App exit with 128 + the signal number, also in the middle of a
+load. A second signal of the same kind, should exiting hang, ends the process at once.
+Ctrl+Z suspends (the terminal restored for the shell) and `fg` resumes, through Textual's
+own SIGTSTP/SIGCONT handling; the key is bound here until actions.py binds it.
+
+The screen is always written as UTF-8: terminals speak it even where the locale says
+`C`/`POSIX` (common over SSH, and Python may then pick ASCII), and writing box-drawing
+characters as `\u2501` escapes would wreck every line of the layout.
 """
 
 from __future__ import annotations
 
+import asyncio
+import codecs
+import io
 import os
+import signal
 import sys
+from typing import TYPE_CHECKING, Any
 
 from auditui.connection import Connection
 from auditui.errors import UsageError
 from auditui.timespec import TimeRange
+
+if TYPE_CHECKING:
+    from textual.app import App
+    from textual.pilot import Pilot
+
+EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
 
 
 def check_terminal() -> None:
@@ -28,11 +51,58 @@ def check_terminal() -> None:
         )
 
 
+def use_utf8_output() -> None:
+    """Make stdout and stderr (Textual draws on stderr) encode UTF-8, whatever the locale."""
+    for stream in (sys.__stdout__, sys.__stderr__):
+        if not isinstance(stream, io.TextIOWrapper):
+            continue
+        if codecs.lookup(stream.encoding or "ascii").name != "utf-8":
+            stream.reconfigure(encoding="utf-8", errors="replace")
+
+
+def _redraw(app: App[Any]) -> None:
+    """After `fg` the terminal shows a fresh, empty screen: draw all of it, not the changes."""
+    app.refresh(repaint=True, layout=True)
+
+
+def _exit_on_signal(app: App[Any], signum: int) -> None:
+    """The first signal asks the App to exit cleanly; a second one ends the process."""
+    loop = asyncio.get_running_loop()
+    loop.remove_signal_handler(signum)
+    signal.signal(signum, signal.SIG_DFL)
+    app.exit(return_code=128 + signum)
+
+
+async def run_with_signals(app: App[Any]) -> Any:
+    """`app.run_async()`, with EXIT_SIGNALS making it exit cleanly and a full redraw after
+    a resume (see the module doc)."""
+    loop = asyncio.get_running_loop()
+    installed = []
+    for signum in EXIT_SIGNALS:
+        try:
+            loop.add_signal_handler(signum, _exit_on_signal, app, signum)
+        except (NotImplementedError, RuntimeError, ValueError):  # no Unix signals here
+            continue
+        installed.append(signum)
+
+    async def when_ready(pilot: Pilot[Any]) -> None:  # runs once the App is up
+        app.app_resume_signal.subscribe(app, _redraw)
+
+    try:
+        return await app.run_async(auto_pilot=when_ready)
+    finally:
+        for signum in installed:
+            loop.remove_signal_handler(signum)
+
+
 def run_app(connection: Connection, time_range: TimeRange, *, since: str | None = None) -> int:
     """Open the browser; returns the process exit code."""
     check_terminal()
     from auditui.tui.app import AuditApp
 
+    use_utf8_output()
     app = AuditApp(connection, time_range, since=since)
-    result = app.run()
+    if "ctrl+z" not in app._bindings.key_to_bindings:
+        app.bind("ctrl+z", "suspend_process", description="Suspend", show=False)
+    result = asyncio.run(run_with_signals(app))
     return int(result or 0) if app.return_code in (None, 0) else int(app.return_code or 1)
