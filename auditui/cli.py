@@ -179,8 +179,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if debug:
             raise
+        from auditui.errors import one_line
+
         print(
-            f"{PROG}: unexpected error: {type(exc).__name__}: {' '.join(str(exc).split())} "
+            f"{PROG}: unexpected error: {type(exc).__name__}: {one_line(str(exc))} "
             "(run with --debug for the traceback, and please report it)",
             file=sys.stderr,
         )

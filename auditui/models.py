@@ -8,9 +8,10 @@ bytes as received) until someone looks at it. One malformed event never stops th
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import sys
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 
@@ -108,11 +109,14 @@ _encoder = msgspec.json.Encoder()
 
 
 def decode_event(raw: bytes | msgspec.Raw) -> AuditEvent | None:
-    """Decode one event, or None if it is malformed (missing field, bad timestamp, bad type)."""
+    """Decode one event, or None if it is malformed (missing field, bad timestamp, bad type,
+    nested deeper than `MAX_DEPTH`)."""
     try:
-        return _event_decoder.decode(raw)
+        return _deep(lambda: _event_decoder.decode(raw))
     except msgspec.ValidationError:
         pass
+    except RecursionError:
+        return None
     # Perhaps a timestamp form only `datetime.fromisoformat` reads (a date alone, say):
     # rewrite it as RFC 3339 and decode again; anything else wrong stays malformed.
     try:
@@ -120,7 +124,7 @@ def decode_event(raw: bytes | msgspec.Raw) -> AuditEvent | None:
         fields = msgspec.json.decode(raw)
         fields["timestamp"] = to_utc(stamp).isoformat()
         return _event_decoder.decode(msgspec.json.encode(fields))
-    except (msgspec.ValidationError, ValueError, TypeError, OverflowError):
+    except (msgspec.ValidationError, ValueError, TypeError, OverflowError, RecursionError):
         return None
 
 
@@ -203,17 +207,44 @@ def intern_events(
     return table
 
 
+_T = TypeVar("_T")
+
+MAX_DEPTH = 20_000  # JSON nesting auditui reads (msgspec recurses: see `_allow_depth`)
+
+
+def _allow_depth() -> None:
+    """Let msgspec recurse `MAX_DEPTH` deep (it obeys Python's recursion limit, 1,000 by
+    default, and a payload nested 1,000 deep is legal JSON). Only ever raised, never lowered,
+    so a decode in another thread is not cut short."""
+    if sys.getrecursionlimit() < MAX_DEPTH:
+        sys.setrecursionlimit(MAX_DEPTH)
+
+
+def _deep(decode: Callable[[], _T]) -> _T:
+    """Run a msgspec call; if the JSON nests deeper than allowed, allow more and retry once."""
+    try:
+        return decode()
+    except RecursionError:
+        _allow_depth()
+        return decode()
+
+
 def decode_logs(body: bytes) -> DecodedLogs:
     """Decode a `{"logs": [...]}` response body.
 
-    Raises `ResponseError` when the body is not JSON, has no `logs` list, or is not an object.
+    Raises `ResponseError` when the body is not JSON, has no `logs` list, or is not an object,
+    or nests deeper than `MAX_DEPTH`.
     """
     try:
-        return DecodedLogs(_envelope_decoder.decode(body).logs, 0)
+        return DecodedLogs(_deep(lambda: _envelope_decoder.decode(body)).logs, 0)
     except msgspec.ValidationError:
         pass  # some event is malformed (or the envelope is): take the slow path below
     except msgspec.DecodeError as exc:
         raise ResponseError(_not_json_message(body, exc)) from None
+    except RecursionError:
+        raise ResponseError(
+            f"The response nests JSON more than {MAX_DEPTH:,} levels deep; auditui cannot read it."
+        ) from None
     try:
         envelope = _raw_envelope_decoder.decode(body)
     except msgspec.ValidationError as exc:
@@ -236,15 +267,21 @@ def encode_event(event: AuditEvent) -> bytes:
 
 
 def event_to_pretty_json(event: AuditEvent, indent: int = 2) -> str:
-    """The event as indented JSON text, every field included."""
-    return msgspec.json.format(encode_event(event), indent=indent).decode()
+    """The event as indented JSON text, every field included (compact if nested too deep)."""
+    compact = encode_event(event)
+    try:
+        return _deep(lambda: msgspec.json.format(compact, indent=indent)).decode()
+    except RecursionError:
+        return compact.decode()
 
 
 def payload_value(event: AuditEvent) -> Any:
-    """Decode the payload for display (the only place it stops being raw bytes)."""
-    return msgspec.json.decode(event.payload)
+    """Decode the payload for display (the only place it stops being raw bytes).
+
+    Raises RecursionError only beyond `MAX_DEPTH` levels of nesting."""
+    return _deep(lambda: msgspec.json.decode(event.payload))
 
 
 def payload_text(event: AuditEvent, indent: int = 2) -> str:
-    """The payload as indented JSON text."""
-    return msgspec.json.format(bytes(event.payload), indent=indent).decode()
+    """The payload as indented JSON text (RecursionError only beyond `MAX_DEPTH` levels)."""
+    return _deep(lambda: msgspec.json.format(bytes(event.payload), indent=indent)).decode()

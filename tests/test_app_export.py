@@ -281,7 +281,7 @@ async def test_done_when_support_failures_of_the_last_7_days_as_csv_by_keyboard(
         (
             e
             for e in events
-            if e["status"] == "failure"
+            if e.get("status") == "failure"
             and e.get("is_support_user") is True
             and datetime.fromisoformat(e["timestamp"].replace("Z", "+00:00")) >= cutoff
         ),
@@ -298,7 +298,7 @@ async def test_done_when_support_failures_of_the_last_7_days_as_csv_by_keyboard(
     older = [
         e
         for e in events
-        if e["status"] == "failure"
+        if e.get("status") == "failure"
         and e.get("is_support_user") is True
         and datetime.fromisoformat(e["timestamp"].replace("Z", "+00:00")) < cutoff
     ]

@@ -291,7 +291,7 @@ async def test_many_lines_open_as_tree() -> None:
 
 @pytest.mark.parametrize("mode", ["text", "tree"])
 async def test_too_deep_payload_shows_message_and_raw_text(mode: str) -> None:
-    raw = b"[" * 1000 + b"]" * 1000
+    raw = b"[" * 25_000 + b"]" * 25_000  # beyond models.MAX_DEPTH
     app = DetailApp()
     async with app.run_test(size=SIZE) as pilot:
         app.pane.set_mode(mode)  # type: ignore[arg-type]
