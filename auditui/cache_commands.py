@@ -10,7 +10,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from auditui.cache import DEFAULT_MAX_BYTES, LIMIT_ENV, cache_limit, clear_cache, default_root
 from auditui.cache import cache_info as _cache_info
@@ -18,7 +18,6 @@ from auditui.errors import UsageError
 from auditui.paths import display_path
 
 if TYPE_CHECKING:
-    from auditui.connection import Connection
     from auditui.sources import ReadProgress
 
 
@@ -104,5 +103,4 @@ def open_file(args: argparse.Namespace) -> int:
             progress.done()
     if source.malformed:
         print(f"auditui: warning: {source.malformed:,} bad lines or items skipped", file=sys.stderr)
-    # Until AuditApp accepts `Connection | FileSource` (see FileSource's docstring).
-    return run_app(cast("Connection", source), time_range)
+    return run_app(source, time_range)

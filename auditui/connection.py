@@ -12,6 +12,7 @@ import os
 from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, TypeAlias
 
 from auditui.api import AuditClient, check_host
 from auditui.cache import WindowCache, cache_limit
@@ -28,6 +29,9 @@ from auditui.loader import (
 from auditui.settings import Profile, Settings, default_profile_name, load_settings
 from auditui.timespec import TimeRange, resolve_range
 
+if TYPE_CHECKING:
+    from auditui.sources import FileSource
+
 
 @dataclass(frozen=True)
 class Connection:
@@ -42,6 +46,11 @@ class Connection:
     @property
     def credential_source(self) -> str | None:
         return self.credential.source if self.credential else None
+
+    @property
+    def offline(self) -> bool:
+        """False: an API to ask (a `FileSource` is offline)."""
+        return False
 
     def with_credential(self, credential: Credential | None) -> Connection:
         return replace(self, credential=credential)
@@ -110,6 +119,10 @@ class Connection:
 
     def default_range(self) -> TimeRange:
         return resolve_range(default_since=self.profile.default_range)
+
+
+# What the TUI browses: an API connection or a file (`auditui open`), same surface.
+Source: TypeAlias = "Connection | FileSource"
 
 
 def profile_from_settings(

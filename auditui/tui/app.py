@@ -10,7 +10,6 @@ login in `login_flow.py`: the App delegates to them.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable, Iterator
 from datetime import timedelta
 from functools import partial
@@ -25,10 +24,10 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from auditui.connection import Connection
-from auditui.errors import AudituiError, AuthError, ConfigError
+from auditui.connection import Source
+from auditui.errors import AudituiError, ConfigError
 from auditui.history import QueryHistory
-from auditui.loader import LoadResult, Progress
+from auditui.loader import Progress
 from auditui.models import AuditEvent, event_to_pretty_json
 from auditui.settings import load_ui_state, save_ui_state
 from auditui.store import EventStore, EventView
@@ -39,13 +38,14 @@ from auditui.tui.dialogs.columns import ColumnPicker
 from auditui.tui.dialogs.help import HelpScreen
 from auditui.tui.dialogs.range import RangeDialog
 from auditui.tui.export_flow import ExportFlow
-from auditui.tui.filter_flow import FilterFlow, Prepared
+from auditui.tui.filter_flow import FilterFlow
 from auditui.tui.handoff import (
     editor_command,
     human_size,
     pager_command,
     run_on_temp_file,
 )
+from auditui.tui.load_flow import LoadFlow
 from auditui.tui.login_flow import LoginFlow
 from auditui.tui.widgets.detail import DetailPane
 from auditui.tui.widgets.event_table import EventTable
@@ -66,18 +66,17 @@ class AuditApp(App[int]):
     BINDINGS: ClassVar[list[BindingType]] = app_bindings()
 
     def __init__(
-        self, connection: Connection, time_range: TimeRange, *, since: str | None = None
+        self, connection: Source, time_range: TimeRange, *, since: str | None = None
     ) -> None:
         super().__init__()
-        self.connection = connection
+        self.connection: Source = connection
         self.time_range = time_range
         self.since = since
         self.store = EventStore()
         self.view = EventView(self.store)
-        self.skipped = 0
-        self.dropped = 0
         self.loading = False
-        self._load_serial = 0  # which start_load the running worker belongs to
+        self.load_serial = 0  # which start_load the running worker belongs to
+        self.load_flow = LoadFlow(self)
         self.login_flow = LoginFlow(self)
         self.filter_flow = FilterFlow(self)
         self.export_flow = ExportFlow(self)
@@ -122,7 +121,7 @@ class AuditApp(App[int]):
         self.table.focus()
         self._layout_for(self.size.width)
         self.update_header()
-        if self.connection.credential is None:
+        if self.connection.credential is None and not self.offline:
             self.login_flow.start(reason=None)
         else:
             self.start_load(self.time_range)
@@ -140,17 +139,25 @@ class AuditApp(App[int]):
         except OSError as exc:
             self.notify(f"Could not remember the theme: {exc}", severity="warning", timeout=6)
 
+    @property
+    def offline(self) -> bool:
+        """True for a file: no API, no login."""
+        return self.connection.offline
+
     def update_header(self) -> None:
+        counts = self.load_flow.counts
         self.query_one(HeaderLine).info = HeaderInfo(
             profile=self.connection.profile.name,
             host=self.connection.host,
             time_range=self.time_range,
             total=len(self.store),
             shown=len(self.view),
-            skipped=self.skipped,
-            dropped=self.dropped,
+            skipped=counts.skipped,
+            dropped=counts.dropped,
             demo=self.connection.demo,
             loading=self.loading,
+            windows=counts.windows,
+            cached_windows=counts.cached,
         )
 
     def notify(
@@ -167,61 +174,30 @@ class AuditApp(App[int]):
 
     # ── loading ───────────────────────────────────────────────────────────────────────
 
-    def start_load(self, time_range: TimeRange) -> None:
-        """Load a range in the background, replacing any load in progress."""
+    def start_load(self, time_range: TimeRange, windows: list[TimeRange] | None = None) -> None:
+        """Load a range (or just `windows` of it) in the background, replacing any load."""
         self.loading = True
-        self._load_serial += 1
+        self.load_serial += 1
         self.update_header()
-        self.query_one(LoadProgress).start(f" loading {time_range.label()} · Esc cancels")
-        self._load(time_range, self._load_serial)
+        what = f"{len(windows)} failed windows" if windows else time_range.label()
+        self.query_one(LoadProgress).start(f" loading {what} · Esc cancels")
+        self._load(time_range, self.load_serial, windows)
 
     @work(exclusive=True, group="load", exit_on_error=False)
-    async def _load(self, time_range: TimeRange, serial: int) -> None:
-        try:
-            result = await self.connection.load(time_range, self._on_progress)
-        except asyncio.CancelledError:
-            # Replaced by a newer load (exclusive worker): that one is still loading.
-            if serial == self._load_serial:
-                self._load_finished()
-            raise
-        except AuthError as exc:
-            self._load_finished()
-            self.login_flow.start(reason=str(exc), retry=time_range)
-            return
-        except AudituiError as exc:
-            self._load_finished()
-            self.notify(str(exc), title="Load failed", severity="error", timeout=12)
-            return
-        # store, search index, sort keys and the current filter, off the UI thread
-        prepare = self.filter_flow.preparer(result.events)
-        try:
-            prepared = await asyncio.to_thread(prepare)
-        except asyncio.CancelledError:
-            if serial == self._load_serial:
-                self._load_finished()
-            raise
-        self._apply(time_range, result, prepared)
+    async def _load(
+        self, time_range: TimeRange, serial: int, windows: list[TimeRange] | None = None
+    ) -> None:
+        await self.load_flow.run(time_range, serial, windows)
 
-    def _on_progress(self, progress: Progress) -> None:
+    def on_progress(self, progress: Progress) -> None:
         self.query_one(LoadProgress).advance(
             progress.windows_done, progress.windows_total, progress.events, progress.bytes
         )
 
-    def _load_finished(self) -> None:
+    def load_finished(self) -> None:
         self.loading = False
         self.query_one(LoadProgress).stop()
         self.update_header()
-
-    def _apply(self, time_range: TimeRange, result: LoadResult, prepared: Prepared) -> None:
-        self.time_range = time_range
-        self.skipped = result.malformed
-        self.dropped = result.out_of_range
-        self._load_finished()
-        self.filter_flow.install(prepared)
-        if result.malformed:
-            self.notify(
-                f"{result.malformed:,} malformed events skipped", severity="warning", timeout=6
-            )
 
     # ── messages from widgets ─────────────────────────────────────────────────────────
 
@@ -285,7 +261,9 @@ class AuditApp(App[int]):
         self.push_screen(RangeDialog(self.time_range), chosen)
 
     def action_reload(self) -> None:
-        if self.since and parse_duration(self.since) is not None:
+        if self.load_flow.failed and not self.loading:
+            self.start_load(self.time_range, list(self.load_flow.failed))
+        elif self.since and parse_duration(self.since) is not None:
             self.start_load(resolve_range(since=self.since))
         else:
             self.start_load(self.time_range)
@@ -294,7 +272,7 @@ class AuditApp(App[int]):
         """Esc: cancel a load, else an export, else un-maximize, else clear the filter."""
         if self.loading:
             self.workers.cancel_group(self, "load")
-            self._load_finished()
+            self.load_finished()
             self.notify("Load cancelled; the events on screen are unchanged.", timeout=4)
         elif self.export_flow.cancel():
             pass

@@ -33,6 +33,7 @@ from auditui.errors import ConfigError
 from auditui.facets import Facet, compute_facets
 from auditui.filtering import Filterer, FilterResult, QueryError, add_term
 from auditui.models import AuditEvent
+from auditui.query import compile_query
 from auditui.search_index import index_for
 from auditui.settings import load_settings
 from auditui.store import EventStore, EventView
@@ -126,7 +127,7 @@ class FilterFlow:
         column, descending = view.sort_column, view.descending
         return lambda: prepare(events, text, column, descending)
 
-    def install(self, prepared: Prepared) -> None:
+    def install(self, prepared: Prepared, *, stats: bool = True) -> None:
         """Swap a prepared store in (UI thread); the selection stays where it still exists."""
         app, old_view, typed = self.app, self.app.view, self.filterer.text
         app.store, app.view, self.filterer = prepared.store, prepared.view, prepared.filterer
@@ -143,7 +144,38 @@ class FilterFlow:
         if typed != prepared.text:  # the filter changed while the load was finishing
             self.apply(typed)
         else:
-            self._after_filter()
+            self._after_filter(stats=stats)
+
+    def extend(self, events: list[AuditEvent], *, stats: bool = True) -> None:
+        """Append streamed events to the store (UI thread), filtering only the new ones.
+
+        O(len(events)) plus the view's re-sort. The selected event keeps its line on
+        screen; a cursor on the first row (the newest event) stays on the first row.
+        """
+        app, table = self.app, self.app.table
+        store, view = app.store, app.view
+        at_top = table.cursor_row == 0
+        start = len(store)
+        last = self.filterer.last if self.filterer._current() else None
+        store.add(events)
+        if last is not None and not last.is_empty:
+            matcher = compile_query(last.query)
+            fresh = matcher.filter_indices(store, range(start, len(store)))
+            indices = last.indices if isinstance(last.indices, list) else list(last.indices)
+            indices.extend(fresh)
+            with self.filterer._lock:  # the new matches, as if the query had just run
+                self.filterer._last = FilterResult(last.query, indices, False, store.generation)
+                self.filterer._size = len(store)
+            view.set_filter(indices, ascending=True)
+        elif self.filterer.text:  # the filter's result is stale: match everything again
+            self.apply(self.filterer.text)
+            return
+        table.refresh_rows(remeasure=False)
+        if at_top:
+            table.move_cursor(0)
+        self.bar.set_counts(len(view), len(store))
+        if stats:
+            self.refresh_stats()
 
     # -- applying ------------------------------------------------------------------------
 
@@ -176,11 +208,12 @@ class FilterFlow:
         self._placed = None if placed is None else placed.event_uuid
         self._after_filter()
 
-    def _after_filter(self) -> None:
+    def _after_filter(self, *, stats: bool = True) -> None:
         app = self.app
         self.bar.set_counts(len(app.view), len(app.store))
         app.update_header()
-        self.refresh_stats()
+        if stats:
+            self.refresh_stats()
 
     def set_query(self, text: str) -> bool:
         """Put `text` in the bar and apply it (facets, timeline, saved queries)."""

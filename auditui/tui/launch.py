@@ -25,7 +25,7 @@ import signal
 import sys
 from typing import TYPE_CHECKING, Any
 
-from auditui.connection import Connection
+from auditui.connection import Source
 from auditui.errors import UsageError
 from auditui.timespec import TimeRange
 
@@ -95,7 +95,7 @@ async def run_with_signals(app: App[Any]) -> Any:
             loop.remove_signal_handler(signum)
 
 
-def run_app(connection: Connection, time_range: TimeRange, *, since: str | None = None) -> int:
+def run_app(connection: Source, time_range: TimeRange, *, since: str | None = None) -> int:
     """Open the browser; returns the process exit code."""
     check_terminal()
     from auditui.tui.app import AuditApp

@@ -55,6 +55,8 @@ class LoadFlow:
         self.app = app
         self.counts = LoadCounts()
         self._stats_at = 0.0
+        self._want: str | None = None
+        self._reported: set[str] = set()  # distinct window errors toasted in this load
 
     @property
     def failed(self) -> list[TimeRange]:
@@ -72,6 +74,7 @@ class LoadFlow:
             counts.failed = []
         installed = retry  # a retry grows the store on screen
         auth: AuthError | None = None
+        self._reported = set()
         try:
             stream = app.connection.stream(time_range, app.on_progress, windows=windows, seen=seen)
             async with aclosing(stream) as batches:
@@ -100,7 +103,7 @@ class LoadFlow:
             app.load_finished()
             app.notify(str(exc), title="Load failed", severity="error", timeout=12)
             return
-        except Exception as exc:  # a bug: never leave "loading…" on screen
+        except Exception as exc:  # noqa: BLE001  # a bug: never leave "loading…" on screen
             app.load_finished()
             app.notify(
                 f"Unexpected error while loading: {type(exc).__name__}: {_one_line(exc)}"
@@ -111,20 +114,35 @@ class LoadFlow:
             )
             app.log.error(f"load failed: {exc!r}")
             return
-        if installed and not retry:
-            app.time_range = time_range
+        self._want = None
         app.load_finished()
         if installed:
             app.filter_flow.refresh_stats()
         if auth is not None and not app.offline:
             app.login_flow.start(reason=str(auth), retry=time_range)
         elif counts.skipped:
-            app.notify(f"{counts.skipped:,} malformed events skipped", severity="warning", timeout=6)
+            app.notify(
+                f"{counts.skipped:,} malformed events skipped", severity="warning", timeout=6
+            )
+        if len(counts.failed) > 1:
+            app.notify(
+                f"{len(counts.failed):,} windows failed; "
+                + ("the others loaded" if installed else "the events on screen are unchanged")
+                + " — r retries them",
+                title="Windows failed",
+                severity="error",
+                timeout=12,
+            )
 
     def _report(self, batch: WindowBatch) -> None:
+        """One toast per distinct error of a load (90 failed days are one message, not 90)."""
         assert batch.error is not None
+        message = _one_line(batch.error)
+        if message in self._reported:
+            return
+        self._reported.add(message)
         self.app.notify(
-            f"{batch.window.label()}: {_one_line(batch.error)} — r retries it",
+            f"{batch.window.label()}: {message} — r retries it",
             title="Window failed",
             severity="error",
             timeout=12,
@@ -137,11 +155,25 @@ class LoadFlow:
         self.counts = counts
         self._count(batch, counts, retry=False)
         app.time_range = time_range
+        selected = app.table.cursor_event
+        # the event selected before the reload gets the cursor back once its window arrives
+        self._want = None if selected is None else selected.event_uuid
         at_top = app.table.cursor_row == 0
         app.filter_flow.install(prepared, stats=False)
         if at_top:
             app.table.move_cursor(0)
+        self._find_wanted()
         self._stats_at = time.monotonic()
+
+    def _find_wanted(self) -> None:
+        table, want = self.app.table, self._want
+        if want is None:
+            return
+        row = self.app.view.row_of(want)
+        if row is not None:
+            self._want = None
+            if row != table.cursor_row:
+                table.move_cursor(row)
 
     def _append(self, batch: WindowBatch, counts: LoadCounts, *, retry: bool) -> None:
         app = self.app
@@ -152,6 +184,7 @@ class LoadFlow:
             if stats:
                 self._stats_at = now
             app.filter_flow.extend(batch.events, stats=stats)
+            self._find_wanted()
         app.update_header()
 
     @staticmethod

@@ -31,10 +31,12 @@ class HeaderInfo:
     dropped: int = 0
     demo: bool = False
     loading: bool = False
+    windows: int = 0  # windows of the loaded range
+    cached_windows: int = 0  # of those, read from the local cache
 
 
 def header_text(info: HeaderInfo, width: int | None = None) -> Text:
-    """Compose the header line: `profile · host · range · 12,345 events · 3 skipped`.
+    """The header line: `profile · host · range · 12,345 events · 5/7 windows from cache`.
 
     Given a `width`, the host and then the range make room so that the counts, the part
     that changes, always show: first the host goes, then the range's year, then the range.
@@ -73,6 +75,8 @@ def _header_text(info: HeaderInfo, *, show_host: bool, range_form: str | None) -
         text.append(f"{info.shown:,} of {info.total:,} events", style="bold")
     else:
         text.append(f"{info.total:,} events", style="bold")
+    if info.cached_windows:
+        text.append(f" · {info.cached_windows:,}/{info.windows:,} windows from cache", style="dim")
     if info.skipped:
         text.append(f" · {info.skipped:,} skipped", style="yellow")
     if info.dropped:
