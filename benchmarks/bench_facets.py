@@ -19,47 +19,34 @@ from __future__ import annotations
 
 import argparse
 import gc
-import itertools
 import os
 import platform
 import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 
-import msgspec
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_filter import END, load_events  # the same events as the filter benchmark
 
 from auditui.facets import compute_facets
 from auditui.filtering import Filterer
-from auditui.models import AuditEvent, decode_logs
 from auditui.search_index import index_for
 from auditui.store import EventStore
 from auditui.timeline import histogram
 from auditui.timespec import TimeRange
 
-END = datetime(2026, 11, 27, tzinfo=UTC)
 RANGE = TimeRange(END - timedelta(days=90), END)
 FILTERS = (
     ("no filter", ""),
     ("broad: -source:ci", "-source:ci"),
     ("narrow: support failures 7d", "support:true status:failure after:7d"),
 )
-
-
-def load_events(count: int) -> list[AuditEvent]:
-    from auditui.demo.data import iter_events
-
-    per_day = -(-count // 90)
-    stream = itertools.islice(iter_events(seed=7, events_per_day=per_day, days=90, end=END), count)
-    events: list[AuditEvent] = []
-    while chunk := list(itertools.islice(stream, 50_000)):
-        events.extend(decode_logs(msgspec.json.encode({"logs": chunk})).events)
-    return events
 
 
 def timed(work: Callable[[], object], repeat: int) -> tuple[float, float]:
