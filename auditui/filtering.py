@@ -88,7 +88,8 @@ class Filterer:
         with self._lock:
             generation, size = store.generation, len(store)
             last = self._last if self._current() else None
-        narrowed = last is not None and matcher.query.narrows(last.query)
+        # narrowing from "no filter" would only walk every index: search all events instead
+        narrowed = last is not None and not last.is_empty and matcher.query.narrows(last.query)
         if matcher.query.is_empty:
             indices: Sequence[int] = range(size)
         elif narrowed and last is not None:
@@ -101,6 +102,28 @@ class Filterer:
                 self._last, self._size = result, size
             else:  # the store changed meanwhile: do not narrow from this result next time
                 self._last = None
+        return result
+
+    def add_events(self, events: Sequence[Any]) -> FilterResult | None:
+        """Append events to the store, matching only them against the current query.
+
+        O(len(events)): the current result gains the new matches, as if the query had just
+        run. None when there is no current non-empty result (nothing was applied, or the
+        store changed since): then apply the query again (`text`) if there is one.
+        """
+        store = self.store
+        with self._lock:
+            last = self._last if self._current() else None
+        start = len(store)
+        store.add(events)
+        if last is None or last.is_empty:
+            return None
+        fresh = compile_query(last.query).filter_indices(store, range(start, len(store)))
+        indices = list(last.indices)
+        indices.extend(fresh)
+        result = FilterResult(last.query, indices, False, store.generation)
+        with self._lock:
+            self._last, self._size = result, len(store)
         return result
 
     def refresh(self, *, now: datetime | None = None) -> FilterResult | None:

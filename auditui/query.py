@@ -66,6 +66,7 @@ __all__ = [
     "QueryError",
     "compile_query",
     "parse",
+    "prepare_index",
 ]
 
 
@@ -97,10 +98,29 @@ class Matcher:
         `store` is an `EventStore` (its index is built on first use) or a `SearchIndex`.
         """
         index = store if isinstance(store, SearchIndex) else index_for(store)
-        seq = None if candidates is None else list(candidates)
+        seq: list[int] | None
+        if isinstance(candidates, range) and candidates == range(len(index)):
+            seq = None  # every event, in order
+        elif candidates is None or isinstance(candidates, list):
+            seq = candidates
+        else:
+            seq = list(candidates)
         if self._root is None:
             return _everything(index, seq)
         return _select(self._root, index, seq)
+
+
+def prepare_index(store: Any) -> SearchIndex:
+    """The store's search index, with what queries derive from it built too (numpy masks,
+    text columns; see `query_vector.warm`), so the next keystroke waits for none of it.
+
+    Slow (seconds at a million events): call it in a worker thread after a load.
+    """
+    from auditui import query_vector  # numpy loads here, never at start-up
+
+    index = index_for(store)
+    query_vector.warm(index)
+    return index
 
 
 def compile_query(query: str | Query, *, now: datetime | None = None) -> Matcher:

@@ -1,7 +1,10 @@
 """Evaluating a compiled query over a store's search index, many events at a time.
 
 This is the fast path behind `Matcher.filter_indices`; `query.py` holds the reference
-per-event semantics it must agree with (a hypothesis test checks that).
+per-event semantics it must agree with (a hypothesis test checks every path). When the
+candidates are many, `query_vector` evaluates whole-store numpy masks first; what it
+cannot do cheaply, and small candidate lists (a narrowed query, streamed events), go
+through the per-combination and per-event evaluation below.
 """
 
 from __future__ import annotations
@@ -50,8 +53,27 @@ def _everything(index: SearchIndex, seq: list[int] | None) -> list[int]:
     return list(range(index.size)) if seq is None else seq
 
 
+_VECTOR_SHARE = 16  # candidates from which whole-store masks beat testing each: size/16
+
+
 def _select(node: _Node, index: SearchIndex, seq: list[int] | None) -> list[int]:
     """The items of seq (all indices when None) that match, in order."""
+    if seq is None or len(seq) * _VECTOR_SHARE >= index.size:
+        from auditui import query_vector  # numpy loads on the first query, not at start-up
+
+        vectorised = query_vector.select(node, index, seq)
+        if vectorised is not None:
+            seq, rest = vectorised
+            for item in rest:
+                if not seq:
+                    break
+                seq = _select_scalar(item, index, seq)
+            return seq
+    return _select_scalar(node, index, seq)
+
+
+def _select_scalar(node: _Node, index: SearchIndex, seq: list[int] | None) -> list[int]:
+    """`_select` without whole-store masks: per combination, per distinct text, per event."""
     if isinstance(node, _Junction) and node.conjunction:
         times = [item for item in node.items if isinstance(item, _Time)]
         cheap = [item for item in node.items if _cost(item) <= 1 and not isinstance(item, _Time)]

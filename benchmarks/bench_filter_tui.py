@@ -52,6 +52,7 @@ TYPED = (
     "admin",
     "source:web action:monitor.",
     "support:true status:failure after:7d",
+    "error",
 )
 SCRATCH = (
     "status:failure",

@@ -22,6 +22,7 @@ from auditui.demo import DEMO_KEY, DemoServer
 from auditui.demo.faults import Fault
 from auditui.export import write_events
 from auditui.loader import Progress, WindowBatch
+from auditui.search_index import index_for
 from auditui.settings import load_settings
 from auditui.sources import FileSource
 from auditui.timespec import TimeRange
@@ -83,6 +84,21 @@ async def test_rows_stream_in_newest_window_first_and_the_cursor_stays(
         assert table(app).cursor_row - table(app).scroll_offset.y == line
         times = [app.view.event_at(row).timestamp for row in range(table(app).row_count)]
         assert times == sorted(times, reverse=True)
+
+
+async def test_after_a_streamed_load_query_arrays_are_built_in_a_worker(
+    server: DemoServer,
+) -> None:
+    """The first keystroke after a load finds the numpy arrays it needs already built."""
+    app = AuditApp(connection(server), THREE_DAYS)
+    async with app.run_test(size=WIDE) as pilot:
+        await wait_loaded(pilot)
+        await app.workers.wait_for_complete()
+        index = index_for(app.store)
+        assert len(index) == len(app.store) > 0
+        assert len(index.derived[("codes", "entry")]) == len(app.store)
+        assert len(index.derived["uuids"]) == len(app.store)
+        assert "payload" in index.derived  # small stores: the payload column too
 
 
 async def test_a_cursor_at_the_top_stays_on_the_newest_event(server: DemoServer) -> None:

@@ -81,6 +81,33 @@ def test_store_change_stops_narrowing(spy: list[Any]) -> None:
     assert spy[-1] is None
 
 
+def test_add_events_matches_only_the_new_events(spy: list[Any]) -> None:
+    store = EventStore(EVENTS[:3])
+    filterer = Filterer(store)
+    before = filterer.apply("status:failure", now=NOW)
+    result = filterer.add_events(EVENTS[3:])
+    assert result is not None and filterer.last is result
+    assert list(result.indices) == [0, 1, 4] == expected("status:failure")
+    assert before.indices == [0, 1]  # the earlier result is not changed in place
+    assert spy[-1] == [3, 4]  # only the appended events were searched
+    assert len(store) == 5
+    narrowed = filterer.apply("status:failure support:true", now=NOW)
+    assert narrowed.narrowed and narrowed.indices == [0, 4]
+
+
+def test_add_events_without_a_current_query_returns_none() -> None:
+    store = EventStore(EVENTS[:2])
+    filterer = Filterer(store)
+    assert filterer.add_events(EVENTS[2:3]) is None  # nothing applied yet
+    filterer.apply("", now=NOW)
+    assert filterer.add_events(EVENTS[3:4]) is None  # no filter: the view shows all
+    filterer.apply("status:failure", now=NOW)
+    store.add(EVENTS[4:])  # changed behind the filterer's back: its result is stale
+    assert filterer.add_events([]) is None
+    assert filterer.text == "status:failure"  # the caller applies it again
+    assert len(store) == 5
+
+
 def test_invalid_query_raises_and_keeps_the_last_result() -> None:
     filterer = Filterer(EventStore(EVENTS))
     good = filterer.apply("status:failure", now=NOW)

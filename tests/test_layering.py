@@ -44,3 +44,16 @@ def test_help_and_version_import_neither_textual_nor_httpx() -> None:
         assert "textual" not in loaded
         assert "httpx" not in loaded
         assert "auditui.cli" in loaded
+
+
+def test_numpy_loads_with_the_first_query_not_at_start_up() -> None:
+    """numpy (~50 ms to import) is for whole-store masks: the App must not wait for it."""
+    loaded = _modules_after("import auditui.tui.app\nimport auditui.query\nimport auditui.facets")
+    assert "auditui.tui.app" in loaded
+    assert "numpy" not in loaded
+    after_query = _modules_after(
+        "from auditui.query import compile_query\n"
+        "from auditui.search_index import SearchIndex\n"
+        "compile_query('admin').filter_indices(SearchIndex())"
+    )
+    assert "numpy" in after_query

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from auditui import query_index
 from auditui.models import AuditEvent, decode_logs
 from auditui.query import QueryError, compile_query, parse
 from auditui.search_index import BARE_FIELDS, FIELDS, SearchIndex, field_text, index_for
@@ -31,7 +32,11 @@ QUERIES = [
     "payload:\"\\\"k\\\"\"", "/^adm/", "/un$/", "/[0-9]{3}/", "/(?<=i)n/", "*bot*", "ad*",
     "after:3h", "before:3h", "after:5h before:2h", "after:3h admin", "(a OR ci) -status:denied",
     "dead", "de", "00", "é", "É", "-dead", "NOT (user:* OR after:1h)", "-payload:null",
+    "payload:ad", "payload:i\u0307", "payload:*dead*", "payload:{*}", "uuid:*-0001",
 ]  # fmt: skip
+
+
+PAYLOADS = [None, {"k": "dead"}, [1, 2], "é\n", {"İ": "Ad"}, {"K": "DEAD"}]
 
 
 @st.composite
@@ -57,7 +62,7 @@ def raw_events(draw: st.DrawFn) -> list[dict[str, Any]]:
             "user_agent": draw(st.sampled_from([None, "Mozilla/5.0", "python"])),
             "referer": draw(st.sampled_from([None, "x", ""])),
             "log_entry": draw(st.one_of(st.none(), words.map(lambda w: f"{w} deleted"))),
-            "payload": draw(st.sampled_from([None, {"k": "dead"}, [1, 2], "é\n"])),
+            "payload": draw(st.sampled_from(PAYLOADS)),
         }
         items.append(item)
     return items
@@ -67,9 +72,21 @@ def decode(items: list[dict[str, Any]]) -> list[AuditEvent]:
     return decode_logs(msgspec.json.encode({"logs": items})).events
 
 
+@pytest.mark.parametrize("share", [0, 16, 10**9], ids=["per-event", "default", "masks"])
+def test_filter_indices_equals_matches(share: int) -> None:
+    """Every evaluation path (whole-store numpy masks, per combination, per event) agrees
+    with `matches`: `share` moves the point where candidates are too few for masks."""
+    original = query_index._VECTOR_SHARE
+    query_index._VECTOR_SHARE = share
+    try:
+        check_filter_indices()
+    finally:
+        query_index._VECTOR_SHARE = original
+
+
 @settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(raw_events(), st.data())
-def test_filter_indices_equals_matches(items: list[dict[str, Any]], data: st.DataObject) -> None:
+def check_filter_indices(items: list[dict[str, Any]], data: st.DataObject) -> None:
     events = decode(items)
     store = EventStore(events)
     for text in QUERIES:
@@ -80,6 +97,10 @@ def test_filter_indices_equals_matches(items: list[dict[str, Any]], data: st.Dat
             lambda order: st.integers(0, len(order)).map(lambda k: order[:k])))  # fmt: skip
         got = matcher.filter_indices(store, candidates)
         assert got == [i for i in candidates if i in set(expected)], text
+        # narrowing from the last result itself (the remembered-mask path)
+        last = compile_query("a", now=NOW).filter_indices(store)
+        wanted = [i for i in last if i in set(expected)]
+        assert matcher.filter_indices(store, last) == wanted, text
 
 
 @settings(max_examples=40, deadline=None)

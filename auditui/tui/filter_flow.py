@@ -33,7 +33,7 @@ from auditui.errors import ConfigError
 from auditui.facets import Facet, compute_facets
 from auditui.filtering import Filterer, FilterResult, QueryError, add_term
 from auditui.models import AuditEvent
-from auditui.query import compile_query
+from auditui.query import prepare_index
 from auditui.search_index import index_for
 from auditui.settings import load_settings
 from auditui.store import EventStore, EventView
@@ -67,7 +67,7 @@ def prepare(events: list[AuditEvent], text: str, sort_column: str, descending: b
     store.warm([sort_column])
     store.in_time_order()  # cached: a filter's matches then need no reordering
     store.index_of("")  # builds the uuid table the selection is found again with
-    index_for(store)
+    prepare_index(store)
     filterer = Filterer(store)
     view = EventView(store)
     if text:
@@ -155,18 +155,9 @@ class FilterFlow:
         app, table = self.app, self.app.table
         store, view = app.store, app.view
         at_top = table.cursor_row == 0
-        start = len(store)
-        last = self.filterer.last if self.filterer._current() else None
-        store.add(events)
-        if last is not None and not last.is_empty:
-            matcher = compile_query(last.query)
-            fresh = matcher.filter_indices(store, range(start, len(store)))
-            indices = last.indices if isinstance(last.indices, list) else list(last.indices)
-            indices.extend(fresh)
-            with self.filterer._lock:  # the new matches, as if the query had just run
-                self.filterer._last = FilterResult(last.query, indices, False, store.generation)
-                self.filterer._size = len(store)
-            view.set_filter(indices, ascending=True)
+        result = self.filterer.add_events(events)
+        if result is not None:
+            view.set_filter(result.indices, ascending=True)
         elif self.filterer.text:  # the filter's result is stale: match everything again
             self.apply(self.filterer.text)
             return
@@ -231,8 +222,12 @@ class FilterFlow:
 
     # -- facets and timeline (in a thread) -----------------------------------------------
 
-    def refresh_stats(self) -> None:
-        """Recompute the timeline (and the facets, when shown) for the current matches."""
+    def refresh_stats(self, *, warm: bool = False) -> None:
+        """Recompute the timeline (and the facets, when shown) for the current matches.
+
+        `warm`: also build what the next query derives from the index (`prepare_index`),
+        once a load has finished (not while rows stream in: the index still grows).
+        """
         self._serial += 1
         app, serial = self.app, self._serial
         last = self.filterer.last
@@ -241,7 +236,7 @@ class FilterFlow:
         want_facets = self.facets.display
 
         def compute() -> None:
-            index = index_for(store)
+            index = prepare_index(store) if warm else index_for(store)
             hist = histogram(index.stamps, indices, time_range)
             facets = compute_facets(index, indices) if want_facets else None
             if not get_current_worker().is_cancelled:

@@ -117,7 +117,7 @@ class LoadFlow:
         self._want = None
         app.load_finished()
         if installed:
-            app.filter_flow.refresh_stats()
+            app.filter_flow.refresh_stats(warm=True)
         if auth is not None and not app.offline:
             app.login_flow.start(reason=str(auth), retry=time_range)
         elif counts.skipped:
