@@ -14,7 +14,7 @@ the whole query: `a OR b` + `c` becomes `(a OR b) c`.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -103,6 +103,15 @@ class Filterer:
             else:  # the store changed meanwhile: do not narrow from this result next time
                 self._last = None
         return result
+
+    def preparation(self, text: str) -> Callable[[], object] | None:
+        """Slow one-time work `apply(text)` would start with (see `Matcher.preparation`),
+        for a worker thread; None when there is none or the query is invalid."""
+        try:
+            matcher = compile_query(parse(text))
+        except QueryError:
+            return None  # `apply` reports it
+        return matcher.preparation(self.store)
 
     def add_events(self, events: Sequence[Any]) -> FilterResult | None:
         """Append events to the store, matching only them against the current query.

@@ -33,13 +33,13 @@ use) and returns matching store indices in `candidates` order (ascending when No
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 from auditui.models import AuditEvent
 from auditui.query_index import _everything, _select
-from auditui.query_nodes import _compile, _Node, _Not, _Text, _Time
+from auditui.query_nodes import _compile, _Junction, _Node, _Not, _Text, _Time
 from auditui.query_parser import (
     KNOWN_FIELDS,
     MAX_DEPTH,
@@ -92,6 +92,18 @@ class Matcher:
 
     # -- many events through the index -------------------------------------------------
 
+    def preparation(self, store: Any) -> Callable[[], object] | None:
+        """Slow one-time work this query would start with on a large store (building its
+        payload search text, ~1 s at a million events), as a function to run in a worker
+        before `filter_indices`; None when there is none."""
+        kinds = _payload_kinds(self._root)
+        if not kinds:
+            return None
+        from auditui import query_vector  # numpy loads here, never at start-up
+
+        index = store if isinstance(store, SearchIndex) else index_for(store)
+        return query_vector.payload_preparation(index, kinds)
+
     def filter_indices(self, store: Any, candidates: Sequence[int] | None = None) -> list[int]:
         """Matching store indices, in `candidates` order (all, ascending, when None).
 
@@ -108,6 +120,17 @@ class Matcher:
         if self._root is None:
             return _everything(index, seq)
         return _select(self._root, index, seq)
+
+
+def _payload_kinds(node: _Node | None) -> set[str]:
+    """The kinds of the terms that search the payload (see `Matcher.preparation`)."""
+    if isinstance(node, _Text):
+        return {node.kind} if "payload" in node.fields else set()
+    if isinstance(node, _Not):
+        return _payload_kinds(node.item)
+    if isinstance(node, _Junction):
+        return set().union(*map(_payload_kinds, node.items))
+    return set()
 
 
 def prepare_index(store: Any) -> SearchIndex:

@@ -19,6 +19,8 @@ leaves those to `query_index` over the survivors. numpy is imported only when a 
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from functools import reduce
 from typing import Any
 
@@ -33,6 +35,8 @@ from auditui.text_column import BoolArray, TextColumn, encode
 Codes = npt.NDArray[np.int32]
 _COLUMN_MIN = 20_000  # distinct texts from which a TextColumn beats a per-text loop
 PREBUILT_PAYLOAD_EVENTS = 250_000  # `warm` builds the payload column up to this size
+ASYNC_PAYLOAD_FROM = 100_000  # from this size the TUI builds payload text in a worker
+_PAYLOAD_LOCK = threading.Lock()
 
 
 def select(
@@ -171,11 +175,40 @@ def _payload_mask(node: _Text, index: SearchIndex) -> BoolArray | None:
     literal = _literal(node)
     if literal is None:
         return None
-    column: TextColumn | None = index.derived.get("payload")
-    if column is None or len(column) < index.size:
-        column = TextColumn(*index.payload_data())
-        index.derived["payload"] = column
-    return _confirm(node, column, literal)
+    return _confirm(node, _payload_column(index), literal)
+
+
+def _payload_column(index: SearchIndex) -> TextColumn:
+    """The payload column, built once (a second caller waits for the first)."""
+    with _PAYLOAD_LOCK:
+        column: TextColumn | None = index.derived.get("payload")
+        if column is None or len(column) < index.size:
+            column = TextColumn(*index.payload_data())
+            index.derived["payload"] = column
+        return column
+
+
+def payload_preparation(index: SearchIndex, kinds: set[str]) -> Callable[[], object] | None:
+    """The slow one-time work payload terms of these kinds need before they can run on a
+    large index (its payload column, or per-event payload texts for `=`/regex), as a
+    function for a worker thread; None when it is done or quick (small indexes)."""
+    if index.size < ASYNC_PAYLOAD_FROM:
+        return None
+    column = index.derived.get("payload")
+    need_column = bool(kinds & {"contains", "glob"}) and (
+        column is None or len(column) < index.size
+    )
+    need_texts = bool(kinds & {"equals", "regex"}) and not index.has_payload_texts
+    if not (need_column or need_texts):
+        return None
+
+    def build() -> None:
+        if need_column:
+            _payload_column(index)
+        if need_texts:
+            index.payload_texts()
+
+    return build
 
 
 def _literal(node: _Text) -> str | None:
@@ -237,5 +270,5 @@ def warm(index: SearchIndex) -> None:
             if len(texts) >= _COLUMN_MIN:
                 _column(index, ("column", name, field), texts)
     _column(index, "uuids", index.uuids)
-    if index.size <= PREBUILT_PAYLOAD_EVENTS and "payload" not in index.derived:
-        index.derived["payload"] = TextColumn(*index.payload_data())
+    if index.size <= PREBUILT_PAYLOAD_EVENTS:
+        _payload_column(index)

@@ -36,8 +36,8 @@ import msgspec
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from auditui.models import AuditEvent, decode_logs
 from auditui import query_vector
+from auditui.models import AuditEvent, decode_logs
 from auditui.query import Matcher, QueryError, compile_query, parse
 from auditui.search_index import SearchIndex, index_for
 from auditui.store import EventStore

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,6 +37,7 @@ from tests.app_helpers import (
     cursor_uuid,
     header,
     make_app,
+    messages,
     screen_text,
     served,
     settle,
@@ -241,6 +243,71 @@ async def test_typing_filters_without_enter(server: DemoServer) -> None:
         await idle(pilot)
         assert bar(app).is_open  # still typing
         assert {app.view.event_at(i).status for i in range(len(app.view))} == {"denied"}
+
+
+async def test_payload_text_of_a_large_store_is_built_in_a_worker_first(
+    server: DemoServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A `payload:` query on a large store (here: any size) says "indexing payloads…",
+    builds the payload text off the UI thread, then filters."""
+    from auditui import query_vector
+    from auditui.search_index import SearchIndex
+
+    monkeypatch.setattr(query_vector, "ASYNC_PAYLOAD_FROM", 0)
+    monkeypatch.setattr(query_vector, "PREBUILT_PAYLOAD_EVENTS", -1)  # not built by `warm`
+    threads: list[str] = []
+    original = SearchIndex.payload_data
+
+    def recording(index: SearchIndex) -> tuple[bytes, bytes]:
+        threads.append(threading.current_thread().name)
+        return original(index)
+
+    monkeypatch.setattr(SearchIndex, "payload_data", recording)
+    app = make_app(server)
+    async with app.run_test(size=WIDE) as pilot:
+        await wait_loaded(pilot)
+        await idle(pilot)
+        await pilot.press("slash")
+        bar(app).input.post_message(events.Paste("payload:tier-1"))
+        await wait_for(pilot, lambda: app.filter_flow.text == "payload:tier-1", "the filter")
+        await idle(pilot)
+        assert 0 < len(app.view) < len(app.store)
+        assert set(shown_uuids(app)) == {
+            e.event_uuid for e in all_events(app) if "tier-1" in payload(e)
+        }
+        assert threads and threading.main_thread().name not in threads
+        assert f"{len(app.view):,} of {len(app.store):,}" in str(
+            bar(app).query_one("#filter-count").render()
+        )
+
+
+async def test_a_failed_payload_build_is_a_toast_and_the_table_stays(
+    server: DemoServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from auditui import query_vector
+    from auditui.search_index import SearchIndex
+
+    monkeypatch.setattr(query_vector, "ASYNC_PAYLOAD_FROM", 0)
+    monkeypatch.setattr(query_vector, "PREBUILT_PAYLOAD_EVENTS", -1)
+
+    def failing(index: SearchIndex) -> tuple[bytes, bytes]:
+        raise MemoryError("no room")
+
+    monkeypatch.setattr(SearchIndex, "payload_data", failing)
+    app = make_app(server)
+    async with app.run_test(size=WIDE) as pilot:
+        await wait_loaded(pilot)
+        await idle(pilot)
+        before = shown_uuids(app)
+        await pilot.press("slash")
+        bar(app).input.post_message(events.Paste("payload:tier-1"))
+        await wait_for(
+            pilot, lambda: any("Could not index payloads" in m for m in messages(app)), "toast"
+        )
+        await idle(pilot)
+        assert shown_uuids(app) == before
+        count = str(bar(app).query_one("#filter-count").render())
+        assert "indexing" not in count and f"{len(app.store):,}" in count
 
 
 async def test_invalid_query_shows_the_error_and_keeps_the_table(server: DemoServer) -> None:

@@ -171,8 +171,18 @@ class FilterFlow:
     # -- applying ------------------------------------------------------------------------
 
     def apply(self, text: str) -> bool:
-        """Filter with `text`; False (and the error shown in the bar) when it is invalid."""
+        """Filter with `text`; False (and the error shown in the bar) when it is invalid.
+
+        A query that first needs slow one-time work (payload text of a large store) runs
+        it in a thread worker, saying so in the counter, and is applied when it is done
+        (if the bar still holds it): typing never waits for it.
+        """
         bar = self.bar
+        preparation = self.filterer.preparation(text)
+        if preparation is not None:
+            bar.show_status("indexing payloads…")
+            self._prepare_then_apply(preparation, text)
+            return True
         try:
             result = self.filterer.apply(text)
         except QueryError as exc:
@@ -183,6 +193,30 @@ class FilterFlow:
         bar.show_error(None)
         self._show(result)
         return True
+
+    def _prepare_then_apply(self, preparation: Callable[[], object], text: str) -> None:
+        app = self.app
+
+        def run() -> None:
+            try:
+                preparation()
+            except Exception as exc:  # noqa: BLE001  # a bug or out of memory: say so
+                message = f"Could not index payloads: {type(exc).__name__}: {exc}"
+                with contextlib.suppress(RuntimeError):  # the App is closing
+                    app.call_from_thread(self._prepare_failed, message)
+                return
+            with contextlib.suppress(RuntimeError):
+                app.call_from_thread(self._prepared, text)
+
+        app.run_worker(run, thread=True, group="filter-prepare", exit_on_error=False)
+
+    def _prepare_failed(self, message: str) -> None:
+        self.app.notify(message, title="Filter", severity="error", timeout=12)
+        self.bar.set_counts(len(self.app.view), len(self.app.store))  # the table is unchanged
+
+    def _prepared(self, text: str) -> None:
+        if self.bar.value.strip() == text.strip():  # still the query the user wants
+            self.apply(text)
 
     def _show(self, result: FilterResult) -> None:
         app, table = self.app, self.app.table

@@ -261,6 +261,10 @@ class FilterBar(Vertical):
             self.add_class("-error")
         self.input.refresh()
 
+    def show_status(self, status: str) -> None:
+        """A note in the counter's place (e.g. "indexing payloads…"); `set_counts` ends it."""
+        self.query_one("#filter-count", Static).update(Text(status))
+
     def set_counts(self, shown: int, total: int) -> None:
         """The counter: "1,234 of 56,789 events"."""
         noun = "event" if total == 1 else "events"
