@@ -53,7 +53,7 @@ def _everything(index: SearchIndex, seq: list[int] | None) -> list[int]:
     return list(range(index.size)) if seq is None else seq
 
 
-_VECTOR_SHARE = 16  # candidates from which whole-store masks beat testing each: size/16
+_VECTOR_SHARE = 128  # candidates from which whole-store masks beat testing each: size/128
 
 
 def _select(node: _Node, index: SearchIndex, seq: list[int] | None) -> list[int]:

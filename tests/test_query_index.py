@@ -72,7 +72,7 @@ def decode(items: list[dict[str, Any]]) -> list[AuditEvent]:
     return decode_logs(msgspec.json.encode({"logs": items})).events
 
 
-@pytest.mark.parametrize("share", [0, 16, 10**9], ids=["per-event", "default", "masks"])
+@pytest.mark.parametrize("share", [0, 128, 10**9], ids=["per-event", "default", "masks"])
 def test_filter_indices_equals_matches(share: int) -> None:
     """Every evaluation path (whole-store numpy masks, per combination, per event) agrees
     with `matches`: `share` moves the point where candidates are too few for masks."""
