@@ -224,6 +224,7 @@ def _confirm(node: _Text, column: TextColumn, literal: str) -> BoolArray:
     """Texts containing literal; for a glob, those of them its full test accepts."""
     mask = column.contains(encode(literal))
     if node.kind != "contains":
+        mask = mask.copy()  # the column may keep the array it returned
         test, text = node.test, column.text
         for row in np.flatnonzero(mask).tolist():
             if not test(text(row)):
@@ -269,6 +270,8 @@ def warm(index: SearchIndex) -> None:
                 _field_codes(index, name, field)
             if len(texts) >= _COLUMN_MIN:
                 _column(index, ("column", name, field), texts)
-    _column(index, "uuids", index.uuids)
+    uuids = _column(index, "uuids", index.uuids)
+    for char in sorted(index.uuid_chars & set("0123456789abcdef-")):
+        uuids.contains(encode(char))  # kept: a word's first keystroke then costs nothing here
     if index.size <= PREBUILT_PAYLOAD_EVENTS:
         _payload_column(index)

@@ -20,6 +20,7 @@ match (such a needle matches nothing).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from typing import Any
 
@@ -29,6 +30,7 @@ import numpy.typing as npt
 BoolArray = npt.NDArray[np.bool_]
 _BLOCK_BYTES = 8 << 20
 _SPARSE = 1024  # go sparse once under 1 survivor in this many positions
+_SINGLE_KEPT = 40  # one-byte needles whose results a column keeps
 _SAMPLE_STEP = 61  # bytes between the samples that estimate byte frequencies
 UTF8_SEPARATOR = b"\xff"  # never part of UTF-8 (not even with surrogatepass)
 
@@ -41,7 +43,10 @@ def encode(text: str) -> bytes:
 class TextColumn:
     """Texts in one buffer for vectorised substring search; see the module doc."""
 
-    __slots__ = ("_blocks", "_share", "_width", "buffer", "separator", "size", "starts")
+    __slots__ = (
+        "_blocks", "_lock", "_share", "_single", "_width", "buffer", "separator", "size",
+        "starts",
+    )  # fmt: skip
 
     def __init__(self, data: bytes, separator: bytes) -> None:
         """`data`: every text followed by `separator` (one byte no text contains)."""
@@ -58,6 +63,8 @@ class TextColumn:
         self._blocks = self._split_blocks()
         # the common length of every text plus its separator (0 when they differ): a
         # position's text is then a division away
+        self._single: dict[bytes, BoolArray] = {}  # results for one-byte needles
+        self._lock = threading.Lock()
         self._width = 0
         if self.size and len(self.buffer) == self.size * (int(ends[0]) + 1):
             widths = np.diff(ends)
@@ -97,7 +104,24 @@ class TextColumn:
         return blocks
 
     def contains(self, needle: bytes) -> BoolArray:
-        """Per text: does it contain `needle` (encoded as the texts are)?"""
+        """Per text: does it contain `needle` (encoded as the texts are)?
+
+        One-byte needles (the first keystroke of every word) are kept: the caller must not
+        change the array it gets.
+        """
+        if len(needle) == 1:
+            with self._lock:
+                known = self._single.get(needle)
+            if known is None:
+                known = self._contains(needle)
+                known.flags.writeable = False
+                with self._lock:
+                    if len(self._single) < _SINGLE_KEPT:
+                        self._single[needle] = known
+            return known
+        return self._contains(needle)
+
+    def _contains(self, needle: bytes) -> BoolArray:
         if not needle:
             return np.ones(self.size, dtype=np.bool_)
         result = np.zeros(self.size, dtype=np.bool_)

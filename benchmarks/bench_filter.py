@@ -184,6 +184,7 @@ def run(size: int, verify: bool) -> None:
         ("status:failure", "status:failure user:*@datafold.com"),
         ("adm", "admin"),
         ("source:web", "source:web action:monitor.delete"),
+        ("source:web", "source:web a"),
         ("after:30d", "after:30d dead"),
     )
     for before, after in pairs:

@@ -33,6 +33,7 @@ QUERIES = [
     "after:3h", "before:3h", "after:5h before:2h", "after:3h admin", "(a OR ci) -status:denied",
     "dead", "de", "00", "é", "É", "-dead", "NOT (user:* OR after:1h)", "-payload:null",
     "payload:ad", "payload:i\u0307", "payload:*dead*", "payload:{*}", "uuid:*-0001",
+    "uuid:d*", "payload:[*", "d",
 ]  # fmt: skip
 
 

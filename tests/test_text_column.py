@@ -48,6 +48,15 @@ def test_dense_and_sparse_paths_agree_on_a_large_column() -> None:
     check(texts, ["e", "ad", "admin", "user", "1", " 5", "ff", "zzz"])
 
 
+def test_one_byte_results_are_kept_read_only() -> None:
+    column = TextColumn.of_texts(["ab", "b", "c"])
+    first = column.contains(b"b")
+    assert first.tolist() == [True, True, False]
+    assert column.contains(b"b") is first  # the first keystroke of a word, again: kept
+    assert not first.flags.writeable
+    assert column.contains(b"ab") is not column.contains(b"ab")
+
+
 def test_the_separator_or_a_missing_final_one_is_refused() -> None:
     with pytest.raises(ValueError, match="separator"):
         TextColumn(b"abc", b"\x00")
