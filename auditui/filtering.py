@@ -14,12 +14,12 @@ the whole query: `a OR b` + `c` becomes `(a OR b) c`.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from auditui.query import Matcher, QueryError, compile_query, parse
+from auditui.query import Matcher, Preparation, QueryError, compile_query, parse
 from auditui.query_parser import Or, Query
 
 __all__ = ["FilterResult", "Filterer", "QueryError", "add_term"]
@@ -104,7 +104,7 @@ class Filterer:
                 self._last = None
         return result
 
-    def preparation(self, text: str) -> Callable[[], object] | None:
+    def preparation(self, text: str) -> Preparation | None:
         """Slow one-time work `apply(text)` would start with (see `Matcher.preparation`),
         for a worker thread; None when there is none or the query is invalid."""
         try:

@@ -34,6 +34,7 @@ use) and returns matching store indices in `candidates` order (ascending when No
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -53,6 +54,7 @@ from auditui.search_index import (
     SearchIndex,
     field_text,
     index_for,
+    index_ready,
 )
 from auditui.timespec import utcnow
 
@@ -62,6 +64,7 @@ __all__ = [
     "MAX_QUERY_LENGTH",
     "MAX_REGEX_LENGTH",
     "Matcher",
+    "Preparation",
     "Query",
     "QueryError",
     "compile_query",
@@ -92,17 +95,29 @@ class Matcher:
 
     # -- many events through the index -------------------------------------------------
 
-    def preparation(self, store: Any) -> Callable[[], object] | None:
-        """Slow one-time work this query would start with on a large store (building its
-        payload search text, ~1 s at a million events), as a function to run in a worker
-        before `filter_indices`; None when there is none."""
+    def preparation(self, store: Any) -> Preparation | None:
+        """Slow one-time work this query would start with on a large store, to run in a
+        worker before `filter_indices`; None when there is none. That is: the store's
+        search index when a load has not built it yet (seconds at a million events), or
+        the payload search text for `payload:` terms (~1 s at a million events)."""
+        if self._root is None:
+            return None
         kinds = _payload_kinds(self._root)
+        if not isinstance(store, SearchIndex) and not index_ready(store):
+            if len(store) < ASYNC_INDEX_FROM:
+                return None
+
+            def build() -> None:
+                index = prepare_index(store)
+                payload = _payload_preparation(index, kinds)
+                if payload is not None:
+                    payload.run()
+
+            return Preparation("indexing events…", build)
         if not kinds:
             return None
-        from auditui import query_vector  # numpy loads here, never at start-up
-
         index = store if isinstance(store, SearchIndex) else index_for(store)
-        return query_vector.payload_preparation(index, kinds)
+        return _payload_preparation(index, kinds)
 
     def filter_indices(self, store: Any, candidates: Sequence[int] | None = None) -> list[int]:
         """Matching store indices, in `candidates` order (all, ascending, when None).
@@ -120,6 +135,26 @@ class Matcher:
         if self._root is None:
             return _everything(index, seq)
         return _select(self._root, index, seq)
+
+
+ASYNC_INDEX_FROM = 100_000  # events from which a missing index is built in a worker first
+
+
+@dataclass(frozen=True, slots=True)
+class Preparation:
+    """One-time work a query needs first (see `Matcher.preparation`)."""
+
+    label: str  # what the user is told meanwhile, e.g. "indexing payloads…"
+    run: Callable[[], object]  # call it in a worker thread
+
+
+def _payload_preparation(index: SearchIndex, kinds: set[str]) -> Preparation | None:
+    if not kinds:
+        return None
+    from auditui import query_vector  # numpy loads here, never at start-up
+
+    build = query_vector.payload_preparation(index, kinds)
+    return None if build is None else Preparation("indexing payloads…", build)
 
 
 def _payload_kinds(node: _Node | None) -> set[str]:

@@ -370,6 +370,18 @@ _cache = weakref.WeakKeyDictionary()
 _cache_lock = threading.Lock()
 
 
+def index_ready(store: Any) -> bool:
+    """True when `index_for(store)` would answer at once (built for the store as it is).
+
+    Never waits for a build under way elsewhere (that counts as not ready).
+    """
+    cached = _cache.get(store)
+    if cached is None:
+        return False
+    generation, events, index = cached
+    return generation == store.generation and events is store.events and len(index) == len(events)
+
+
 def index_for(store: Any) -> SearchIndex:
     """The search index of an `EventStore`, built (or extended) for its current generation.
 

@@ -302,7 +302,7 @@ async def test_a_failed_payload_build_is_a_toast_and_the_table_stays(
         await pilot.press("slash")
         bar(app).input.post_message(events.Paste("payload:tier-1"))
         await wait_for(
-            pilot, lambda: any("Could not index payloads" in m for m in messages(app)), "toast"
+            pilot, lambda: any("Failed indexing payloads" in m for m in messages(app)), "toast"
         )
         await idle(pilot)
         assert shown_uuids(app) == before

@@ -7,8 +7,10 @@ from typing import Any
 
 import pytest
 
+from auditui import query
 from auditui.filtering import Filterer, QueryError, add_term
 from auditui.query import compile_query
+from auditui.search_index import index_ready
 from auditui.store import EventStore, EventView
 from tests.test_facets import decode, raw
 
@@ -106,6 +108,28 @@ def test_add_events_without_a_current_query_returns_none() -> None:
     assert filterer.add_events([]) is None
     assert filterer.text == "status:failure"  # the caller applies it again
     assert len(store) == 5
+
+
+def test_a_large_store_without_its_index_is_indexed_in_a_preparation_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(query, "ASYNC_INDEX_FROM", 0)  # every store counts as large
+    store = EventStore(EVENTS)
+    filterer = Filterer(store)
+    assert filterer.preparation("") is None  # no filter: nothing to search
+    assert filterer.preparation("status:(") is None  # invalid: `apply` reports it
+    preparation = filterer.preparation("status:failure")
+    assert preparation is not None and preparation.label == "indexing events…"
+    assert not index_ready(store)
+    preparation.run()
+    assert index_ready(store)
+    assert filterer.preparation("status:failure") is None
+    assert filterer.apply("status:failure", now=NOW).indices == [0, 1, 4]
+
+
+def test_a_small_store_is_indexed_on_the_spot() -> None:
+    filterer = Filterer(EventStore(EVENTS))
+    assert filterer.preparation("status:failure") is None  # below ASYNC_INDEX_FROM
 
 
 def test_invalid_query_raises_and_keeps_the_last_result() -> None:

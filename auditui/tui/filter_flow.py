@@ -10,9 +10,12 @@
   numbered: a stale result is dropped), so a keystroke pays only for the match and the
   table. `FacetsPanel.AddTerm` and `Timeline.BucketChosen` add a term to the query.
 - Loading: `preparer(events)` returns a function for a worker thread that builds the new
-  store, its search index, sort keys and the current filter's matches; `install()` swaps
-  them in on the UI thread. So the filter persists across reloads, nothing O(n) runs on
-  the UI thread, and the first keystroke after a load does not build the index.
+  store, sort keys and the current filter's matches (the search index only when there is
+  a filter); `install()` swaps them in on the UI thread. So the filter persists across
+  reloads and nothing O(n) runs on the UI thread. After the load a worker builds the index
+  and the arrays queries derive from it (`prepare_index`); a query typed before it is
+  done, or one needing payload text of a large store, shows "indexing …" in the counter
+  and is applied once a worker has done that (`Filterer.preparation`).
 - Saved queries (`[queries]` in config.toml) become palette commands "Query: <name>".
 """
 
@@ -33,7 +36,7 @@ from auditui.errors import ConfigError
 from auditui.facets import Facet, compute_facets
 from auditui.filtering import Filterer, FilterResult, QueryError, add_term
 from auditui.models import AuditEvent
-from auditui.query import prepare_index
+from auditui.query import Preparation, prepare_index
 from auditui.search_index import index_for
 from auditui.settings import load_settings
 from auditui.store import EventStore, EventView
@@ -62,12 +65,17 @@ class Prepared:
 
 
 def prepare(events: list[AuditEvent], text: str, sort_column: str, descending: bool) -> Prepared:
-    """Build a store, its index, sort keys and the filtered, sorted view (any thread)."""
+    """Build a store, sort keys and the filtered, sorted view (any thread).
+
+    The search index is built here only when a filter must be applied; otherwise rows
+    show first and `refresh_stats(warm=True)` builds it in a worker after the load.
+    """
     store = EventStore(events)
     store.warm([sort_column])
     store.in_time_order()  # cached: a filter's matches then need no reordering
     store.index_of("")  # builds the uuid table the selection is found again with
-    prepare_index(store)
+    if text:  # else rows show first: the index is built in a worker after the load
+        prepare_index(store)
     filterer = Filterer(store)
     view = EventView(store)
     if text:
@@ -180,7 +188,7 @@ class FilterFlow:
         bar = self.bar
         preparation = self.filterer.preparation(text)
         if preparation is not None:
-            bar.show_status("indexing payloads…")
+            bar.show_status(preparation.label)
             self._prepare_then_apply(preparation, text)
             return True
         try:
@@ -194,14 +202,15 @@ class FilterFlow:
         self._show(result)
         return True
 
-    def _prepare_then_apply(self, preparation: Callable[[], object], text: str) -> None:
+    def _prepare_then_apply(self, preparation: Preparation, text: str) -> None:
         app = self.app
 
         def run() -> None:
             try:
-                preparation()
+                preparation.run()
             except Exception as exc:  # noqa: BLE001  # a bug or out of memory: say so
-                message = f"Could not index payloads: {type(exc).__name__}: {exc}"
+                what = preparation.label.rstrip("…")
+                message = f"Failed {what}: {type(exc).__name__}: {exc}"
                 with contextlib.suppress(RuntimeError):  # the App is closing
                     app.call_from_thread(self._prepare_failed, message)
                 return
