@@ -4,14 +4,16 @@ A window that ended more than an hour ago (`IMMUTABLE_AFTER`) no longer changes,
 events are stored once per profile *and* host (never per key: the key is not known here)
 under `paths.cache_dir()/windows/<profile>-<hash of host>/`, folders 0700, files 0600.
 
-One file per window (`auditui.cache_file`): a header, the events as zlib-compressed JSON
+One file per window (`auditui.cache_file`): a header, the events as zlib-compressed columns
 and a checksummed footer. A short, corrupt or foreign file fails `read_window_file` with
-`CorruptWindow`; `WindowCache.read` deletes it and the loader fetches the window again.
+`CorruptWindow`; `WindowCache.read` deletes it and the loader fetches the window again. A
+file an older auditui wrote (`StaleWindow`) is a miss, deleted and fetched again the same way.
 
 `index.json` (rewritten atomically, under an advisory `flock` where the OS has one) records
 each file's size and last access for LRU eviction above a size cap (default 1 GB). The
-index is only bookkeeping: a lost or corrupt index is rebuilt from the files' headers, and
-files another process wrote meanwhile are picked up at the next `flush`.
+index is only bookkeeping: a lost or corrupt index, or one an older auditui wrote, is
+rebuilt from the files' headers (dropping files of an older layout), and files another
+process wrote meanwhile are picked up at the next `flush`.
 """
 
 from __future__ import annotations
@@ -31,8 +33,8 @@ from typing import Any
 
 from auditui.cache_file import (
     HEADER,
-    VERSION,
     CorruptWindow,
+    StaleWindow,
     WindowHeader,
     encode_window_file,
     file_name,
@@ -54,9 +56,11 @@ LIMIT_ENV = "AUDITUI_CACHE_MAX"
 _SUFFIX = ".win"
 _INDEX = "index.json"
 _SCOPE_FILE = "scope.json"
+_INDEX_VERSION = 2  # the index of version-2 window files; any other index is rebuilt
 
 __all__ = [
     "CorruptWindow",
+    "StaleWindow",
     "WindowCache",
     "WindowHeader",
     "cache_info",
@@ -152,10 +156,12 @@ def cache_limit(env: Mapping[str, str] = os.environ) -> int:
 
 
 def read_index(root: Path) -> dict[str, Entry]:
-    """The index, reconciled with the files on disk (rebuilt from headers if corrupt)."""
+    """The index, reconciled with the files on disk (rebuilt from headers if corrupt or
+    written by another version, which drops files of another layout)."""
     try:
         doc = json.loads((root / _INDEX).read_bytes())
-        entries = {path: Entry.from_json(path, value) for path, value in doc["windows"].items()}
+        windows = doc["windows"] if doc["version"] == _INDEX_VERSION else {}
+        entries = {path: Entry.from_json(path, value) for path, value in windows.items()}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         entries = {}
     return _reconcile(root, entries)
@@ -195,7 +201,10 @@ def _reconcile(root: Path, entries: dict[str, Entry]) -> dict[str, Entry]:
 
 
 def write_index(root: Path, entries: dict[str, Entry]) -> None:
-    doc = {"version": VERSION, "windows": {p: e.to_json() for p, e in sorted(entries.items())}}
+    doc = {
+        "version": _INDEX_VERSION,
+        "windows": {p: e.to_json() for p, e in sorted(entries.items())},
+    }
     write_private(root / _INDEX, json.dumps(doc, separators=(",", ":")).encode())
 
 
@@ -249,11 +258,14 @@ class WindowCache:
                 best = entry
         return best.path if best is not None else None
 
-    def read(self, path: str, window: TimeRange) -> tuple[list[AuditEvent], int] | None:
+    def read(
+        self, path: str, window: TimeRange, table: dict[Any, Any] | None = None
+    ) -> tuple[list[AuditEvent], int] | None:
         """The events of `window` from the file at `path` (and its malformed count).
 
-        None (the file is deleted and counted in `stats.corrupt`) when the file is corrupt,
-        or gone (`stats.misses`). Payloads are views into the decompressed buffer.
+        Repeated values are shared through `table` (see `intern_events`). None when the file
+        is gone or of an older version (`stats.misses`) or corrupt (`stats.corrupt`); both
+        are deleted. Payloads are views into the file's payload section.
         """
         file = self.root / path
         try:
@@ -262,11 +274,15 @@ class WindowCache:
             self.stats.misses += 1
             return None
         try:
-            header, events = read_window_file(data)
+            header, events = read_window_file(data, table)
             if not (header.start <= window.start and window.end <= header.end):
                 raise CorruptWindow("the file holds another window")
-        except CorruptWindow:
-            self.stats.corrupt += 1
+        except CorruptWindow as exc:
+            with self._lock:
+                if isinstance(exc, StaleWindow):
+                    self.stats.misses += 1
+                else:
+                    self.stats.corrupt += 1
             self.discard(path)
             return None
         if (header.start, header.end) != (window.start, window.end):

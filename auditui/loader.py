@@ -12,7 +12,8 @@ ends: a caller that has all its rows keeps going while the stream finishes writi
 Each window is decoded off the event loop (`AuditClient` decodes bodies above 1 MB in a
 thread; the rest of the per-window work, below, always runs in one): events outside the
 window are dropped and counted, repeated strings are shared (`intern_events`) and payloads
-copied out of the response body so the body can be freed.
+copied out of the response body so the body can be freed. Cached windows share theirs
+through the same per-load table as they are read (`WindowCache.read`).
 
 `load_range` (used by `auditui fetch`) collects every window and merges them like before:
 the merge never trusts the server, drops duplicates across windows by `event_uuid` (the
@@ -174,17 +175,6 @@ def _prepare(
     return inside, len(events) - len(inside)
 
 
-def _read_cached(
-    cache: WindowCache, path: str, window: TimeRange, table: dict[Any, Any]
-) -> tuple[list[AuditEvent], int] | None:
-    found = cache.read(path, window)
-    if found is None:
-        return None
-    events, malformed = found
-    intern_events(events, table)
-    return events, malformed
-
-
 def _write_cached(
     cache: WindowCache, window: TimeRange, events: list[AuditEvent], malformed: int
 ) -> None:
@@ -252,8 +242,8 @@ class _Loads:
         while self.to_read and not self.stopped:
             index, path = self.to_read.pop()
             piece = self.windows[index]
-            found = await asyncio.to_thread(_read_cached, self.cache, path, piece, self.table)
-            if found is None:  # corrupt or gone: fetch it after all
+            found = await asyncio.to_thread(self.cache.read, path, piece, self.table)
+            if found is None:  # corrupt, of an older layout or gone: fetch it after all
                 heapq.heappush(self.to_fetch, index)
                 if self.workers < self.concurrency:
                     self._spawn_worker()

@@ -50,8 +50,12 @@ def to_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
-class AuditEvent(msgspec.Struct, kw_only=True, gc=False):
-    """One audit-log entry, as the API returns it."""
+class AuditEvent(msgspec.Struct, gc=False):
+    """One audit-log entry, as the API returns it.
+
+    Positional arguments follow the field order below (`__struct_fields__`); the window
+    cache builds events that way, from columns, without a Python loop per event.
+    """
 
     timestamp: datetime
     event_uuid: str

@@ -1,6 +1,7 @@
 """Scale and offline benchmark (issue 5): loading, cache, `auditui open`, VisiData.
 
     python benchmarks/run.py [--sizes 10k,100k,1M] [--days 90] [--no-visidata] [--no-baseline]
+                              [--no-tui] [--json FILE]
 
 For each size, a demo server is started in its own process on 127.0.0.1, serving that
 many seeded demo events over `--days` days (it also writes them as NDJSON). Then each
@@ -20,9 +21,11 @@ its own `XDG_CACHE_HOME`:
 - open: `sources.read_events` of the NDJSON file, then the store, like `auditui open`.
 - VisiData: `vd -b FILE.ndjson -o OUT.tsv` on the same file (its own process; wall time
   and peak RSS), and the ratio to `open`.
-
-HOOK(lead): first rows visible in the TUI is not measured here; `first_rows_tui()` below
-returns None and its column prints "—" until the TUI streams rows.
+- first rows in the TUI: the real `AuditApp` on the same server and the whole range, no
+  cache (a first launch), headless (`App.run_test`) and in a 160×48 tmux pane (a real
+  terminal; skipped without tmux): from the first window's response read to the first
+  frame with rows, and from launch to that frame and to the fully loaded frame (probes
+  and method: `benchmarks/tui_probe.py`). `--no-tui` skips both.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ import json
 import os
 import platform
 import resource
+import shlex
 import shutil
 import subprocess
 import sys
@@ -123,7 +127,7 @@ async def _stream(spec: dict[str, Any], cache_on: bool) -> dict[str, Any]:
                 first = time.perf_counter() - began
             windows += 1
             cached += batch.cached
-            store.add(batch.events)  # HOOK(lead): the TUI adds rows here, as they arrive
+            store.add(batch.events)  # as the TUI does (`first_rows_tui` runs the TUI itself)
             if windows == total:  # every row is in: the time order, then "fully loaded"
                 if hasattr(store, "time_order"):
                     store.time_order()
@@ -162,6 +166,10 @@ def measure(mode: str, spec: dict[str, Any], spawned: float) -> dict[str, Any]:
 
             auditui.loader.intern_events = lambda events, table=None: table or {}  # type: ignore[assignment]
         result = asyncio.run(_stream(spec, cache_on=True))
+    elif mode == "tui":
+        from tui_probe import measure_headless
+
+        return measure_headless(spec, spawned)
     elif mode == "open":
         from auditui.sources import read_events
 
@@ -182,7 +190,7 @@ def measure(mode: str, spec: dict[str, Any], spawned: float) -> dict[str, Any]:
 
 
 def child(mode: str, spec: dict[str, Any], cache_home: Path) -> dict[str, Any]:
-    env = {**os.environ, "XDG_CACHE_HOME": str(cache_home)}
+    env = {**os.environ, **_private_dirs(cache_home)}
     out = subprocess.run(
         [sys.executable, str(HERE), "_measure", mode, json.dumps(spec), repr(time.time())],
         env=env, capture_output=True, text=True, check=False,
@@ -216,9 +224,44 @@ def run_vd(ndjson: str, tsv: str) -> dict[str, Any]:
     return {"seconds": seconds, "peak_mib": peak, "rows": rows}
 
 
-def first_rows_tui(size: int) -> float | None:
-    """HOOK(lead): seconds from launch until the first rows are on screen; not measured here."""
-    return None
+def _private_dirs(cache_home: Path) -> dict[str, str]:
+    """XDG folders of a measuring process: its own cache, and no one's real config or state."""
+    dirs = {"XDG_CACHE_HOME": cache_home}
+    for name in ("CONFIG", "STATE", "DATA"):
+        dirs[f"XDG_{name}_HOME"] = cache_home.parent / f"{cache_home.name}-{name.lower()}"
+    return {key: str(value) for key, value in dirs.items()}
+
+
+def first_rows_tui(spec: dict[str, Any], workdir: Path) -> dict[str, Any]:
+    """The App headless and, where tmux is installed, in a real terminal (`tui_probe.py`)."""
+    figures = {"headless": child("tui", spec, workdir / "headless")}
+    figures["terminal"] = tui_in_tmux(spec, workdir / "terminal")
+    return figures
+
+
+def tui_in_tmux(spec: dict[str, Any], cache_home: Path) -> dict[str, Any]:
+    """`tui_probe.measure_terminal` in a 160×48 pane of a private tmux server."""
+    if shutil.which("tmux") is None:
+        return {"error": "tmux not installed"}
+    cache_home.mkdir(parents=True, exist_ok=True)
+    out = cache_home / "figures.json"
+    out.unlink(missing_ok=True)
+    socket = f"auditui-bench-{os.getpid()}"
+    env = [f"{key}={value}" for key, value in _private_dirs(cache_home).items()]
+    spawned = time.time()
+    command = shlex.join(["env", *env, sys.executable, str(HERE), "_tui_term",
+                          json.dumps(spec), repr(spawned), str(out)])  # fmt: skip
+    tmux = ["tmux", "-L", socket]
+    subprocess.run([*tmux, "new-session", "-d", "-x", "160", "-y", "48", command], check=True)
+    try:  # the App draws on the pane (stderr stays the terminal); errors come back in `out`
+        while not out.exists():
+            time.sleep(0.1)
+            alive = subprocess.run([*tmux, "has-session"], capture_output=True, check=False)
+            if alive.returncode != 0 and not out.exists():
+                return {"error": "the tmux pane closed without figures"}
+    finally:
+        subprocess.run([*tmux, "kill-server"], capture_output=True, check=False)
+    return dict(json.loads(out.read_text()))
 
 
 # ── the parent ──────────────────────────────────────────────────────────────────────
@@ -252,7 +295,9 @@ def bench_size(count: int, args: argparse.Namespace, workdir: Path) -> dict[str,
             figures["nointern"] = child("nointern", spec, workdir / f"cache-nointern-{count}")
         figures["open"] = child("open", spec, workdir / "no-cache")
         figures["visidata"] = visidata(str(ndjson), workdir) if args.visidata else {}
-        figures["first_rows_tui"] = first_rows_tui(count)
+        figures["first_rows_tui"] = (
+            first_rows_tui(spec, workdir / f"tui-{count}") if args.tui else {}
+        )
         cache_dir = cache_home / "auditui"
         figures["cache_mb"] = sum(p.stat().st_size for p in cache_dir.rglob("*.win")) / 1e6
     finally:
@@ -297,7 +342,13 @@ def report(sizes: list[int], results: dict[int, dict[str, Any]]) -> None:
             "open vs VisiData",
             lambda r: _ratio(r["visidata"].get("seconds"), r["open"].get("seconds")),
         ),
-        ("first rows in the TUI (HOOK, lead)", lambda r: _fmt(r["first_rows_tui"])),
+        (
+            "TUI: first rows after the first response",
+            lambda r: _tui(r, "first_rows_after_response_s"),
+        ),
+        ("TUI: first response, from launch", lambda r: _tui(r, "first_response_from_launch_s")),
+        ("TUI: first rows, from launch", lambda r: _tui(r, "first_rows_from_launch_s")),
+        ("TUI: fully loaded, from launch", lambda r: _tui(r, "loaded_from_launch_s")),
     ]
     names = [f"{n:,}" for n in sizes]
     print(f"\n| | {' | '.join(names)} |")
@@ -305,11 +356,16 @@ def report(sizes: list[int], results: dict[int, dict[str, Any]]) -> None:
     for label, cell in rows:
         print(f"| {label} | {' | '.join(_safe(cell, results[n]) for n in sizes)} |")
     for n in sizes:
-        errors = {
-            k: v["error"] for k, v in results[n].items() if isinstance(v, dict) and "error" in v
-        }
+        parts = {**results[n], **{f"tui {k}": v for k, v in results[n]["first_rows_tui"].items()}}
+        errors = {k: v["error"] for k, v in parts.items() if isinstance(v, dict) and "error" in v}
         if errors:
             print(f"errors at {n:,}: {errors}")
+
+
+def _tui(figures: dict[str, Any], key: str) -> str:
+    """Headless / tmux."""
+    runs = figures["first_rows_tui"]
+    return " / ".join(_fmt(runs.get(mode, {}).get(key)) for mode in ("headless", "terminal"))
 
 
 def _pair(figures: dict[str, Any]) -> str:
@@ -335,6 +391,11 @@ def main() -> None:
         figures = measure(sys.argv[2], json.loads(sys.argv[3]), float(sys.argv[4]))
         print(json.dumps(figures), flush=True)
         os._exit(0)  # skip freeing a million objects one by one
+    if len(sys.argv) > 1 and sys.argv[1] == "_tui_term":
+        from tui_probe import measure_terminal
+
+        measure_terminal(json.loads(sys.argv[2]), float(sys.argv[3]), Path(sys.argv[4]))
+        return
     if len(sys.argv) > 1 and sys.argv[1] == "_vd":
         print(json.dumps(run_vd(sys.argv[2], sys.argv[3])), flush=True)
         return
@@ -344,6 +405,8 @@ def main() -> None:
     parser.add_argument("--no-visidata", dest="visidata", action="store_false")
     parser.add_argument("--no-baseline", dest="baseline", action="store_false",
                         help="skip the run without string sharing")  # fmt: skip
+    parser.add_argument("--no-tui", dest="tui", action="store_false",
+                        help="skip the TUI's first rows (headless and in tmux)")  # fmt: skip
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     args = parser.parse_args()
     sizes = [parse_size(part) for part in args.sizes.split(",") if part.strip()]

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from auditui.api import AuditClient
-from auditui.cache import WindowCache, default_root, read_index
+from auditui.cache import WindowCache, default_root, read_index, read_window_file
 from auditui.demo import DemoServer, Fault
 from auditui.errors import ServerError
 from auditui.loader import (
@@ -203,31 +203,60 @@ async def test_least_recently_used_windows_are_evicted_above_the_cap(
     assert len(_files(default_root())) == 2
 
 
+async def _damage_and_reload(
+    server: DemoServer, time_range: TimeRange, damage: Callable[[list[Path]], None]
+) -> tuple[LoadResult, LoadResult, WindowCache, int]:
+    """Load (filling the cache), `damage` its files, load again: both results, the second
+    load's cache and how many requests the second load made."""
+    async with client_for(server) as client:
+        first = await load_range(client, time_range, window=DAY, cache=cache_for(server))
+        damage(_files(default_root()))
+        before = len(server.requests)
+        cache = cache_for(server)
+        second = await load_range(client, time_range, window=DAY, cache=cache)
+    return first, second, cache, len(server.requests) - before
+
+
 async def test_corrupt_cache_files_are_discarded_and_fetched_again(
     demo_server: DemoServer, past: TimeRange
 ) -> None:
-    windows = split_windows(past, DAY)
-    async with client_for(demo_server) as client:
-        first = await load_range(client, past, window=DAY, cache=cache_for(demo_server))
-        files = _files(default_root())
+    def damage(files: list[Path]) -> None:
         truncated, flipped = files[0], files[1]
         truncated.write_bytes(truncated.read_bytes()[:-40])
         data = bytearray(flipped.read_bytes())
         data[len(data) // 2] ^= 0xFF
         flipped.write_bytes(bytes(data))
-        before = len(demo_server.requests)
 
-        cache = cache_for(demo_server)
-        second = await load_range(client, past, window=DAY, cache=cache)
-        assert cache.stats.corrupt == 2 and cache.stats.hits == len(windows) - 2
-        assert len(demo_server.requests) - before == 2
-        assert [encode_event(e) for e in second.events] == [encode_event(e) for e in first.events]
-        assert cache.stats.writes == 2  # fetched again and stored again, intact
+    windows = split_windows(past, DAY)
+    first, second, cache, fetched = await _damage_and_reload(demo_server, past, damage)
+    assert cache.stats.corrupt == 2 and cache.stats.hits == len(windows) - 2
+    assert fetched == 2
+    assert [encode_event(e) for e in second.events] == [encode_event(e) for e in first.events]
+    assert cache.stats.writes == 2  # fetched again and stored again, intact
 
-        third_cache = cache_for(demo_server)
+    before = len(demo_server.requests)
+    third_cache = cache_for(demo_server)
+    async with client_for(demo_server) as client:
         await load_range(client, past, window=DAY, cache=third_cache)
     assert third_cache.stats.hits == len(windows) and third_cache.stats.corrupt == 0
-    assert len(demo_server.requests) - before == 2
+    assert len(demo_server.requests) == before
+
+
+async def test_cache_files_of_an_older_version_are_fetched_again(
+    demo_server: DemoServer, past: TimeRange
+) -> None:
+    from tests.test_cache_format import v1_file
+
+    def downgrade(files: list[Path]) -> None:
+        header, events = read_window_file(files[0].read_bytes())
+        files[0].write_bytes(v1_file(TimeRange(header.start, header.end), events))
+
+    windows = split_windows(past, DAY)
+    first, second, cache, fetched = await _damage_and_reload(demo_server, past, downgrade)
+    assert (cache.stats.misses, cache.stats.corrupt) == (1, 0)
+    assert cache.stats.hits == len(windows) - 1 and cache.stats.writes == 1
+    assert fetched == 1
+    assert [encode_event(e) for e in second.events] == [encode_event(e) for e in first.events]
 
 
 async def test_the_cache_holds_host_and_profile_but_never_the_key(

@@ -1,0 +1,154 @@
+"""First rows in the TUI (issue 5): the real `AuditApp` with probes, for `run.py`.
+
+`run.py` starts this in a child process, in one of two ways:
+
+- headless: `App.run_test(size=(160, 48))`, Textual's own test harness (all of the App's
+  work, layout and line rendering; the frame is not turned into terminal bytes);
+- terminal: `App.run_async()` in a 160×48 tmux pane, a real terminal (pty, Textual's
+  Linux driver and its writer thread); the App exits by itself once fully loaded.
+
+Either way the App is the one `auditui --demo` opens: a `Connection` to the benchmark's
+demo server (no cache: a first launch), the whole `--days` range selected, the default
+profile (1-day windows, 4 in flight). Probes, all monkeypatched here (no product code):
+
+- first response: the first window's response body has been read (`AuditClient._read_body`
+  returns), before it is decoded;
+- first rows: the first frame the App hands to its driver (`App._display`) after the event
+  table rendered a line holding an event (`EventTable.render_line`, a row below the
+  header while the table has rows); in a terminal, that is when the frame is written;
+- fully loaded: the first frame after the load finished (`AuditApp.load_finished`).
+
+Times are wall-clock (`time.time()`), so "from launch" counts from the parent starting
+the process: interpreter start, imports, Textual start-up and the first layout included.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+SIZE = (160, 48)
+TIMEOUT = 600.0  # seconds; a load that never finishes is reported, not waited for
+
+
+def install_probes(marks: dict[str, float], on_loaded: Callable[[Any], None] | None = None) -> None:
+    """Patch the classes so that `marks` gets the moments listed in the module docstring;
+    `on_loaded(app)` is called after the fully loaded frame."""
+    from textual.app import App
+
+    from auditui.api import AuditClient
+    from auditui.tui.app import AuditApp
+    from auditui.tui.widgets.event_table import EventTable
+
+    read_body = AuditClient._read_body
+
+    async def timed_read_body(self: AuditClient, response: Any) -> bytes:
+        body = await read_body(self, response)
+        marks.setdefault("first_response", time.time())
+        return body
+
+    render_line = EventTable.render_line
+
+    def probed_render_line(self: EventTable, y: int) -> Any:
+        strip = render_line(self, y)
+        if y >= 1 and self.row_count > 0:
+            marks.setdefault("rows_rendered", time.time())
+        return strip
+
+    display = App._display
+
+    def probed_display(self: App[Any], screen: Any, renderable: Any) -> None:
+        display(self, screen, renderable)
+        if renderable is None:
+            return
+        now = time.time()
+        if "rows_rendered" in marks:
+            marks.setdefault("first_rows", now)
+        if "loaded" in marks and "loaded_frame" not in marks:
+            marks["loaded_frame"] = now
+            marks["rows"] = float(len(getattr(self, "store", ())))
+            if on_loaded is not None:
+                on_loaded(self)
+
+    load_finished = AuditApp.load_finished
+
+    def probed_load_finished(self: AuditApp) -> None:
+        load_finished(self)
+        marks.setdefault("loaded", time.time())
+        self.refresh()  # make sure a frame follows, even if nothing else changed
+
+    AuditClient._read_body = timed_read_body  # type: ignore[method-assign]
+    EventTable.render_line = probed_render_line  # type: ignore[method-assign]
+    App._display = probed_display  # type: ignore[method-assign]
+    AuditApp.load_finished = probed_load_finished  # type: ignore[method-assign]
+
+
+def make_app(spec: dict[str, Any]) -> Any:
+    """The App `auditui --demo` would open, on the benchmark's server and whole range."""
+    from auditui.connection import Connection
+    from auditui.credentials import Credential
+    from auditui.settings import load_settings
+    from auditui.timespec import TimeRange
+    from auditui.tui.app import AuditApp
+
+    profile = load_settings().profile("default", env={})
+    connection = Connection(profile, spec["url"], Credential(spec["key"], "benchmark"),
+                            demo=True)  # fmt: skip
+    time_range = TimeRange(datetime.fromtimestamp(spec["start"], UTC),
+                           datetime.fromtimestamp(spec["end"], UTC))  # fmt: skip
+    return AuditApp(connection, time_range)
+
+
+def figures(marks: dict[str, float], spawned: float) -> dict[str, Any]:
+    """Seconds between the marks; None where a mark is missing."""
+
+    def between(start: str | float, end: str) -> float | None:
+        begin = marks.get(start) if isinstance(start, str) else start
+        return None if begin is None or end not in marks else marks[end] - begin
+
+    return {
+        "first_rows_after_response_s": between("first_response", "first_rows"),
+        "first_response_from_launch_s": between(spawned, "first_response"),
+        "first_rows_from_launch_s": between(spawned, "first_rows"),
+        "loaded_from_launch_s": between(spawned, "loaded_frame"),
+        "rows": int(marks.get("rows", 0)),
+    }
+
+
+def measure_headless(spec: dict[str, Any], spawned: float) -> dict[str, Any]:
+    marks: dict[str, float] = {}
+    install_probes(marks)
+    app = make_app(spec)
+
+    async def run() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            deadline = time.monotonic() + TIMEOUT
+            while "loaded_frame" not in marks and time.monotonic() < deadline:
+                await pilot.pause(0.01)
+
+    asyncio.run(run())
+    return {"mode": "headless", **figures(marks, spawned)}
+
+
+def measure_terminal(spec: dict[str, Any], spawned: float, out: Path) -> None:
+    """In the tmux pane: run the App until fully loaded, then write the figures to `out`."""
+    marks: dict[str, float] = {}
+    result: dict[str, Any] = {"mode": "terminal (tmux)"}
+    try:
+        install_probes(marks, on_loaded=lambda app: app.call_later(app.exit))
+        app = make_app(spec)
+        with contextlib.suppress(TimeoutError):
+            asyncio.run(asyncio.wait_for(app.run_async(), TIMEOUT))
+        result.update(figures(marks, spawned))
+    except Exception as exc:  # noqa: BLE001  # reported by run.py, like a failed child
+        result["error"] = f"{type(exc).__name__}: {exc}"
+    temp = out.with_suffix(".tmp")
+    temp.write_text(json.dumps(result))
+    os.replace(temp, out)
