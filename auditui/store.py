@@ -76,7 +76,13 @@ class EventStore:
         return len(self.events)
 
     def add(self, events: Iterable[AuditEvent]) -> None:
-        """Append events (views over this store re-apply filter and sort on next use)."""
+        """Append events (views over this store re-apply filter and sort on next use).
+
+        The time order is kept up to date in O(store) at C speed instead of being sorted
+        again: the new events are sorted among themselves and, as when windows stream in
+        newest first, appended after the old order, or else merged with it (one stable
+        sort of two runs). Other sort keys are computed again on next use.
+        """
         start = len(self.events)
         self.events.extend(events)
         if self._uuid_index is not None:
@@ -84,7 +90,19 @@ class EventStore:
             for position in range(start, len(self.events)):
                 index[self.events[position].event_uuid] = position
         self.generation += 1
+        stamps, order, in_order = self._stamps, self._time_order, self._in_time_order
         self._clear_caches()
+        if stamps is None or order is None or start == len(self.events):
+            return
+        stamps = stamps + list(map(_stamp, self.events[start:]))  # a copy: never shrinks one
+        added = sorted(range(start, len(stamps)), key=stamps.__getitem__, reverse=True)
+        if not order or stamps[order[-1]] >= stamps[added[0]]:  # all at or before the oldest
+            if in_order is not None:
+                self._in_time_order = in_order and added == list(range(start, len(stamps)))
+            order = order + added
+        else:
+            order = sorted(order + added, key=stamps.__getitem__, reverse=True)
+        self._stamps, self._time_order = stamps, order
 
     def replace(self, events: Iterable[AuditEvent]) -> None:
         """Swap in a whole new set of events."""
@@ -135,6 +153,11 @@ class EventStore:
                 rank[index] = position
             self._time_rank = rank
         return sorted(ascending_indices, key=self._time_rank.__getitem__)
+
+    def timestamps(self) -> Sequence[Any]:
+        """Each event's timestamp, by store index (cached; do not modify). Any thread: an
+        `add` replaces the list, never changes one a caller holds."""
+        return self._timestamps()
 
     def _timestamps(self) -> list[Any]:
         if self._stamps is None:

@@ -26,8 +26,10 @@ from auditui.search_index import index_for
 from auditui.settings import load_settings
 from auditui.sources import FileSource
 from auditui.timespec import TimeRange
+from auditui.tui import load_flow
 from auditui.tui.app import AuditApp
 from auditui.tui.dialogs.login import LoginDialog
+from auditui.tui.filter_flow import FilterFlow
 from tests.app_helpers import (
     END,
     WIDE,
@@ -99,6 +101,31 @@ async def test_after_a_streamed_load_query_arrays_are_built_in_a_worker(
         assert len(index.derived[("codes", "entry")]) == len(app.store)
         assert len(index.derived["uuids"]) == len(app.store)
         assert "payload" in index.derived  # small stores: the payload column too
+
+
+async def test_windows_streaming_in_reach_the_table_together_and_all_by_the_end(
+    server: DemoServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Later windows are appended in groups (one table refresh for many), never lost."""
+    added: list[int] = []
+    original = FilterFlow.extend
+
+    def extend(self: FilterFlow, events: list[Any], **options: Any) -> None:
+        added.append(len(events))
+        original(self, events, **options)
+
+    monkeypatch.setattr(FilterFlow, "extend", extend)
+    uuids: list[set[str]] = []
+    for every in (0.0, 3600.0):  # each window on its own, then all held to the end
+        monkeypatch.setattr(load_flow, "FLUSH_EVERY", every)
+        added.clear()
+        app = AuditApp(connection(server), THREE_DAYS)
+        async with app.run_test(size=WIDE) as pilot:
+            await wait_loaded(pilot)
+            uuids.append({app.view.event_at(row).event_uuid for row in range(len(app.view))})
+            assert table(app).row_count == len(app.store) == len(uuids[-1])
+        assert len(added) == (3 if every == 0.0 else 1)  # 4 windows: the first installs
+    assert uuids[0] == uuids[1]
 
 
 async def test_a_cursor_at_the_top_stays_on_the_newest_event(server: DemoServer) -> None:

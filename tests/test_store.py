@@ -251,3 +251,32 @@ def test_warm_precomputes_keys_and_bookmarks_survive_reloads() -> None:
     assert row is not None and view.event_at(row).event_uuid == event.event_uuid
     store.replace([ev(99)])
     assert view.find(mark) is None
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 8), max_size=6), max_size=6), st.booleans())
+def test_adding_batches_keeps_the_time_order_of_a_fresh_store(
+    batches: list[list[int]], look_first: bool
+) -> None:
+    """Streamed windows (any order, ties included) end in the order a fresh store sorts."""
+    store, events = EventStore(), []
+    for batch in batches:
+        added = [ev(len(events) + k, minutes=m) for k, m in enumerate(batch)]
+        events += added
+        if look_first:  # the order is cached before the add: it is extended, not rebuilt
+            store.time_order()
+            store.in_time_order()
+        store.add(added)
+        fresh = EventStore(events)
+        assert store.time_order() == fresh.time_order()
+        assert store.in_time_order() == fresh.in_time_order()
+        assert uuids(EventView(store)) == uuids(EventView(fresh))
+
+
+def test_windows_arriving_newest_first_stay_in_store_order() -> None:
+    store = EventStore([ev(9), ev(8)])
+    assert store.in_time_order()
+    store.add([ev(7), ev(5)])
+    assert store.in_time_order() and store.time_order() == [0, 1, 2, 3]
+    store.add([ev(6)])  # older window late: merged in
+    assert not store.in_time_order() and store.time_order() == [0, 1, 2, 4, 3]

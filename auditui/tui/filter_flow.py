@@ -279,9 +279,13 @@ class FilterFlow:
         want_facets = self.facets.display
 
         def compute() -> None:
-            index = prepare_index(store) if warm else index_for(store)
-            hist = histogram(index.stamps, indices, time_range)
-            facets = compute_facets(index, indices) if want_facets else None
+            facets = None
+            if warm or want_facets:
+                index = prepare_index(store) if warm else index_for(store)
+                facets = compute_facets(index, indices) if want_facets else None
+            # the timeline needs no search index: none is built while rows stream in,
+            # where it would compete with loading for the CPU
+            hist = histogram(store.timestamps(), indices, time_range)
             if not get_current_worker().is_cancelled:
                 with contextlib.suppress(RuntimeError):  # the App is closing
                     app.call_from_thread(self._show_stats, serial, store, hist, facets)

@@ -1,10 +1,11 @@
 """Streaming a range into the App (kept out of app.py).
 
 `LoadFlow.run` consumes `connection.stream(...)`: windows arrive cached first, then fetched
-newest first. The first batch of a new load is readied off the UI thread
-(`FilterFlow.preparer`) and swapped in, so the previous events stay on screen until then
-(and for good when every window fails); later batches are appended to the store
-(`EventStore.add`, O(batch) plus a re-sort) and the active filter is applied to the new
+newest first. The first batch of a new load is readied (`FilterFlow.preparer`; on the event
+loop when small, else in a thread) and swapped in, so the previous events stay on screen
+until then (and for good when every window fails); later batches are appended to the store
+together, at most every `FLUSH_EVERY` seconds and once more at the end (`EventStore.add`
+keeps the time order in O(store) at C speed), and the active filter is applied to the new
 events only (`FilterFlow.extend`). The selected event keeps its line on screen; a cursor on
 the first row stays on the first row (the newest event). A retry (`r` after failed windows)
 grows the current store instead of replacing it.
@@ -24,12 +25,15 @@ from typing import TYPE_CHECKING
 
 from auditui.errors import AudituiError, AuthError
 from auditui.loader import WindowBatch
+from auditui.models import AuditEvent
 from auditui.timespec import TimeRange
 
 if TYPE_CHECKING:
     from auditui.tui.app import AuditApp
 
 STATS_EVERY = 0.3  # seconds between timeline/facet refreshes while rows stream in
+FLUSH_EVERY = 0.25  # seconds: streamed windows reach the table at most this often
+INLINE_FIRST = 20_000  # a first batch up to this size is readied on the event loop
 
 
 @dataclass
@@ -57,6 +61,8 @@ class LoadFlow:
         self._stats_at = 0.0
         self._want: str | None = None
         self._reported: set[str] = set()  # distinct window errors toasted in this load
+        self._pending: list[AuditEvent] = []  # streamed events not yet in the store
+        self._flushed_at = 0.0
 
     @property
     def failed(self) -> list[TimeRange]:
@@ -75,6 +81,7 @@ class LoadFlow:
         installed = retry  # a retry grows the store on screen
         auth: AuthError | None = None
         self._reported = set()
+        self._pending = []
         try:
             stream = app.connection.stream(time_range, app.on_progress, windows=windows, seen=seen)
             async with aclosing(stream) as batches:
@@ -100,6 +107,7 @@ class LoadFlow:
         except AuthError as exc:
             auth = exc
         except AudituiError as exc:
+            self._flush()
             app.load_finished()
             app.notify(str(exc), title="Load failed", severity="error", timeout=12)
             return
@@ -114,6 +122,7 @@ class LoadFlow:
             )
             app.log.error(f"load failed: {exc!r}")
             return
+        self._flush()
         self._want = None
         app.load_finished()
         if installed:
@@ -151,7 +160,11 @@ class LoadFlow:
     async def _install(self, time_range: TimeRange, batch: WindowBatch, counts: LoadCounts) -> None:
         """The first batch of a new load: a new store, readied in a thread, swapped in."""
         app = self.app
-        prepared = await asyncio.to_thread(app.filter_flow.preparer(batch.events))
+        preparer = app.filter_flow.preparer(batch.events)
+        if len(batch.events) <= INLINE_FIRST and not app.filter_flow.text:
+            prepared = preparer()  # a few ms: a thread would wait for the GIL far longer
+        else:
+            prepared = await asyncio.to_thread(preparer)
         self.counts = counts
         self._count(batch, counts, retry=False)
         app.time_range = time_range
@@ -163,7 +176,7 @@ class LoadFlow:
         if at_top:
             app.table.move_cursor(0)
         self._find_wanted()
-        self._stats_at = time.monotonic()
+        self._stats_at = self._flushed_at = time.monotonic()  # the first rows paint first
 
     def _find_wanted(self) -> None:
         table, want = self.app.table, self._want
@@ -176,16 +189,25 @@ class LoadFlow:
                 table.move_cursor(row)
 
     def _append(self, batch: WindowBatch, counts: LoadCounts, *, retry: bool) -> None:
-        app = self.app
+        """Count a streamed window; its rows join the table within `FLUSH_EVERY`."""
         self._count(batch, counts, retry=retry)
-        if batch.events:
-            now = time.monotonic()
-            stats = now - self._stats_at >= STATS_EVERY
-            if stats:
-                self._stats_at = now
-            app.filter_flow.extend(batch.events, stats=stats)
-            self._find_wanted()
-        app.update_header()
+        self._pending.extend(batch.events)
+        if time.monotonic() - self._flushed_at >= FLUSH_EVERY:
+            self._flush()
+
+    def _flush(self) -> None:
+        """Append the pending events to the store and the table (one refresh for many)."""
+        self._flushed_at = now = time.monotonic()
+        if not self._pending:
+            self.app.update_header()  # windows counted (empty or failed ones too)
+            return
+        events, self._pending = self._pending, []
+        stats = now - self._stats_at >= STATS_EVERY
+        if stats:
+            self._stats_at = now
+        self.app.filter_flow.extend(events, stats=stats)
+        self._find_wanted()
+        self.app.update_header()
 
     @staticmethod
     def _count(batch: WindowBatch, counts: LoadCounts, *, retry: bool) -> None:

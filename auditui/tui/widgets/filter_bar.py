@@ -179,6 +179,7 @@ class FilterBar(Vertical):
         self._cursor = self.history.cursor()
         self._highlighter = ErrorSpan()
         self._error: QueryError | None = None
+        self._count_text = ""
 
     def compose(self) -> ComposeResult:
         yield Static(id="filter-error", markup=False)
@@ -263,12 +264,19 @@ class FilterBar(Vertical):
 
     def show_status(self, status: str) -> None:
         """A note in the counter's place (e.g. "indexing payloads…"); `set_counts` ends it."""
-        self.query_one("#filter-count", Static).update(Text(status))
+        self._show_count(status)
 
     def set_counts(self, shown: int, total: int) -> None:
         """The counter: "1,234 of 56,789 events"."""
         noun = "event" if total == 1 else "events"
-        self.query_one("#filter-count", Static).update(Text(f"{shown:,} of {total:,} {noun}"))
+        self._show_count(f"{shown:,} of {total:,} {noun}")
+
+    def _show_count(self, text: str) -> None:
+        """The counter's text; a relayout only when its width changes (rows streaming in
+        change the numbers several times a second)."""
+        resized = len(text) != len(self._count_text)
+        self._count_text = text
+        self.query_one("#filter-count", Static).update(Text(text), layout=resized)
 
     def remember(self, query: str) -> bool:
         """Add a valid, non-blank query to the history and save it in a thread."""

@@ -6,6 +6,7 @@ come from the user's config, the counts from the data, and none of it is interpr
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -16,6 +17,8 @@ from textual.widgets import ProgressBar, Static
 
 from auditui.textsafe import visible
 from auditui.timespec import TimeRange
+
+REDRAW_EVERY = 0.1  # seconds between progress redraws while windows arrive
 
 
 @dataclass(frozen=True)
@@ -108,7 +111,9 @@ class HeaderLine(Static):
 
     def _draw(self) -> None:
         info, width = self.info, self.size.width
-        self.update(header_text(info, width or None) if info else Text(""))
+        # one line, full width: new text never changes the layout (a relayout per streamed
+        # window cost ~20 ms each)
+        self.update(header_text(info, width or None) if info else Text(""), layout=False)
 
 
 class LoadProgress(Horizontal):
@@ -130,19 +135,28 @@ class LoadProgress(Horizontal):
         yield ProgressBar(total=None, show_eta=False, id="load-bar")
         yield Static("", id="load-caption")
 
+    _drawn_at = 0.0
+
     def start(self, caption: str) -> None:
+        self._drawn_at = 0.0
         self.add_class("-active")
         bar = self.query_one(ProgressBar)
         bar.update(total=None, progress=0)
         self.query_one("#load-caption", Static).update(Text(caption))
 
     def advance(self, done: int, total: int, events: int, size: int) -> None:
+        """Show progress; at most every `REDRAW_EVERY` seconds until the last window (each
+        redraw repaints the screen, which competes with loading for the CPU)."""
+        now = time.monotonic()
+        if done < total and now - self._drawn_at < REDRAW_EVERY:
+            return
+        self._drawn_at = now
         self.query_one(ProgressBar).update(total=max(total, 1), progress=done)
         caption = (
             f" windows {done}/{total} · {events:,} events · {size / 1_000_000:,.1f} MB"
             " · Esc cancels"
         )
-        self.query_one("#load-caption", Static).update(Text(caption))
+        self.query_one("#load-caption", Static).update(Text(caption), layout=False)
 
     def stop(self) -> None:
         self.remove_class("-active")
