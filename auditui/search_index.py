@@ -28,9 +28,10 @@ holding one combination code per group: *low* (user, action, status, source, ip,
 agent, type, support: 15k combinations at 1M demo events), *high* (object, id, url,
 referer: 74k) and *entry* (log_entry alone: 309k). A term is evaluated once per distinct
 text (at C speed for substrings), lifted to the group's combinations, then mapped over the
-events by code. Uuids are kept per event (the event's own string when already lowercase)
-and joined into one string for fast substring search. Timestamps are kept per event (a
-newest-first store makes `after:`/`before:` a bisection). Payload text is made on the
+events by code. Uuids are kept per event (the event's own string when already lowercase);
+one string of them all is made only when a per-event uuid search asks for it. Timestamps
+are kept per event (a newest-first store makes `after:`/`before:` a bisection). Payload
+text is made on the
 first `payload:` query that needs it: `payload_data()` (one buffer for `query_vector`'s
 payload column, ~0.8 s and ~185 MB at 1M demo events) or, for a payload glob or regex,
 `payload_texts()` (a string per event). At 1M demo events the index adds ~180 MB to the
@@ -48,6 +49,7 @@ from __future__ import annotations
 import gc
 import threading
 import weakref
+from array import array
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -192,10 +194,11 @@ class Group:
         self.getter = _GETTERS[name]
         self.fields = [spec for spec in FIELDS.values() if spec.group == name]
         self.combos: dict[Any, int] = {}  # raw tuple (or value) → combination code
-        self.codes: list[int] = []  # per event
+        # per event (4 bytes each: a list would hold 8-byte pointers to int objects)
+        self.codes: array[int] = array("i")
         self.counts: list[int] = []  # events per combination
         self.texts: dict[str, list[str]] = {spec.name: [] for spec in self.fields}
-        self.field_codes: dict[str, list[int]] = {spec.name: [] for spec in self.fields}
+        self.field_codes: dict[str, array[int]] = {spec.name: array("i") for spec in self.fields}
         self._ids: dict[str, dict[str, int]] = {spec.name: {} for spec in self.fields}
         # field → True while its text codes are the combination codes (no lifting needed)
         self.identity: dict[str, bool] = {spec.name: True for spec in self.fields}
@@ -278,12 +281,8 @@ class SearchIndex:
         elif widths != {self.uuid_width}:
             self.uuid_width = -1
         self.uuids.extend(uuids)
-        joined = SEPARATOR.join(uuids)
-        self.uuid_chars.update(_chars(joined))
-        if self._uuid_joined is None:
-            self._uuid_joined = joined
-        else:
-            self._uuid_joined = SEPARATOR.join((self._uuid_joined, joined))
+        self.uuid_chars.update(_chars(SEPARATOR.join(uuids)))
+        self._uuid_joined = None  # made again when next asked for
         stamps = list(map(attrgetter("timestamp"), events))
         if self.descending:
             previous = self.stamps[-1:] + stamps
@@ -295,8 +294,12 @@ class SearchIndex:
         self.size += len(events)
 
     def uuid_joined(self) -> str:
-        """All uuid texts joined by `SEPARATOR`."""
-        return self._uuid_joined or ""
+        """All uuid texts joined by `SEPARATOR` (made on first use: ~35 MB at a million
+        events, which only a uuid regex or a per-event uuid search needs)."""
+        with self._lock:
+            if self._uuid_joined is None:
+                self._uuid_joined = SEPARATOR.join(self.uuids)
+            return self._uuid_joined
 
     @property
     def has_payload_texts(self) -> bool:

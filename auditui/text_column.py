@@ -56,14 +56,17 @@ class TextColumn:
         self.buffer = np.frombuffer(data, dtype=np.uint8)
         ends = np.flatnonzero(self.buffer == separator[0])
         self.size = len(ends)
-        self.starts = np.zeros(self.size, dtype=np.int64)
+        small = len(self.buffer) < 2**31  # 4-byte offsets: half the memory
+        self.starts: npt.NDArray[np.integer[Any]] = np.zeros(
+            self.size, dtype=np.int32 if small else np.int64
+        )
         self.starts[1:] = ends[:-1] + 1
         sample = np.bincount(self.buffer[::_SAMPLE_STEP], minlength=256) + 1
         self._share = (sample / sample.sum()).tolist()  # how common each byte is (sampled)
         self._blocks = self._split_blocks()
         # the common length of every text plus its separator (0 when they differ): a
         # position's text is then a division away
-        self._single: dict[bytes, BoolArray] = {}  # results for one-byte needles
+        self._single: dict[bytes, npt.NDArray[np.uint8]] = {}  # one-byte needles, as bits
         self._lock = threading.Lock()
         self._width = 0
         if self.size and len(self.buffer) == self.size * (int(ends[0]) + 1):
@@ -106,19 +109,18 @@ class TextColumn:
     def contains(self, needle: bytes) -> BoolArray:
         """Per text: does it contain `needle` (encoded as the texts are)?
 
-        One-byte needles (the first keystroke of every word) are kept: the caller must not
-        change the array it gets.
+        Results for one-byte needles (the first keystroke of every word) are kept.
         """
         if len(needle) == 1:
             with self._lock:
-                known = self._single.get(needle)
-            if known is None:
-                known = self._contains(needle)
-                known.flags.writeable = False
-                with self._lock:
-                    if len(self._single) < _SINGLE_KEPT:
-                        self._single[needle] = known
-            return known
+                packed = self._single.get(needle)
+            if packed is not None:  # kept as bits: 1/8 of the memory, ~1 ms to unpack
+                return np.unpackbits(packed, count=self.size).view(np.bool_)
+            found = self._contains(needle)
+            with self._lock:
+                if len(self._single) < _SINGLE_KEPT:
+                    self._single[needle] = np.packbits(found)
+            return found
         return self._contains(needle)
 
     def _contains(self, needle: bytes) -> BoolArray:

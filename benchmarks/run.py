@@ -349,6 +349,10 @@ def report(sizes: list[int], results: dict[int, dict[str, Any]]) -> None:
         ("TUI: first response, from launch", lambda r: _tui(r, "first_response_from_launch_s")),
         ("TUI: first rows, from launch", lambda r: _tui(r, "first_rows_from_launch_s")),
         ("TUI: fully loaded, from launch", lambda r: _tui(r, "loaded_from_launch_s")),
+        (
+            "TUI: peak RSS / RSS after (index built; headless)",
+            lambda r: _pair(r["first_rows_tui"].get("headless", {})),
+        ),
     ]
     names = [f"{n:,}" for n in sizes]
     print(f"\n| | {' | '.join(names)} |")

@@ -17,6 +17,8 @@ profile (1-day windows, 4 in flight). Probes, all monkeypatched here (no product
   table rendered a line holding an event (`EventTable.render_line`, a row below the
   header while the table has rows); in a terminal, that is when the frame is written;
 - fully loaded: the first frame after the load finished (`AuditApp.load_finished`).
+- memory (headless only): peak RSS (`VmHWM`) and RSS once the workers the load started
+  (the search index and query arrays) are done.
 
 Times are wall-clock (`time.time()`), so "from launch" counts from the parent starting
 the process: interpreter start, imports, Textual start-up and the first layout included.
@@ -127,14 +129,20 @@ def measure_headless(spec: dict[str, Any], spawned: float) -> dict[str, Any]:
     install_probes(marks)
     app = make_app(spec)
 
+    memory: dict[str, float] = {}
+
     async def run() -> None:
+        from run import memory as read_memory
+
         async with app.run_test(size=SIZE) as pilot:
             deadline = time.monotonic() + TIMEOUT
             while "loaded_frame" not in marks and time.monotonic() < deadline:
                 await pilot.pause(0.01)
+            await app.workers.wait_for_complete()  # the search index, built after the load
+            memory.update(read_memory())
 
     asyncio.run(run())
-    return {"mode": "headless", **figures(marks, spawned)}
+    return {"mode": "headless", **figures(marks, spawned), **memory}
 
 
 def measure_terminal(spec: dict[str, Any], spawned: float, out: Path) -> None:

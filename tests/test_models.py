@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,6 +15,7 @@ from auditui.models import (
     decode_logs,
     encode_event,
     event_to_pretty_json,
+    intern_events,
     payload_value,
 )
 
@@ -115,3 +117,21 @@ def test_encode_round_trip_keeps_every_field_and_payload_verbatim() -> None:
     assert again["is_support_user"] is True
     assert set(again) == set(AuditEvent.__struct_fields__)
     assert '"user_email": "a@b.c"' in event_to_pretty_json(event)
+
+
+def test_intern_events_shares_repeated_values_and_keeps_payloads() -> None:
+    deep = "[" * 1_500 + "]" * 1_500  # deeper than Python's default recursion limit
+    body = json.dumps({"logs": [
+        {"timestamp": "2026-11-26T12:00:00Z", "event_uuid": f"u{n}", "client_ip": "10.0.0.1",
+         "url": "/api/v1/monitors", "action": "monitor." + "run", "user_email": "a@b.c",
+         "payload": {"n": n, "text": "é \\u0000"}}
+        for n in range(3)
+    ]})[:-2] + ', {"timestamp": "2026-11-26T12:00:00Z", "event_uuid": "deep", ' + \
+        '"client_ip": "10.0.0.1", "url": "/x", "payload": ' + deep + "}]}"  # fmt: skip
+    events = decode_logs(body.encode()).events
+    before = [bytes(event.payload) for event in events]
+    table = intern_events(events)
+    assert [bytes(event.payload) for event in events] == before  # same JSON, byte for byte
+    assert events[0].action is events[1].action is events[2].action  # one shared string
+    assert events[0].url is events[2].url and events[0].client_ip is events[3].client_ip
+    assert table["monitor.run"] is events[0].action

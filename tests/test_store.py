@@ -268,7 +268,7 @@ def test_adding_batches_keeps_the_time_order_of_a_fresh_store(
             store.in_time_order()
         store.add(added)
         fresh = EventStore(events)
-        assert store.time_order() == fresh.time_order()
+        assert list(store.time_order()) == list(fresh.time_order())
         assert store.in_time_order() == fresh.in_time_order()
         assert uuids(EventView(store)) == uuids(EventView(fresh))
 
@@ -277,6 +277,6 @@ def test_windows_arriving_newest_first_stay_in_store_order() -> None:
     store = EventStore([ev(9), ev(8)])
     assert store.in_time_order()
     store.add([ev(7), ev(5)])
-    assert store.in_time_order() and store.time_order() == [0, 1, 2, 3]
+    assert store.in_time_order() and store.time_order() == range(4)  # no list kept
     store.add([ev(6)])  # older window late: merged in
-    assert not store.in_time_order() and store.time_order() == [0, 1, 2, 4, 3]
+    assert not store.in_time_order() and list(store.time_order()) == [0, 1, 2, 4, 3]
