@@ -138,6 +138,8 @@ def measure_headless(spec: dict[str, Any], spawned: float) -> dict[str, Any]:
             deadline = time.monotonic() + TIMEOUT
             while "loaded_frame" not in marks and time.monotonic() < deadline:
                 await pilot.pause(0.01)
+            await pilot.pause()  # the index build starts once the finished screen is drawn
+            await pilot.pause()
             await app.workers.wait_for_complete()  # the search index, built after the load
             memory.update(read_memory())
 

@@ -125,8 +125,8 @@ class LoadFlow:
         self._flush()
         self._want = None
         app.load_finished()
-        if installed:
-            app.filter_flow.refresh_stats(warm=True)
+        if installed:  # once the finished screen is drawn: the index build competes for CPU
+            app.call_after_refresh(app.filter_flow.refresh_stats, warm=True)
         if auth is not None and not app.offline:
             app.login_flow.start(reason=str(auth), retry=time_range)
         elif counts.skipped:
