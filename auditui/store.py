@@ -56,6 +56,39 @@ class _Direct:
         self.any_missing = any(key is None for key in keys)
 
 
+def _merge(order: Sequence[int], added: list[int], stamps: list[Any]) -> list[int]:
+    """`order` and `added` (each newest first) as one newest-first list; on equal times the
+    events of `order` come first (what a stable sort of the two gives).
+
+    Streamed windows land in a few runs between old events: each run is found with one
+    bisection, then the lists are spliced at C speed (a full sort took ~150 ms at 1M).
+    """
+    merged: list[int] = []
+    start, size, taken = 0, len(order), 0
+    while taken < len(added):
+        newest = stamps[added[taken]]
+        # the first old position holding an event older than `newest` (ties stay before)
+        low, high = start, size
+        while low < high:
+            middle = (low + high) // 2
+            if stamps[order[middle]] >= newest:
+                low = middle + 1
+            else:
+                high = middle
+        merged.extend(order[start:low])
+        end = taken + 1
+        if low < size:  # the run: new events newer than the old one they go before
+            bound = stamps[order[low]]
+            while end < len(added) and stamps[added[end]] > bound:
+                end += 1
+        else:
+            end = len(added)
+        merged.extend(added[taken:end])
+        start, taken = low, end
+    merged.extend(order[start:])
+    return merged
+
+
 class EventStore:
     """The loaded events, in the order they were added, with cached sort keys."""
 
@@ -97,7 +130,7 @@ class EventStore:
         end = len(stamps)
         added = sorted(range(start, end), key=stamps.__getitem__, reverse=True)
         if order and stamps[order[-1]] < stamps[added[0]]:  # some new event is newer
-            order = sorted([*order, *added], key=stamps.__getitem__, reverse=True)
+            order = _merge(order, added, stamps)
         elif isinstance(order, range) and all(map(eq, added, range(start, end))):
             order = range(end)  # still newest first in store order
         else:
