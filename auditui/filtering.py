@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from auditui.gc_pause import gc_paused
 from auditui.query import Matcher, Preparation, QueryError, compile_query, parse
 from auditui.query_parser import Or, Query
 
@@ -90,12 +91,13 @@ class Filterer:
             last = self._last if self._current() else None
         # narrowing from "no filter" would only walk every index: search all events instead
         narrowed = last is not None and not last.is_empty and matcher.query.narrows(last.query)
-        if matcher.query.is_empty:
-            indices: Sequence[int] = range(size)
-        elif narrowed and last is not None:
-            indices = matcher.filter_indices(store, last.indices)
-        else:
-            indices = matcher.filter_indices(store)
+        with gc_paused():  # no full collection in the middle of a keystroke
+            if matcher.query.is_empty:
+                indices: Sequence[int] = range(size)
+            elif narrowed and last is not None:
+                indices = matcher.filter_indices(store, last.indices)
+            else:
+                indices = matcher.filter_indices(store)
         result = FilterResult(matcher.query, indices, narrowed, generation)
         with self._lock:
             if store.generation == generation and len(store) == size:

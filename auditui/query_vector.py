@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from functools import reduce
 from typing import Any
 
@@ -38,9 +37,6 @@ _COLUMN_MIN = 20_000  # distinct texts from which a TextColumn beats a per-text 
 PREBUILT_PAYLOAD_EVENTS = 250_000  # `warm` builds the payload column up to this size
 ASYNC_PAYLOAD_FROM = 100_000  # from this size the TUI builds payload text in a worker
 _PAYLOAD_LOCK = threading.Lock()
-_BESIDE_FROM = 200_000  # events from which a bare word's uuid search runs in a helper thread
-_HELPER: ThreadPoolExecutor | None = None  # made on first use (no thread at import)
-_HELPER_LOCK = threading.Lock()
 
 
 def select(
@@ -123,13 +119,7 @@ def _time_mask(node: _Time, index: SearchIndex) -> BoolArray | None:
 
 def _text_mask(node: _Text, index: SearchIndex) -> BoolArray | None:
     masks: list[BoolArray] = []
-    beside: Future[BoolArray | None] | None = None
-    if "uuid" in node.fields and _literal(node) is not None and index.size >= _BESIDE_FROM:
-        # numpy releases the GIL: the uuid search runs on the other core meanwhile
-        beside = _helper().submit(_uuid_mask, node, index)
     for name in node.fields:  # the per-event fields first: they may give up
-        if name == "uuid" and beside is not None:
-            continue
         if name in ("uuid", "payload"):
             special = _uuid_mask(node, index) if name == "uuid" else _payload_mask(node, index)
             if special is None:
@@ -145,21 +135,9 @@ def _text_mask(node: _Text, index: SearchIndex) -> BoolArray | None:
     for group, hits in per_group.items():
         if hits.any():
             masks.append(hits[_codes(index, group)])
-    if beside is not None:
-        uuid_mask = beside.result()
-        assert uuid_mask is not None  # a substring or glob: never given up
-        masks.append(uuid_mask)
     if not masks:
         return np.zeros(index.size, dtype=np.bool_)
     return reduce(np.logical_or, masks)
-
-
-def _helper() -> ThreadPoolExecutor:
-    global _HELPER
-    with _HELPER_LOCK:
-        if _HELPER is None:
-            _HELPER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="auditui-query")
-        return _HELPER
 
 
 def _combination_hits(node: _Text, name: str, index: SearchIndex) -> BoolArray:

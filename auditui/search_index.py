@@ -46,7 +46,6 @@ after a load to keep the first keystroke fast. It is thread-safe.
 
 from __future__ import annotations
 
-import gc
 import threading
 import weakref
 from array import array
@@ -58,6 +57,7 @@ from itertools import islice, pairwise
 from operator import attrgetter, itemgetter
 from typing import Any
 
+from auditui.gc_pause import gc_paused
 from auditui.models import AuditEvent
 
 _CHUNK = 100_000
@@ -261,13 +261,8 @@ class SearchIndex:
         events = list(events)
         if not events:
             return
-        collecting = gc.isenabled()
-        gc.disable()  # millions of fresh tuples would trigger ever longer full collections
-        try:
+        with gc_paused():  # millions of fresh tuples would trigger full collections
             self._extend(events)
-        finally:
-            if collecting:
-                gc.enable()
 
     def _extend(self, events: list[AuditEvent]) -> None:
         self.hits_cache.clear()

@@ -24,8 +24,9 @@ its own `XDG_CACHE_HOME`:
 - first rows in the TUI: the real `AuditApp` on the same server and the whole range, no
   cache (a first launch), headless (`App.run_test`) and in a 160×48 tmux pane (a real
   terminal; skipped without tmux): from the first window's response read to the first
-  frame with rows, and from launch to that frame and to the fully loaded frame (probes
-  and method: `benchmarks/tui_probe.py`). `--no-tui` skips both.
+  frame with rows, and from launch to that frame and to the fully loaded frame; headless,
+  also the App's peak RSS and its RSS once the search index built after the load is done
+  (probes and method: `benchmarks/tui_probe.py`). `--no-tui` skips both.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from auditui import query_index, query_vector
+from auditui import query_index
 from auditui.models import AuditEvent, decode_logs
 from auditui.query import QueryError, compile_query, parse
 from auditui.search_index import BARE_FIELDS, FIELDS, SearchIndex, field_text, index_for
@@ -77,14 +77,12 @@ def decode(items: list[dict[str, Any]]) -> list[AuditEvent]:
 def test_filter_indices_equals_matches(share: int) -> None:
     """Every evaluation path (whole-store numpy masks, per combination, per event) agrees
     with `matches`: `share` moves the point where candidates are too few for masks."""
-    original, beside = query_index._VECTOR_SHARE, query_vector._BESIDE_FROM
+    original = query_index._VECTOR_SHARE
     query_index._VECTOR_SHARE = share
-    if share > 128:  # masks everywhere, and the uuid search in the helper thread
-        query_vector._BESIDE_FROM = 0
     try:
         check_filter_indices()
     finally:
-        query_index._VECTOR_SHARE, query_vector._BESIDE_FROM = original, beside
+        query_index._VECTOR_SHARE = original
 
 
 @settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow], deadline=None)

@@ -35,6 +35,7 @@ from textual.worker import get_current_worker
 from auditui.errors import ConfigError
 from auditui.facets import Facet, compute_facets
 from auditui.filtering import Filterer, FilterResult, QueryError, add_term
+from auditui.gc_pause import gc_paused
 from auditui.models import AuditEvent
 from auditui.query import Preparation, prepare_index
 from auditui.search_index import index_for
@@ -199,7 +200,8 @@ class FilterFlow:
                 bar.open()
             return False
         bar.show_error(None)
-        self._show(result)
+        with gc_paused():  # the table takes the new index list: no full collection meanwhile
+            self._show(result)
         return True
 
     def _prepare_then_apply(self, preparation: Preparation, text: str) -> None:
