@@ -14,6 +14,7 @@ the whole query: `a OR b` + `c` becomes `(a OR b) c`.
 from __future__ import annotations
 
 import threading
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -130,7 +131,7 @@ class Filterer:
         if last is None or last.is_empty:
             return None
         fresh = compile_query(last.query).filter_indices(store, range(start, len(store)))
-        indices = list(last.indices)
+        indices = array("q", last.indices)  # a copy: the last result may be in use
         indices.extend(fresh)
         result = FilterResult(last.query, indices, False, store.generation)
         with self._lock:

@@ -23,7 +23,7 @@ API:
     compile_query(text | Query, *, now=None) -> Matcher
     Matcher.matches(event) -> bool            # one event (e.g. `auditui fetch --query`)
     Matcher.filter_events(events) -> list[AuditEvent]
-    Matcher.filter_indices(store, candidates=None) -> list[int]
+    Matcher.filter_indices(store, candidates=None) -> list[int] | array('q') (many matches)
 
 `filter_indices` uses the store's `SearchIndex` (`search_index.index_for`, built on first
 use) and returns matching store indices in `candidates` order (ascending when None). When
@@ -33,13 +33,14 @@ use) and returns matching store indices in `candidates` order (ascending when No
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from auditui.models import AuditEvent
-from auditui.query_index import _everything, _select
+from auditui.query_index import Indices, _everything, _select
 from auditui.query_nodes import _compile, _Junction, _Node, _Not, _Text, _Time
 from auditui.query_parser import (
     KNOWN_FIELDS,
@@ -119,16 +120,17 @@ class Matcher:
         index = store if isinstance(store, SearchIndex) else index_for(store)
         return _payload_preparation(index, kinds)
 
-    def filter_indices(self, store: Any, candidates: Sequence[int] | None = None) -> list[int]:
+    def filter_indices(self, store: Any, candidates: Sequence[int] | None = None) -> Indices:
         """Matching store indices, in `candidates` order (all, ascending, when None).
 
         `store` is an `EventStore` (its index is built on first use) or a `SearchIndex`.
+        A list, or for many matches an `array("q")` (8 bytes per match, no int objects).
         """
         index = store if isinstance(store, SearchIndex) else index_for(store)
-        seq: list[int] | None
+        seq: Indices | None
         if isinstance(candidates, range) and candidates == range(len(index)):
             seq = None  # every event, in order
-        elif candidates is None or isinstance(candidates, list):
+        elif candidates is None or isinstance(candidates, list | array):
             seq = candidates
         else:
             seq = list(candidates)

@@ -10,11 +10,12 @@ through the per-combination and per-event evaluation below.
 from __future__ import annotations
 
 import re
+from array import array
 from collections.abc import Callable, Iterator
 from functools import lru_cache, reduce
 from itertools import chain, compress, repeat
 from operator import and_, not_, or_, truth
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auditui.query_nodes import (
     _CACHE_LIMIT,
@@ -44,35 +45,44 @@ from auditui.search_index import (
 # - an iterator of bools aligned with seq (anything else).
 # A conjunction first narrows with its cheap parts, then runs the others on the survivors.
 
+if TYPE_CHECKING:
+    Indices = list[int] | array[int]  # results: many matches come as an array("q")
+else:  # array is not subscriptable at run time before Python 3.12
+    Indices = list | array
 Members = range | set[int]
 Mask = bool | tuple[str, list[bool]] | Members | Iterator[bool]
 _Part = tuple[str, Any, Any]  # a bare word's per-field part, see `_any_of`
 
 
-def _everything(index: SearchIndex, seq: list[int] | None) -> list[int]:
+def _everything(index: SearchIndex, seq: Indices | None) -> Indices:
     return list(range(index.size)) if seq is None else seq
 
 
 _VECTOR_SHARE = 128  # candidates from which whole-store masks beat testing each: size/128
 
 
-def _select(node: _Node, index: SearchIndex, seq: list[int] | None) -> list[int]:
+def _select(node: _Node, index: SearchIndex, seq: Indices | None) -> Indices:
     """The items of seq (all indices when None) that match, in order."""
     if seq is None or len(seq) * _VECTOR_SHARE >= index.size:
         from auditui import query_vector  # numpy loads on the first query, not at start-up
 
         vectorised = query_vector.select(node, index, seq)
         if vectorised is not None:
-            seq, rest = vectorised
+            found, rest = vectorised
             for item in rest:
-                if not seq:
+                if not found:
                     break
-                seq = _select_scalar(item, index, seq)
-            return seq
-    return _select_scalar(node, index, seq)
+                found = _select_scalar(item, index, _as_list(found))
+            return found
+    return _select_scalar(node, index, _as_list(seq))
 
 
-def _select_scalar(node: _Node, index: SearchIndex, seq: list[int] | None) -> list[int]:
+def _as_list(seq: Indices | None) -> list[int] | None:
+    """The per-event paths take lists (only ever a few candidates reach them)."""
+    return seq if seq is None or isinstance(seq, list) else list(seq)
+
+
+def _select_scalar(node: _Node, index: SearchIndex, seq: list[int] | None) -> Indices:
     """`_select` without whole-store masks: per combination, per distinct text, per event."""
     if isinstance(node, _Junction) and node.conjunction:
         times = [item for item in node.items if isinstance(item, _Time)]
@@ -85,7 +95,7 @@ def _select_scalar(node: _Node, index: SearchIndex, seq: list[int] | None) -> li
         for item in rest:
             if seq is not None and not seq:
                 break
-            seq = _select(item, index, seq)
+            seq = _as_list(_select(item, index, seq))
         return _everything(index, seq)
     if isinstance(node, _Text) and seq is not None and _few(node, index, seq):
         return _text_few(node, index, seq)
@@ -102,7 +112,7 @@ def _select_scalar(node: _Node, index: SearchIndex, seq: list[int] | None) -> li
 
 def _materialize(mask: Mask, index: SearchIndex, seq: list[int] | None) -> list[int]:
     if mask is True:
-        return _everything(index, seq)
+        return list(range(index.size)) if seq is None else seq
     if mask is False:
         return []
     if isinstance(mask, range) and seq and mask.start <= min(seq) and max(seq) < mask.stop:

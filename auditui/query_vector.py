@@ -20,6 +20,7 @@ leaves those to `query_index` over the survivors. numpy is imported only when a 
 from __future__ import annotations
 
 import threading
+from array import array
 from collections.abc import Callable
 from functools import reduce
 from typing import Any
@@ -27,21 +28,22 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from auditui.query_index import _per_text, _uuid_part
+from auditui.query_index import Indices, _per_text, _uuid_part
 from auditui.query_nodes import _CACHE_LIMIT, _cost, _Junction, _Node, _Not, _Text, _Time
 from auditui.search_index import FIELDS, SearchIndex
 from auditui.text_column import BoolArray, TextColumn, encode
 
 Codes = npt.NDArray[np.int32]
 _COLUMN_MIN = 20_000  # distinct texts from which a TextColumn beats a per-text loop
+ARRAY_FROM = 10_000  # matches from which a result is an array("q"), not a list
 PREBUILT_PAYLOAD_EVENTS = 250_000  # `warm` builds the payload column up to this size
 ASYNC_PAYLOAD_FROM = 100_000  # from this size the TUI builds payload text in a worker
 _PAYLOAD_LOCK = threading.Lock()
 
 
 def select(
-    node: _Node, index: SearchIndex, seq: list[int] | None
-) -> tuple[list[int], list[_Node]] | None:
+    node: _Node, index: SearchIndex, seq: Indices | None
+) -> tuple[Indices, list[_Node]] | None:
     """(matches of the vectorisable part, the terms left to test on them) or None.
 
     The left terms are parts of a top-level conjunction, cheapest first; None when nothing
@@ -62,7 +64,7 @@ def select(
     return _indices(index, reduce(np.logical_and, masks), seq), sorted(rest, key=_cost)
 
 
-def _indices(index: SearchIndex, mask: BoolArray, seq: list[int] | None) -> list[int]:
+def _indices(index: SearchIndex, mask: BoolArray, seq: Indices | None) -> Indices:
     """The items of seq (all indices when None) where mask is set, in seq's order.
 
     The mask of the last result made here is remembered: when seq is that very list,
@@ -72,13 +74,23 @@ def _indices(index: SearchIndex, mask: BoolArray, seq: list[int] | None) -> list
     if seq is not None and last is not None and last[0] is seq and last[1] == len(seq):
         mask = np.logical_and(mask, last[2])
         seq = None
-    found: list[int]
     if seq is None:
-        found = np.flatnonzero(mask).tolist()
+        found = _result(np.flatnonzero(mask))
         index.derived["last"] = (found, len(found), mask)
+        return found
+    if isinstance(seq, array):
+        items = np.frombuffer(seq, dtype=np.int64)
     else:
         items = np.fromiter(seq, dtype=np.int64, count=len(seq))
-        found = items[mask[items]].tolist()
+    return _result(items[mask[items]])
+
+
+def _result(positions: npt.NDArray[np.intp]) -> Indices:
+    """Store indices for the caller: many as an `array("q")` (8 bytes each, copied at C
+    speed; a list would make an int object per match, ~20 ms per million), few as a list."""
+    if len(positions) >= ARRAY_FROM:
+        return array("q", positions.astype(np.int64, copy=False).tobytes())
+    found: list[int] = positions.tolist()
     return found
 
 

@@ -280,3 +280,19 @@ def test_windows_arriving_newest_first_stay_in_store_order() -> None:
     assert store.in_time_order() and store.time_order() == range(4)  # no list kept
     store.add([ev(6)])  # older window late: merged in
     assert not store.in_time_order() and list(store.time_order()) == [0, 1, 2, 4, 3]
+
+
+def test_a_filter_given_as_an_int64_array_reads_like_a_list() -> None:
+    """Queries return many matches as array("q"): the view uses it as is (no copy)."""
+    from array import array
+
+    store = EventStore([ev(9), ev(8), ev(7), ev(6)])  # newest first, as loaded
+    matches = array("q", [0, 2, 3])
+    view = EventView(store)
+    view.set_filter(matches, ascending=True)
+    assert uuids(view) == ["u9", "u7", "u6"]
+    assert view.indices is matches
+    assert [view.row_of_index(i) for i in range(4)] == [0, None, 1, 2]
+    assert view.row_of("u6") == 2 and view.row_of("u8") is None
+    view.sort("time", descending=False)
+    assert uuids(view) == ["u6", "u7", "u9"]
