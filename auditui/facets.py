@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 import threading
 import weakref
+from array import array
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -173,6 +174,16 @@ def _is_ambiguous(joined: str, text: str) -> bool:
     return joined.count(text) > 1
 
 
+def _count_codes(index: SearchIndex, indices: array[int]) -> dict[int, int]:
+    """Events per combination code of the low group, for an array("q") of store indices."""
+    import numpy as np
+
+    from auditui.query_vector import low_codes  # numpy is loaded already: arrays come from it
+
+    counts = np.bincount(low_codes(index)[np.frombuffer(indices, dtype=np.int64)])
+    return {code: count for code, count in enumerate(counts.tolist()) if count}
+
+
 def compute_facets(
     store: Any,
     indices: Sequence[int] | None = None,
@@ -191,6 +202,9 @@ def compute_facets(
     if indices is None:
         per_combo: dict[int, int] = dict(enumerate(group.counts))
         total = index.size
+    elif isinstance(indices, array):  # many matches (a query's array): count with numpy
+        per_combo = _count_codes(index, indices)
+        total = len(indices)
     else:
         per_combo = Counter(map(codes.__getitem__, indices))
         total = len(indices)

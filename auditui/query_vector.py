@@ -252,6 +252,11 @@ def _column(index: SearchIndex, key: Any, texts: list[str]) -> TextColumn:
     return column
 
 
+def low_codes(index: SearchIndex) -> Codes:
+    """The per-event combination codes of the index's low group (users, actions, ...)."""
+    return _codes(index, "low")
+
+
 def _codes(index: SearchIndex, group: str) -> Codes:
     key = ("codes", group)
     values = index.groups[group].codes

@@ -81,6 +81,15 @@ def test_counts_only_the_given_indices() -> None:
     assert compute_facets(s, [])[0].values == ()
 
 
+def test_matches_given_as_an_int64_array_count_the_same() -> None:
+    """A query's many matches come as array("q"); facets count them with numpy."""
+    from array import array
+
+    s = store()
+    for indices in ([1, 2], [0, 2, 3], list(range(len(s)))):
+        assert compute_facets(s, array("q", indices)) == compute_facets(s, indices)
+
+
 def test_top_n_other_and_distinct() -> None:
     facets = compute_facets(store(), top=1)
     status = next(f for f in facets if f.field == "status")
