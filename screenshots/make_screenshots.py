@@ -51,7 +51,11 @@ async def _shoot(
         app = AuditApp(connection, TimeRange(END - timedelta(days=1), END))
         async with app.run_test(size=SIZE) as pilot:
             await app.workers.wait_for_complete()
-            await pilot.pause()
+            while app.loading:
+                await pilot.pause(0.05)
+            for _ in range(2):  # the timeline's worker starts once the loaded screen is drawn
+                await pilot.pause()
+                await app.workers.wait_for_complete()
             app.clear_notifications()
             if prepare is not None:
                 await prepare(app, pilot)
