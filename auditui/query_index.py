@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from array import array
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from functools import lru_cache, reduce
 from itertools import chain, compress, repeat
 from operator import and_, not_, or_, truth
@@ -393,16 +394,23 @@ def _uuid_part(node: _Text, index: SearchIndex, seq: list[int] | None) -> bool |
     return ("M", found, None) if found else False
 
 
+def at_or_after(index: SearchIndex, cutoff: datetime) -> int:
+    """How many events, from the first, are at or after cutoff (events newest first)."""
+    stamps = index.stamps
+    low, high = 0, len(stamps)
+    while low < high:
+        middle = (low + high) // 2
+        if stamps[middle] >= cutoff:
+            low = middle + 1
+        else:
+            high = middle
+    return low
+
+
 def _time_mask(node: _Time, index: SearchIndex, seq: list[int] | None) -> Mask:
     stamps, cutoff = index.stamps, node.cutoff
     if index.descending:  # events newest first: a prefix is at or after the cutoff
-        low, high = 0, len(stamps)
-        while low < high:
-            middle = (low + high) // 2
-            if stamps[middle] >= cutoff:
-                low = middle + 1
-            else:
-                high = middle
+        low = at_or_after(index, cutoff)
         if low in (0, index.size):
             return (low == index.size) is node.after
         return range(low) if node.after else range(low, index.size)

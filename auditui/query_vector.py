@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from auditui.query_index import Indices, _per_text, _uuid_part
+from auditui.query_index import Indices, _per_text, _uuid_part, at_or_after
 from auditui.query_nodes import _CACHE_LIMIT, _cost, _Junction, _Node, _Not, _Text, _Time
 from auditui.search_index import FIELDS, SearchIndex
 from auditui.text_column import BoolArray, TextColumn, encode
@@ -113,14 +113,7 @@ def mask_of(node: _Node, index: SearchIndex) -> BoolArray | None:
 def _time_mask(node: _Time, index: SearchIndex) -> BoolArray | None:
     if not index.descending:
         return None
-    stamps, cutoff = index.stamps, node.cutoff
-    low, high = 0, len(stamps)
-    while low < high:  # events newest first: a prefix is at or after the cutoff
-        middle = (low + high) // 2
-        if stamps[middle] >= cutoff:
-            low = middle + 1
-        else:
-            high = middle
+    low = at_or_after(index, node.cutoff)  # newest first: the events before `low` match after:
     mask = np.zeros(index.size, dtype=np.bool_)
     if node.after:
         mask[:low] = True
@@ -193,11 +186,17 @@ def _payload_mask(node: _Text, index: SearchIndex) -> BoolArray | None:
 def _payload_column(index: SearchIndex) -> TextColumn:
     """The payload column, built once (a second caller waits for the first)."""
     with _PAYLOAD_LOCK:
-        column: TextColumn | None = index.derived.get("payload")
-        if column is None or len(column) < index.size:
+        column = _current_payload(index)
+        if column is None:
             column = TextColumn(*index.payload_data())
             index.derived["payload"] = column
         return column
+
+
+def _current_payload(index: SearchIndex) -> TextColumn | None:
+    """The payload column when it covers every event, else None."""
+    column: TextColumn | None = index.derived.get("payload")
+    return column if column is not None and len(column) >= index.size else None
 
 
 def payload_preparation(index: SearchIndex, kinds: set[str]) -> Callable[[], object] | None:
@@ -206,10 +205,7 @@ def payload_preparation(index: SearchIndex, kinds: set[str]) -> Callable[[], obj
     function for a worker thread; None when it is done or quick (small indexes)."""
     if index.size < ASYNC_PAYLOAD_FROM:
         return None
-    column = index.derived.get("payload")
-    need_column = bool(kinds & {"contains", "glob"}) and (
-        column is None or len(column) < index.size
-    )
+    need_column = bool(kinds & {"contains", "glob"}) and _current_payload(index) is None
     need_texts = bool(kinds & {"equals", "regex"}) and not index.has_payload_texts
     if not (need_column or need_texts):
         return None
@@ -258,18 +254,15 @@ def low_codes(index: SearchIndex) -> Codes:
 
 
 def _codes(index: SearchIndex, group: str) -> Codes:
-    key = ("codes", group)
-    values = index.groups[group].codes
-    codes: Codes | None = index.derived.get(key)
-    if codes is None or len(codes) != len(values):
-        codes = np.frombuffer(values, dtype=np.int32).copy()  # a copy: `values` still grows
-        index.derived[key] = codes
-    return codes
+    return _int32_copy(index, ("codes", group), index.groups[group].codes)
 
 
 def _field_codes(index: SearchIndex, group: str, name: str) -> Codes:
-    key = ("field codes", group, name)
-    values = index.groups[group].field_codes[name]
+    return _int32_copy(index, ("field codes", group, name), index.groups[group].field_codes[name])
+
+
+def _int32_copy(index: SearchIndex, key: Any, values: array[int]) -> Codes:
+    """A numpy copy of an index's code array, kept in `index.derived` under key."""
     codes: Codes | None = index.derived.get(key)
     if codes is None or len(codes) != len(values):
         codes = np.frombuffer(values, dtype=np.int32).copy()  # a copy: `values` still grows
