@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from auditui.gc_pause import gc_paused
-from auditui.query import Matcher, Preparation, QueryError, compile_query, parse
+from auditui.query import Matcher, QueryError, compile_query, parse
 from auditui.query_parser import Or, Query
 
 __all__ = ["FilterResult", "Filterer", "QueryError", "add_term"]
@@ -106,15 +106,6 @@ class Filterer:
             else:  # the store changed meanwhile: do not narrow from this result next time
                 self._last = None
         return result
-
-    def preparation(self, text: str) -> Preparation | None:
-        """Slow one-time work `apply(text)` would start with (see `Matcher.preparation`),
-        for a worker thread; None when there is none or the query is invalid."""
-        try:
-            matcher = compile_query(parse(text))
-        except QueryError:
-            return None  # `apply` reports it
-        return matcher.preparation(self.store)
 
     def add_events(self, events: Sequence[Any]) -> FilterResult | None:
         """Append events to the store, matching only them against the current query.

@@ -31,13 +31,12 @@ text (at C speed for substrings), lifted to the group's combinations, then mappe
 events by code. Uuids are kept per event (the event's own string when already lowercase);
 one string of them all is made only when a per-event uuid search asks for it. Timestamps
 are kept per event (a newest-first store makes `after:`/`before:` a bisection). Payload
-text is made on the
-first `payload:` query that needs it: `payload_data()` (one buffer for `query_vector`'s
-payload column, ~0.8 s and ~185 MB at 1M demo events) or, for a payload glob or regex,
-`payload_texts()` (a string per event). At 1M demo events the index adds ~180 MB to the
-events, and builds in ~4.5 s (pure Python, so a worker thread still shares the GIL with
-the UI). `derived` holds what `query_vector` builds from the index (numpy codes, text
-columns); it is emptied whenever the index grows.
+text is made on the first `payload:` query that needs it: `payload_data()` (one buffer for
+`query_vector`'s payload column, ~0.8 s and ~185 MB at 1M demo events) or, for a payload
+regex or exact value, `payload_texts()` (a string per event). At 1M demo events the index
+adds ~140 MB to the events and builds in ~4.5 s (pure Python, so a worker thread still
+shares the GIL with the UI). `derived` holds what `query_vector` builds from the index
+(numpy codes, text columns); it is emptied whenever the index grows.
 
 `index_for(store)` returns the store's index, built once per store generation (extended
 in place when the store only appended events) and cached weakly; call it in a worker thread

@@ -116,20 +116,19 @@ def test_a_large_store_without_its_index_is_indexed_in_a_preparation_first(
     monkeypatch.setattr(query, "ASYNC_INDEX_FROM", 0)  # every store counts as large
     store = EventStore(EVENTS)
     filterer = Filterer(store)
-    assert filterer.preparation("") is None  # no filter: nothing to search
-    assert filterer.preparation("status:(") is None  # invalid: `apply` reports it
-    preparation = filterer.preparation("status:failure")
+    assert compile_query("").preparation(store) is None  # no filter: nothing to search
+    preparation = compile_query("status:failure").preparation(store)
     assert preparation is not None and preparation.label == "indexing events…"
     assert not index_ready(store)
     preparation.run()
     assert index_ready(store)
-    assert filterer.preparation("status:failure") is None
+    assert compile_query("status:failure").preparation(store) is None
     assert filterer.apply("status:failure", now=NOW).indices == [0, 1, 4]
 
 
 def test_a_small_store_is_indexed_on_the_spot() -> None:
-    filterer = Filterer(EventStore(EVENTS))
-    assert filterer.preparation("status:failure") is None  # below ASYNC_INDEX_FROM
+    store = EventStore(EVENTS)
+    assert compile_query("status:failure").preparation(store) is None  # < ASYNC_INDEX_FROM
 
 
 def test_invalid_query_raises_and_keeps_the_last_result() -> None:

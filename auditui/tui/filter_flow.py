@@ -15,7 +15,7 @@
   reloads and nothing O(n) runs on the UI thread. After the load a worker builds the index
   and the arrays queries derive from it (`prepare_index`); a query typed before it is
   done, or one needing payload text of a large store, shows "indexing …" in the counter
-  and is applied once a worker has done that (`Filterer.preparation`).
+  and is applied once a worker has done that (`Matcher.preparation`).
 - Saved queries (`[queries]` in config.toml) become palette commands "Query: <name>".
 """
 
@@ -37,7 +37,7 @@ from auditui.facets import Facet, compute_facets
 from auditui.filtering import Filterer, FilterResult, QueryError, add_term
 from auditui.gc_pause import gc_paused
 from auditui.models import AuditEvent
-from auditui.query import Preparation, prepare_index
+from auditui.query import Preparation, compile_query, parse, prepare_index
 from auditui.search_index import index_for
 from auditui.settings import load_settings
 from auditui.store import EventStore, EventView
@@ -182,24 +182,25 @@ class FilterFlow:
     def apply(self, text: str) -> bool:
         """Filter with `text`; False (and the error shown in the bar) when it is invalid.
 
-        A query that first needs slow one-time work (payload text of a large store) runs
-        it in a thread worker, saying so in the counter, and is applied when it is done
-        (if the bar still holds it): typing never waits for it.
+        A query that first needs slow one-time work (the index or payload text of a large
+        store) runs it in a thread worker, saying so in the counter, and is applied when it
+        is done (if the bar still holds it): typing never waits for it.
         """
         bar = self.bar
-        preparation = self.filterer.preparation(text)
-        if preparation is not None:
-            bar.show_status(preparation.label)
-            self._prepare_then_apply(preparation, text)
-            return True
         try:
-            result = self.filterer.apply(text)
+            matcher = compile_query(parse(text))
         except QueryError as exc:
             bar.show_error(exc)
             if not bar.is_open:
                 bar.open()
             return False
         bar.show_error(None)
+        preparation = matcher.preparation(self.filterer.store)
+        if preparation is not None:
+            bar.show_status(preparation.label)
+            self._prepare_then_apply(preparation, text)
+            return True
+        result = self.filterer.apply_matcher(matcher)
         with gc_paused():  # the table takes the new index list: no full collection meanwhile
             self._show(result)
         return True
