@@ -88,10 +88,6 @@ class TextColumn:
         end = int(self.starts[row + 1]) - 1 if row + 1 < self.size else len(self.buffer) - 1
         return self.buffer[start:end].tobytes().decode("utf-8", "surrogatepass")
 
-    @property
-    def nbytes(self) -> int:
-        return int(self.buffer.nbytes + self.starts.nbytes)
-
     def _split_blocks(self) -> list[tuple[int, int, int, int]]:
         """(first text, end text, first byte, end byte) of consecutive ~8 MB blocks."""
         blocks: list[tuple[int, int, int, int]] = []
