@@ -36,11 +36,11 @@ import msgspec
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from auditui import query_vector
-from auditui.models import AuditEvent, decode_logs
-from auditui.query import Matcher, QueryError, compile_query, parse
-from auditui.search_index import SearchIndex, index_for
-from auditui.store import EventStore
+from auditui.events.model import AuditEvent, decode_logs
+from auditui.events.store import EventStore
+from auditui.query.engine import vector as query_vector
+from auditui.query.engine.search_index import SearchIndex, index_for
+from auditui.query.matcher import Matcher, QueryError, compile_query, parse
 
 END = datetime(2026, 11, 27, tzinfo=UTC)
 NOW = END  # "now" for relative times (after:7d)

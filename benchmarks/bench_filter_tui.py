@@ -42,14 +42,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_filter import END, load_events
 
-from auditui.connection import Connection
-from auditui.credentials import Credential
-from auditui.filtering import Filterer, QueryError
-from auditui.query import compile_query, prepare_index
-from auditui.settings import load_settings
+from auditui.config.credentials import Credential
+from auditui.config.settings import load_settings
+from auditui.query.matcher import compile_query, prepare_index
+from auditui.query.narrowing import Filterer, QueryError
+from auditui.sources.connection import Connection
 from auditui.timespec import TimeRange
 from auditui.tui.app import AuditApp
-from auditui.tui.filter_flow import prepare
+from auditui.tui.flows.filter import prepare
 
 TYPED = (
     "status:failure user:*@datafold.com",

@@ -48,10 +48,10 @@ from textual.widgets import DataTable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from auditui.columns import DEFAULT_COLUMNS, KNOWN_COLUMNS
-from auditui.models import AuditEvent, decode_logs
-from auditui.store import EventStore, EventView
-from auditui.tui.widgets.event_table import EventTable
+from auditui.events.columns import DEFAULT_COLUMNS, KNOWN_COLUMNS
+from auditui.events.model import AuditEvent, decode_logs
+from auditui.events.store import EventStore, EventView
+from auditui.tui.widgets.table.event_table import EventTable
 
 SIZE = (160, 48)
 END = datetime(2026, 11, 27, tzinfo=UTC)

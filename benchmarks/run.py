@@ -91,7 +91,7 @@ def serve(count: int, days: int, ndjson: str) -> None:
 
 
 def _store_of(batches: list[list[Any]]) -> Any:
-    from auditui.store import EventStore
+    from auditui.events.store import EventStore
 
     store = EventStore()
     for events in batches:
@@ -104,10 +104,10 @@ def _store_of(batches: list[list[Any]]) -> Any:
 async def _stream(spec: dict[str, Any], cache_on: bool) -> dict[str, Any]:
     from datetime import UTC, datetime, timedelta
 
-    from auditui.api import AuditClient
-    from auditui.cache import WindowCache
-    from auditui.loader import split_windows, stream_range
-    from auditui.store import EventStore
+    from auditui.events.store import EventStore
+    from auditui.sources.api import AuditClient
+    from auditui.sources.cache import WindowCache
+    from auditui.sources.windows import split_windows, stream_range
     from auditui.timespec import TimeRange
 
     time_range = TimeRange(datetime.fromtimestamp(spec["start"], UTC),
@@ -147,8 +147,8 @@ def measure(mode: str, spec: dict[str, Any], spawned: float) -> dict[str, Any]:
     if mode == "fetch":
         from datetime import UTC, datetime, timedelta
 
-        from auditui.api import AuditClient
-        from auditui.loader import load_range
+        from auditui.sources.api import AuditClient
+        from auditui.sources.windows import load_range
         from auditui.timespec import TimeRange
 
         async def run() -> dict[str, Any]:
@@ -163,16 +163,16 @@ def measure(mode: str, spec: dict[str, Any], spawned: float) -> dict[str, Any]:
         result = asyncio.run(run())
     elif mode in ("full", "reload", "nointern"):
         if mode == "nointern":
-            import auditui.loader
+            import auditui.sources.windows
 
-            auditui.loader.intern_events = lambda events, table=None: table or {}  # type: ignore[assignment]
+            auditui.sources.windows.intern_events = lambda events, table=None: table or {}  # type: ignore[assignment]
         result = asyncio.run(_stream(spec, cache_on=True))
     elif mode == "tui":
         from tui_probe import measure_headless
 
         return measure_headless(spec, spawned)
     elif mode == "open":
-        from auditui.sources import read_events
+        from auditui.sources.files import read_events
 
         began = time.perf_counter()
         decoded = read_events(spec["ndjson"])

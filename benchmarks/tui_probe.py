@@ -45,9 +45,9 @@ def install_probes(marks: dict[str, float], on_loaded: Callable[[Any], None] | N
     `on_loaded(app)` is called after the fully loaded frame."""
     from textual.app import App
 
-    from auditui.api import AuditClient
+    from auditui.sources.api import AuditClient
     from auditui.tui.app import AuditApp
-    from auditui.tui.widgets.event_table import EventTable
+    from auditui.tui.widgets.table.event_table import EventTable
 
     read_body = AuditClient._read_body
 
@@ -94,9 +94,9 @@ def install_probes(marks: dict[str, float], on_loaded: Callable[[Any], None] | N
 
 def make_app(spec: dict[str, Any]) -> Any:
     """The App `auditui --demo` would open, on the benchmark's server and whole range."""
-    from auditui.connection import Connection
-    from auditui.credentials import Credential
-    from auditui.settings import load_settings
+    from auditui.config.credentials import Credential
+    from auditui.config.settings import load_settings
+    from auditui.sources.connection import Connection
     from auditui.timespec import TimeRange
     from auditui.tui.app import AuditApp
 

@@ -34,10 +34,10 @@ def _isolate() -> None:
 async def _shoot(
     name: str, prepare: Callable[[object, object], Awaitable[None]] | None = None
 ) -> Path:
-    from auditui.connection import Connection
-    from auditui.credentials import Credential
+    from auditui.config.credentials import Credential
+    from auditui.config.settings import load_settings
     from auditui.demo import DEMO_KEY, DemoServer
-    from auditui.settings import load_settings
+    from auditui.sources.connection import Connection
     from auditui.timespec import TimeRange
     from auditui.tui.app import AuditApp
 

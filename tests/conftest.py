@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["tests.fixtures.demo", "tests.fixtures.keyring_service"]
+pytest_plugins = ["tests.helpers.demo", "tests.helpers.keyring_service"]
 
 _ISOLATED_VARS = (
     "DATAFOLD_API_KEY",

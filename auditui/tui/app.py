@@ -24,34 +24,34 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from auditui.connection import Source
+from auditui.config.history import QueryHistory
+from auditui.config.settings import load_ui_state, save_ui_state
 from auditui.errors import AudituiError, ConfigError
-from auditui.history import QueryHistory
-from auditui.loader import Progress
-from auditui.models import AuditEvent, event_to_pretty_json
-from auditui.settings import load_ui_state, save_ui_state
-from auditui.store import EventStore, EventView
+from auditui.events.model import AuditEvent, event_to_pretty_json
+from auditui.events.store import EventStore, EventView
+from auditui.sources.connection import Source
+from auditui.sources.windows import Progress
 from auditui.textsafe import json_text_safe, visible
 from auditui.timespec import TimeRange, parse_duration, resolve_range, utcnow
 from auditui.tui.actions import APP_ACTIONS, app_bindings
 from auditui.tui.dialogs.columns import ColumnPicker
 from auditui.tui.dialogs.help import HelpScreen
 from auditui.tui.dialogs.range import RangeDialog
-from auditui.tui.export_flow import ExportFlow
-from auditui.tui.filter_flow import FilterFlow
+from auditui.tui.flows.export import ExportFlow
+from auditui.tui.flows.filter import FilterFlow
+from auditui.tui.flows.load import LoadFlow
+from auditui.tui.flows.login import LoginFlow
 from auditui.tui.handoff import (
     editor_command,
     human_size,
     pager_command,
     run_on_temp_file,
 )
-from auditui.tui.load_flow import LoadFlow
-from auditui.tui.login_flow import LoginFlow
 from auditui.tui.widgets.detail import DetailPane
-from auditui.tui.widgets.event_table import EventTable
 from auditui.tui.widgets.facets import FacetsPanel
 from auditui.tui.widgets.filter_bar import FilterBar, QueryInput
 from auditui.tui.widgets.status_bar import HeaderInfo, HeaderLine, LoadProgress
+from auditui.tui.widgets.table.event_table import EventTable
 from auditui.tui.widgets.timeline import Timeline
 
 NARROW_WIDTH = 180  # below this the detail pane goes under the table

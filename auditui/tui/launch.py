@@ -25,8 +25,8 @@ import signal
 import sys
 from typing import TYPE_CHECKING, Any
 
-from auditui.connection import Source
 from auditui.errors import UsageError
+from auditui.sources.connection import Source
 from auditui.timespec import TimeRange
 
 if TYPE_CHECKING:

@@ -5,7 +5,7 @@ radio (NDJSON by default, JSON, CSV) swaps the extension, and typing a known ext
 the format. The path is checked as you type: a missing folder or a folder as the target is
 an error; an existing file needs "Overwrite" ticked. Enter in the path (or Export) applies,
 Esc cancels. Dismisses with an `ExportRequest` (absolute path) or None. The writing itself
-is `auditui.tui.export_job.export_events`, in a worker.
+is `auditui.export.job.export_events`, in a worker.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Static
 
-from auditui.export import FORMATS, ExportFormat, format_for_path
+from auditui.export.formats import FORMATS, ExportFormat, format_for_path
 from auditui.textsafe import visible
 from auditui.timespec import TimeRange
 

@@ -26,7 +26,7 @@ from textual.strip import Strip
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from auditui.models import FIELD_NAMES, AuditEvent, payload_text
+from auditui.events.model import FIELD_NAMES, AuditEvent, payload_text
 from auditui.textsafe import visible
 from auditui.tui.widgets.json_tree import JsonTree
 

@@ -1,12 +1,12 @@
 """FacetsPanel: the side panel of top values per field under the current filter.
 
-For each field of `auditui.facets` (user, action, status, source, object type, client IP)
+For each field of `auditui.stats.facets` (user, action, status, source, object type, client IP)
 a header line and its top values, each with its count and a bar scaled to the field's
 largest count. Enter (or a click) on a value posts `FacetsPanel.AddTerm(term)` with the
 value's `field:value` term; `-` posts `AddTerm("-field:value")`. The app adds the term to
-the query (`auditui.filtering.add_term`).
+the query (`auditui.query.narrowing.add_term`).
 
-The app computes the facets (`auditui.facets.compute_facets`, in a worker for big stores)
+The app computes the facets (`auditui.stats.facets.compute_facets`, in a worker for big stores)
 and calls `show_facets(facets)`; the highlighted value stays put when it is still listed.
 Values come from events: they are shown through `textsafe.visible()` as plain `Text`.
 """
@@ -25,8 +25,8 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from auditui.columns import fit
-from auditui.facets import Facet, FacetValue
+from auditui.events.columns import fit
+from auditui.stats.facets import Facet, FacetValue
 from auditui.textsafe import visible
 
 BAR_WIDTH = 8

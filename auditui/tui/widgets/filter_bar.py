@@ -5,7 +5,7 @@ The app opens it with `/` (`open()`); typing posts `FilterBar.Changed(query)` de
 `FilterBar.Submitted(query)` at once, Esc closes the bar and posts `FilterBar.Closed(keep=True)`
 (the filter stays; a second Esc, handled by the app while the bar is closed, clears it) and
 `ctrl+u` empties the query and posts `Changed("")` at once. ↑/↓ walk the query history
-(`auditui.history`); a valid query is remembered on Enter and on Esc.
+(`auditui.config.history`); a valid query is remembered on Enter and on Esc.
 
 The app reports back: `show_error(exc)` with a `QueryError` (or None) shows the message on
 a line above the input and highlights the offending span inside the input;
@@ -29,8 +29,8 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Input, Static
 
-from auditui.history import QueryHistory
-from auditui.query import QueryError, parse
+from auditui.config.history import QueryHistory
+from auditui.query.matcher import QueryError, parse
 from auditui.textsafe import visible
 
 DEBOUNCE = 0.04  # seconds of quiet typing before `Changed` is posted (≤ 50 ms)

@@ -1,11 +1,11 @@
 """Timeline: a one-line sparkline of the filtered events over the loaded range.
 
-The app counts the events once at a fine resolution (`auditui.timeline.histogram`, e.g.
+The app counts the events once at a fine resolution (`auditui.stats.timeline.histogram`, e.g.
 `DEFAULT_BUCKETS` buckets) and calls `show_histogram(histogram)`; the widget merges buckets
 to fit its width (one cell per bucket) and redraws on resize. `mark(moment)` marks the
 bucket of the selected event. Left/right (or a click) moves the bucket cursor; Enter (or a
 double click) posts `Timeline.BucketChosen(start, end)` so the app can add `after:`/`before:`
-terms (`auditui.timeline.time_terms`). The cursor bucket's range and count are in the
+terms (`auditui.stats.timeline.time_terms`). The cursor bucket's range and count are in the
 tooltip and in `describe_cursor()`.
 """
 
@@ -22,7 +22,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from auditui.timeline import Histogram
+from auditui.stats.timeline import Histogram
 from auditui.timespec import TimeRange
 
 

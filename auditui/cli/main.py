@@ -1,0 +1,190 @@
+"""The command line: argparse, dispatch, and one-line errors.
+
+This module imports only the standard library at start so that `auditui --help` and
+`auditui --version` stay fast (and never import Textual); each command imports what it
+needs when it runs. Every user error becomes one line on stderr with exit code 2 (usage)
+or 1 (everything else); `--debug` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from auditui import __version__
+
+PROG = "auditui"
+EXIT_INTERRUPTED = 130
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line, not usage plus message."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
+def _add_range_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    default = argparse.SUPPRESS if suppress else None
+    group = parser.add_argument_group(
+        "time range (WHEN: 2026-11-02, 2026-11-02T13:00Z, 15m, 24h, 7d)"
+    )
+    group.add_argument("--since", metavar="WHEN", default=default, help="from WHEN until now")
+    group.add_argument("--from", dest="start", metavar="WHEN", default=default, help="range start")
+    group.add_argument("--to", dest="end", metavar="WHEN", default=default, help="range end")
+
+
+def _add_profile_option(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    parser.add_argument(
+        "--profile",
+        metavar="NAME",
+        default=argparse.SUPPRESS if suppress else None,
+        help="config profile (default: $AUDITUI_PROFILE or 'default')",
+    )
+
+
+def _add_common(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    _add_profile_option(parser, suppress=suppress)
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress else False,
+        help="show tracebacks for errors",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description="A keyboard-driven terminal browser for Datafold audit logs.",
+        epilog="Run `auditui COMMAND --help` for a command's options.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument(
+        "--demo", action="store_true", help="browse built-in demo data (no key, no network)"
+    )
+    parser.add_argument(
+        "--no-cache", action="store_true", help="neither read nor write the local window cache"
+    )
+    _add_range_options(parser, suppress=False)
+    _add_common(parser, suppress=False)
+
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    login = sub.add_parser("login", help="store an API key for a profile (hidden prompt)")
+    _add_common(login, suppress=True)
+    login.add_argument("--host", metavar="URL", help="Datafold host, e.g. https://eu.datafold.com")
+    login.add_argument("--stdin", action="store_true", help="read the key from one stdin line")
+    login.add_argument(
+        "--insecure-storage",
+        action="store_true",
+        help="store the key in a 0600 file instead of the OS keyring",
+    )
+    login.add_argument("--no-verify", action="store_true", help="store without checking the key")
+
+    logout = sub.add_parser("logout", help="remove the stored API key of a profile")
+    _add_common(logout, suppress=True)
+
+    status = sub.add_parser("status", help="show profile, host and where the key comes from")
+    _add_common(status, suppress=True)
+
+    fetch = sub.add_parser("fetch", help="print events for scripts (newest first)")
+    _add_common(fetch, suppress=True)
+    _add_range_options(fetch, suppress=True)
+    fetch.add_argument(
+        "--format", choices=("ndjson", "json", "csv"), default="ndjson", help="output format"
+    )
+    fetch.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
+    fetch.add_argument(
+        "--query", "-q", metavar="QUERY", help="keep only events matching QUERY (as `/` in the app)"
+    )
+
+    fetch.add_argument(
+        "--no-cache", action="store_true", default=argparse.SUPPRESS, help="bypass the cache"
+    )
+
+    open_ = sub.add_parser("open", help="browse events from a file (NDJSON, JSON, CSV; gzip ok)")
+    _add_common(open_, suppress=True)
+    open_.add_argument("file", metavar="FILE")
+
+    cache = sub.add_parser("cache", help="show or clear the local cache of past windows")
+    cache_sub = cache.add_subparsers(
+        dest="cache_command", metavar="ACTION", required=True, parser_class=_Parser
+    )
+    _add_common(
+        cache_sub.add_parser("info", help="size and cached ranges per profile"), suppress=True
+    )
+    _add_common(
+        cache_sub.add_parser("clear", help="delete cached windows (all, or one --profile)"),
+        suppress=True,
+    )
+
+    demo = sub.add_parser("demo-server", help="serve the demo API on 127.0.0.1")
+    _add_common(demo, suppress=True)
+    demo.add_argument("--port", type=int, default=8765, help="port (0 picks a free one)")
+    demo.add_argument("--events-per-day", type=int, default=2000, metavar="N")
+    demo.add_argument("--days", type=int, default=90, metavar="N")
+    demo.add_argument("--seed", type=int, default=7, metavar="N")
+    demo.add_argument(
+        "--faults", metavar="SPEC", help="inject faults, e.g. 'status:503*2,delay:1.5'"
+    )
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    from auditui.cli import cache as cache_commands
+    from auditui.cli import commands
+
+    if args.command == "cache":
+        if args.cache_command == "info":
+            return cache_commands.cache_info(args)
+        return cache_commands.cache_clear(args)
+    handlers = {
+        None: commands.browse,
+        "login": commands.login,
+        "logout": commands.logout,
+        "status": commands.status,
+        "fetch": commands.fetch,
+        "open": cache_commands.open_file,
+        "demo-server": commands.demo_server,
+    }
+    return handlers[args.command](args)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    debug = bool(getattr(args, "debug", False)) or os.environ.get("AUDITUI_DEBUG") == "1"
+    from auditui.errors import AudituiError
+
+    try:
+        return _run(args)
+    except AudituiError as exc:
+        if debug:
+            raise
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # `auditui fetch | head`: the reader went away; that is not an error.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except Exception as exc:
+        if debug:
+            raise
+        from auditui.errors import one_line
+
+        print(
+            f"{PROG}: unexpected error: {type(exc).__name__}: {one_line(str(exc))} "
+            "(run with --debug for the traceback, and please report it)",
+            file=sys.stderr,
+        )
+        return 1

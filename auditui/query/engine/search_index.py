@@ -1,0 +1,401 @@
+"""Precomputed lowercase search text for the query language (core, no Textual).
+
+The searchable fields and their text (shared by `SearchIndex` and by `field_text`, the
+per-event path `Matcher.matches` uses, so both always agree):
+
+| field     | text (lowercased; a missing value is "")                | bare words? |
+|-----------|---------------------------------------------------------|-------------|
+| `user`    | the e-mail, else `user:<id>` (the User cell)            | yes |
+| `action`, `status`, `source` | the value                            | yes |
+| `ip`      | `client_ip`                                             | yes |
+| `method`  | `request_type`                                          | yes |
+| `agent`   | `user_agent`                                            | yes |
+| `object`  | the Object cell: `monitor #193`, `#193` or `monitor`    | yes |
+| `type`    | `object_type`                                           | no (via `object`) |
+| `id`      | `object_id` in decimal                                  | no (via `object`) |
+| `url`, `referer`                                                    || yes |
+| `entry`   | `log_entry`                                             | yes |
+| `uuid`    | `event_uuid`                                            | yes |
+| `support` | `true` when `is_support_user` is true, else `false`     | no |
+| `payload` | the payload's raw JSON text (UTF-8), newlines as spaces | no |
+
+"Shown fields" (what a bare word searches) are the ones marked yes: everything a column or
+the detail pane shows as text, except the payload (search it with `payload:`).
+
+Layout (memory-conscious: no per-event concatenated text, which would be ~380 MB and
+~200 ms per scan at 1M events). Fields are dictionary-encoded in three groups, each event
+holding one combination code per group: *low* (user, action, status, source, ip, method,
+agent, type, support: 15k combinations at 1M demo events), *high* (object, id, url,
+referer: 74k) and *entry* (log_entry alone: 309k). A term is evaluated once per distinct
+text (at C speed for substrings), lifted to the group's combinations, then mapped over the
+events by code. Uuids are kept per event (the event's own string when already lowercase);
+one string of them all is made only when a per-event uuid search asks for it. Timestamps
+are kept per event (a newest-first store makes `after:`/`before:` a bisection). Payload
+text is made on the first `payload:` query that needs it: `payload_data()` (one buffer for
+`query_vector`'s payload column, ~0.8 s and ~185 MB at 1M demo events) or, for a payload
+regex or exact value, `payload_texts()` (a string per event). At 1M demo events the index
+adds ~140 MB to the events and builds in ~4.5 s (pure Python, so a worker thread still
+shares the GIL with the UI). `derived` holds what `query_vector` builds from the index
+(numpy codes, text columns); it is emptied whenever the index grows.
+
+`index_for(store)` returns the store's index, built once per store generation (extended
+in place when the store only appended events) and cached weakly; call it in a worker thread
+after a load to keep the first keystroke fast. It is thread-safe.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from array import array
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import islice, pairwise
+from operator import attrgetter, itemgetter
+from typing import Any
+
+from auditui.events.model import AuditEvent
+from auditui.gc_pause import gc_paused
+
+_CHUNK = 100_000
+SEPARATOR = "\n"  # joins uuids; never inside a uuid text or a needle that can match one
+
+LOW_ATTRS = (
+    "user_email", "user_id", "action", "status", "source", "client_ip", "request_type",
+    "user_agent", "object_type", "is_support_user",
+)  # fmt: skip
+HIGH_ATTRS = ("object_type", "object_id", "url", "referer")
+
+
+def _s(value: str | None) -> str:
+    return value or ""
+
+
+def _user(email: str | None, user_id: int | None) -> str:
+    if email:
+        return email
+    return "" if user_id is None else f"user:{user_id}"
+
+
+def _object(kind: str | None, object_id: int | None) -> str:
+    if object_id is None:
+        return kind or ""
+    return f"{kind} #{object_id}" if kind else f"#{object_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """One searchable field: its group and how its text is made from the group's raw tuple.
+
+    `column` is the position of a plain string value in the raw tuple (text: the value or
+    ""); derived fields give `text` instead.
+    """
+
+    name: str
+    group: str  # "low", "high", "uuid" or "payload"
+    bare: bool  # searched by bare words
+    column: int | None = None
+    text: Callable[[Any], str] | None = None
+    exact: bool = False  # a plain value must equal the whole text (not a substring)
+
+
+def _support(raw: tuple[Any, ...]) -> str:
+    return "true" if raw[9] else "false"
+
+
+def _object_id(raw: tuple[Any, ...]) -> str:
+    return "" if raw[1] is None else str(raw[1])
+
+
+FIELDS: dict[str, FieldSpec] = {
+    spec.name: spec
+    for spec in (
+        FieldSpec("user", "low", True, text=lambda r: _user(r[0], r[1])),
+        FieldSpec("action", "low", True, 2),
+        FieldSpec("status", "low", True, 3),
+        FieldSpec("source", "low", True, 4),
+        FieldSpec("ip", "low", True, 5),
+        FieldSpec("method", "low", True, 6),
+        FieldSpec("agent", "low", True, 7),
+        FieldSpec("type", "low", False, 8),
+        FieldSpec("support", "low", False, text=_support, exact=True),
+        FieldSpec("object", "high", True, text=lambda r: _object(r[0], r[1])),
+        FieldSpec("id", "high", False, text=_object_id, exact=True),
+        FieldSpec("url", "high", True, 2),
+        FieldSpec("referer", "high", True, 3),
+        FieldSpec("entry", "entry", True, text=_s),
+        FieldSpec("uuid", "uuid", True),
+        FieldSpec("payload", "payload", False),
+    )
+}
+BARE_FIELDS: tuple[str, ...] = tuple(name for name, spec in FIELDS.items() if spec.bare)
+GROUPS = ("low", "high", "entry")
+_GETTERS = {
+    "low": attrgetter(*LOW_ATTRS),
+    "high": attrgetter(*HIGH_ATTRS),
+    "entry": attrgetter("log_entry"),  # the raw key is the value itself
+}
+
+
+def payload_text(event: AuditEvent) -> str:
+    """The payload's JSON text as searched: decoded as UTF-8, lowercased, newlines as spaces."""
+    text = bytes(event.payload).decode("utf-8", "replace").lower()
+    return text.replace("\n", " ") if "\n" in text else text
+
+
+def uuid_text(uuid: str) -> str:
+    """A uuid as searched: lowercased (the same object when it already is), no newlines."""
+    low = uuid.lower()
+    if SEPARATOR in low:
+        return low.replace(SEPARATOR, " ")
+    return uuid if low == uuid else low
+
+
+_HEX = "0123456789abcdef-" + SEPARATOR
+
+
+def _chars(text: str) -> set[str]:
+    """The characters of text, or a few more (a superset is enough: it only prunes)."""
+    if text.isascii():  # fast path for uuids: drop the hex digits in C, look at the rest
+        rest = text.encode("ascii").translate(None, _HEX.encode("ascii"))
+        return set(_HEX) | set(rest.decode("ascii"))
+    return set(text)
+
+
+def field_text(event: AuditEvent, name: str) -> str:
+    """The lowercase text of one field of one event, exactly as the index holds it."""
+    spec = FIELDS[name]
+    if spec.group == "uuid":
+        return uuid_text(event.event_uuid)
+    if spec.group == "payload":
+        return payload_text(event)
+    return _texts(spec, [_GETTERS[spec.group](event)])[0]
+
+
+def _texts(spec: FieldSpec, raws: list[Any]) -> list[str]:
+    """The lowercase texts of one field for these raw tuples."""
+    if spec.column is not None:
+        return [value.lower() if value else "" for value in map(itemgetter(spec.column), raws)]
+    assert spec.text is not None
+    return [text.lower() for text in map(spec.text, raws)]
+
+
+class Group:
+    """Dictionary-encoded fields: per event one combination code, per field distinct texts."""
+
+    __slots__ = (
+        "_ids", "codes", "combos", "counts", "field_codes", "fields", "getter", "identity", "texts",
+    )  # fmt: skip
+
+    def __init__(self, name: str) -> None:
+        self.getter = _GETTERS[name]
+        self.fields = [spec for spec in FIELDS.values() if spec.group == name]
+        self.combos: dict[Any, int] = {}  # raw tuple (or value) → combination code
+        # per event (4 bytes each: a list would hold 8-byte pointers to int objects)
+        self.codes: array[int] = array("i")
+        self.counts: list[int] = []  # events per combination
+        self.texts: dict[str, list[str]] = {spec.name: [] for spec in self.fields}
+        self.field_codes: dict[str, array[int]] = {spec.name: array("i") for spec in self.fields}
+        self._ids: dict[str, dict[str, int]] = {spec.name: {} for spec in self.fields}
+        # field → True while its text codes are the combination codes (no lifting needed)
+        self.identity: dict[str, bool] = {spec.name: True for spec in self.fields}
+
+    def extend(self, events: Sequence[AuditEvent]) -> None:
+        combos, codes = self.combos, self.codes
+        first_new, first_event = len(combos), len(codes)
+        for start in range(0, len(events), _CHUNK):  # bounds the temporary tuples
+            raws = list(map(self.getter, events[start : start + _CHUNK]))
+            for raw in dict.fromkeys(raws):
+                if raw not in combos:
+                    combos[raw] = len(combos)
+            codes.extend(map(combos.__getitem__, raws))
+        counts = self.counts
+        counts.extend([0] * (len(combos) - first_new))
+        for code, count in Counter(codes[first_event:]).items():
+            counts[code] += count
+        new_raws = list(islice(combos, first_new, None))
+        for spec in self.fields:
+            made = _texts(spec, new_raws)
+            ids, texts = self._ids[spec.name], self.texts[spec.name]
+            for text in dict.fromkeys(made):
+                if text not in ids:
+                    ids[text] = len(texts)
+                    texts.append(text)
+            new_codes = list(map(ids.__getitem__, made))
+            if self.identity[spec.name]:
+                expected = range(first_new, first_new + len(new_codes))
+                self.identity[spec.name] = new_codes == list(expected)
+            self.field_codes[spec.name].extend(new_codes)
+
+
+class SearchIndex:
+    """Searchable lowercase text of a list of events, by store index (see module doc)."""
+
+    def __init__(self, events: Sequence[AuditEvent] = ()) -> None:
+        self.size = 0
+        self.groups = {name: Group(name) for name in GROUPS}
+        self.uuids: list[str] = []
+        self.uuid_chars: set[str] = set()
+        self._uuid_joined: str | None = None
+        self.uuid_width = -1  # the common length of all uuids, or -1
+        self.stamps: list[datetime] = []
+        self.descending = True  # timestamps never increase with the index
+        self._payload: list[str] | None = None
+        self._events: list[AuditEvent] = []
+        self._lock = threading.Lock()
+        # evaluated terms, by (group, field, kind, value): per-combination hits (see query.py)
+        self.hits_cache: dict[tuple[str, ...], list[bool]] = {}
+        # numpy arrays and text columns `query_vector` derives from this index, by name
+        # (replaced by an empty dict whenever the index grows)
+        self.derived: dict[Any, Any] = {}
+        self.extend(events)
+
+    def __len__(self) -> int:
+        return self.size
+
+    def extend(self, events: Sequence[AuditEvent]) -> None:
+        """Index more events (their store indices follow the ones already indexed)."""
+        events = list(events)
+        if not events:
+            return
+        with gc_paused():  # millions of fresh tuples would trigger full collections
+            self._extend(events)
+
+    def _extend(self, events: list[AuditEvent]) -> None:
+        self.hits_cache.clear()
+        self.derived = {}
+        for group in self.groups.values():
+            group.extend(events)
+        uuids = list(map(uuid_text, map(attrgetter("event_uuid"), events)))
+        widths = set(map(len, uuids))
+        if self.size == 0 and len(widths) == 1:
+            self.uuid_width = widths.pop()
+        elif widths != {self.uuid_width}:
+            self.uuid_width = -1
+        self.uuids.extend(uuids)
+        self.uuid_chars.update(_chars(SEPARATOR.join(uuids)))
+        self._uuid_joined = None  # made again when next asked for
+        stamps = list(map(attrgetter("timestamp"), events))
+        if self.descending:
+            previous = self.stamps[-1:] + stamps
+            self.descending = all(a >= b for a, b in pairwise(previous))
+        self.stamps.extend(stamps)
+        self._events.extend(events)
+        if self._payload is not None:
+            self._payload.extend(map(payload_text, events))
+        self.size += len(events)
+
+    def uuid_joined(self) -> str:
+        """All uuid texts joined by `SEPARATOR` (made on first use: ~35 MB at a million
+        events, which only a uuid regex or a per-event uuid search needs)."""
+        with self._lock:
+            if self._uuid_joined is None:
+                self._uuid_joined = SEPARATOR.join(self.uuids)
+            return self._uuid_joined
+
+    @property
+    def has_payload_texts(self) -> bool:
+        return self._payload is not None
+
+    def payload_texts(self) -> list[str]:
+        """Per-event payload text (built on the first `payload:` query, then kept)."""
+        with self._lock:
+            if self._payload is None:
+                self._payload = list(map(payload_text, self._events))
+            return self._payload
+
+    def payload_data(self) -> tuple[bytes, bytes]:
+        """Every event's payload text (as `payload_text` makes it), UTF-8, each followed by
+        a separator byte no payload text contains; returns (data, separator).
+
+        Valid JSON never holds a raw NUL, so the payloads are joined with NUL and lowercased
+        in one go (several times faster than per event); only payloads with non-ASCII bytes
+        go through `payload_text` (Unicode lowercasing). A payload holding NUL after all
+        falls back to a byte UTF-8 never uses.
+        """
+        events = self._events[: self.size]
+        raws = [event.payload for event in events]
+        joined = b"\x00".join(raws)
+        if joined.count(b"\x00") != len(raws) - 1:
+            parts = [payload_text(event).encode("utf-8", "surrogatepass") for event in events]
+            return b"\xff".join([*parts, b""]), b"\xff"
+        if not joined.isascii():
+            pieces = joined.split(b"\x00")
+            for i, piece in enumerate(pieces):
+                if not piece.isascii():
+                    pieces[i] = payload_text(events[i]).encode("utf-8", "surrogatepass")
+            joined = b"\x00".join(pieces)
+        # bytes.lower() changes ASCII letters only: a no-op on the already lowered pieces
+        return joined.lower().replace(b"\n", b" ") + b"\x00", b"\x00"
+
+    def text_getter(self, name: str) -> Callable[[int], str]:
+        """A function from store index to the field's text (for a few events at a time)."""
+        group_name = FIELDS[name].group
+        if group_name in self.groups:
+            group = self.groups[group_name]
+            texts, field_codes, codes = group.texts[name], group.field_codes[name], group.codes
+            return lambda i: texts[field_codes[codes[i]]]
+        if group_name == "uuid":
+            return self.uuids.__getitem__
+        if self._payload is not None:
+            return self._payload.__getitem__
+        events = self._events
+        return lambda i: payload_text(events[i])
+
+    def memory_estimate(self) -> int:
+        """Bytes held by the index itself (lists, distinct texts, combos; not the events)."""
+        import sys
+
+        total = 8 * (len(self.uuids) + len(self.stamps) + len(self._events))
+        total += sum(sys.getsizeof(u) for u in self.uuids if u is not None) // 2  # ~shared
+        if self._uuid_joined is not None:
+            total += sys.getsizeof(self._uuid_joined)
+        for group in self.groups.values():
+            total += 8 * (len(group.codes) + 2 * len(group.counts))
+            total += sys.getsizeof(group.combos) + 64 * len(group.combos)
+            for name, texts in group.texts.items():
+                total += sum(map(sys.getsizeof, texts)) + 8 * len(group.field_codes[name])
+        if self._payload is not None:
+            total += sum(map(sys.getsizeof, self._payload)) + 8 * len(self._payload)
+        return total
+
+
+_cache: weakref.WeakKeyDictionary[Any, tuple[int, list[AuditEvent], SearchIndex]]
+_cache = weakref.WeakKeyDictionary()
+_cache_lock = threading.Lock()
+
+
+def index_ready(store: Any) -> bool:
+    """True when `index_for(store)` would answer at once (built for the store as it is).
+
+    Never waits for a build under way elsewhere (that counts as not ready).
+    """
+    cached = _cache.get(store)
+    if cached is None:
+        return False
+    generation, events, index = cached
+    return generation == store.generation and events is store.events and len(index) == len(events)
+
+
+def index_for(store: Any) -> SearchIndex:
+    """The search index of an `EventStore`, built (or extended) for its current generation.
+
+    Cached per store; when the store only appended events since (`EventStore.add`), the
+    index is extended instead of rebuilt. Thread-safe; safe to call from a worker.
+    """
+    with _cache_lock:
+        generation, events = store.generation, store.events
+        cached = _cache.get(store)
+        if cached is not None:
+            old_generation, old_events, index = cached
+            if old_generation == generation and old_events is events and len(index) == len(events):
+                return index
+            if old_events is events and len(events) >= len(index):
+                index.extend(events[len(index) :])
+                _cache[store] = (generation, events, index)
+                return index
+        index = SearchIndex(events)
+        _cache[store] = (generation, events, index)
+        return index

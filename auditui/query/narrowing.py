@@ -1,0 +1,155 @@
+"""Applying filter queries to a store, narrowing when it can (core, no Textual).
+
+`Filterer` keeps the last query and its matches for one `EventStore`. `apply(text)` parses
+and compiles the new query and, when it surely narrows the last one (`Query.narrows`) and
+the store has not changed since (same `generation` and size), searches only within the
+last matches; otherwise it searches all events. An invalid query raises `QueryError` and
+leaves the state as it was (the table keeps showing the last good result). The TUI's filter
+bar and `auditui fetch --query` share this, so both read a query the same way.
+
+`add_term(query, term)` appends a term (from a facet or the timeline) so that it applies to
+the whole query: `a OR b` + `c` becomes `(a OR b) c`.
+"""
+
+from __future__ import annotations
+
+import threading
+from array import array
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from auditui.gc_pause import gc_paused
+from auditui.query.matcher import Matcher, QueryError, compile_query, parse
+from auditui.query.syntax import Or, Query
+
+__all__ = ["FilterResult", "Filterer", "QueryError", "add_term"]
+
+
+@dataclass(frozen=True, slots=True)
+class FilterResult:
+    """The outcome of one query: matching store indices, ascending (arrival order)."""
+
+    query: Query
+    indices: Sequence[int]  # a list; `range(len(store))` when the query is empty
+    narrowed: bool  # searched within the previous matches only
+    generation: int  # the store generation the indices belong to
+
+    @property
+    def is_empty(self) -> bool:
+        """True for an empty (blank) query: no filter."""
+        return self.query.is_empty
+
+    @property
+    def view_filter(self) -> Sequence[int] | None:
+        """What to pass to `EventView.set_filter`: None (no filter) for an empty query."""
+        return None if self.query.is_empty else self.indices
+
+
+class Filterer:
+    """The current filter over one store; see the module doc."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+        self._lock = threading.Lock()
+        self._last: FilterResult | None = None
+        self._size = -1
+
+    @property
+    def last(self) -> FilterResult | None:
+        """The last successful result (None before the first query or after `clear`)."""
+        return self._last
+
+    @property
+    def text(self) -> str:
+        """The text of the current query ("" when none)."""
+        return "" if self._last is None else self._last.query.text
+
+    def clear(self) -> None:
+        """Forget the current query (the next `apply` searches all events)."""
+        with self._lock:
+            self._last = None
+
+    def _current(self) -> bool:
+        last = self._last
+        return (
+            last is not None
+            and last.generation == self.store.generation
+            and self._size == len(self.store)
+        )
+
+    def apply(self, text: str, *, now: datetime | None = None) -> FilterResult:
+        """Run a query (raises `QueryError` and changes nothing when it is invalid)."""
+        matcher = compile_query(parse(text), now=now)
+        return self.apply_matcher(matcher)
+
+    def apply_matcher(self, matcher: Matcher) -> FilterResult:
+        """Run a compiled query, narrowing from the last result when that is sound."""
+        store = self.store
+        with self._lock:
+            generation, size = store.generation, len(store)
+            last = self._last if self._current() else None
+        # narrowing from "no filter" would only walk every index: search all events instead
+        narrowed = last is not None and not last.is_empty and matcher.query.narrows(last.query)
+        with gc_paused():  # no full collection in the middle of a keystroke
+            if matcher.query.is_empty:
+                indices: Sequence[int] = range(size)
+            elif narrowed and last is not None:
+                indices = matcher.filter_indices(store, last.indices)
+            else:
+                indices = matcher.filter_indices(store)
+        result = FilterResult(matcher.query, indices, narrowed, generation)
+        with self._lock:
+            if store.generation == generation and len(store) == size:
+                self._last, self._size = result, size
+            else:  # the store changed meanwhile: do not narrow from this result next time
+                self._last = None
+        return result
+
+    def add_events(self, events: Sequence[Any]) -> FilterResult | None:
+        """Append events to the store, matching only them against the current query.
+
+        O(len(events)): the current result gains the new matches, as if the query had just
+        run. None when there is no current non-empty result (nothing was applied, or the
+        store changed since): then apply the query again (`text`) if there is one.
+        """
+        store = self.store
+        with self._lock:
+            last = self._last if self._current() else None
+        start = len(store)
+        store.add(events)
+        if last is None or last.is_empty:
+            return None
+        fresh = compile_query(last.query).filter_indices(store, range(start, len(store)))
+        indices = array("q", last.indices)  # a copy: the last result may be in use
+        indices.extend(fresh)
+        result = FilterResult(last.query, indices, False, store.generation)
+        with self._lock:
+            self._last, self._size = result, len(store)
+        return result
+
+    def refresh(self, *, now: datetime | None = None) -> FilterResult | None:
+        """Run the current query again from scratch (after a reload); None when there is none."""
+        with self._lock:
+            last, self._last = self._last, None
+        if last is None:
+            return None
+        return self.apply(last.query.text, now=now)
+
+
+def add_term(query: str, term: str) -> str:
+    """`query` with `term` ANDed to the whole of it (parenthesised when it has a top-level OR).
+
+    An invalid `query` is kept as it is, with the term appended (its error still shows).
+    """
+    text = query.strip()
+    if not text:
+        return term
+    try:
+        root = parse(text).root
+    except QueryError:
+        return f"{text} {term}"
+    if isinstance(root, Or):
+        return f"({text}) {term}"
+    return f"{text} {term}"

@@ -1,0 +1,461 @@
+"""The audit-log API client: one window per request, retries, and typed errors.
+
+`AuditClient` owns everything about talking HTTP to Datafold: the host check (the key only
+travels over https, or plain http to loopback), TLS trust (`SSL_CERT_FILE`/`SSL_CERT_DIR`),
+timeouts, retries with full-jitter backoff (connect errors, 429, 502/503/504), redirects
+refused (the key never follows one), a bounded streamed body, and the mapping of every
+failure to an `auditui.errors` type with a one-line message. The key is never shown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import ipaddress
+import json
+import os
+import random
+import socket
+import ssl
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from types import TracebackType
+from typing import Any, Self
+from urllib.parse import urlsplit
+
+import httpx
+
+from auditui import __version__
+from auditui.errors import (
+    ApiError,
+    AuthError,
+    CredentialError,
+    InsecureHostError,
+    NetworkError,
+    RateLimitError,
+    ResponseError,
+    ServerError,
+    UsageError,
+    ValidationError,
+)
+from auditui.events.model import AuditEvent, DecodedLogs, decode_logs
+from auditui.timespec import format_utc
+
+API_PATH = "/api/v1/audit_logs"
+DEFAULT_USER_AGENT = f"auditui/{__version__}"
+DEFAULT_MAX_BODY_BYTES = 2 * 1024**3
+THREAD_DECODE_BYTES = 1024 * 1024  # bodies above this are decoded off the event loop
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+_ERROR_BODY_LIMIT = 64 * 1024
+_DETAIL_LIMIT = 10
+_DETAIL_CHARS = 200
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+def check_host(host: str) -> str:
+    """Normalise a host URL (`https://app.datafold.com`) and refuse unsafe or broken ones.
+
+    Raises `UsageError` for a value that is not an http(s) URL with a host name, and
+    `InsecureHostError` for plain http to anything but a loopback address.
+    """
+    shown = host.strip()
+    text = shown.rstrip("/")
+    hint = "give a full URL such as https://app.datafold.com"
+    if not text or any(ch.isspace() for ch in text):
+        raise UsageError(f"{shown or host!r} is not a valid host; {hint}.")
+    try:
+        parts = urlsplit(text)
+        hostname = parts.hostname
+        parts.port  # noqa: B018 - validates the port
+    except ValueError:
+        raise UsageError(f"{shown!r} is not a valid host URL; {hint}.") from None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not hostname:
+        raise UsageError(f"{shown!r} is not a valid host; {hint}.")
+    if parts.username is not None or parts.password is not None:
+        raise UsageError("The host URL must not contain a user name or password; " + hint + ".")
+    if parts.query or parts.fragment:
+        raise UsageError(f"The host URL {shown!r} must not contain '?' or '#'; {hint}.")
+    normalised = f"{scheme}://{parts.netloc.lower()}{parts.path.rstrip('/')}"
+    if scheme == "http" and not is_loopback(hostname):
+        raise InsecureHostError(
+            f"Refusing to send the API key in clear text to {normalised}: use https:// "
+            "(plain http is allowed only for loopback addresses)"
+        )
+    return normalised
+
+
+def is_loopback(hostname: str) -> bool:
+    """`localhost`, 127.0.0.0/8 or ::1 (also as an IPv4-mapped IPv6 address)."""
+    name = hostname.strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped.is_loopback
+    return address.is_loopback
+
+
+def build_ssl_context(env: Mapping[str, str] = os.environ) -> ssl.SSLContext:
+    """A verifying TLS context: `SSL_CERT_FILE`/`SSL_CERT_DIR` when set, else certifi's CAs."""
+    cafile = env.get("SSL_CERT_FILE") or None
+    capath = env.get("SSL_CERT_DIR") or None
+    if cafile is None and capath is None:
+        import certifi
+
+        cafile = certifi.where()
+    try:
+        return ssl.create_default_context(cafile=cafile, capath=capath)
+    except (OSError, ssl.SSLError) as exc:
+        where = f"SSL_CERT_FILE={cafile}" if cafile else f"SSL_CERT_DIR={capath}"
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise UsageError(f"Cannot load the CA certificates from {where}: {reason}") from exc
+
+
+def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Parse `Retry-After` (delta-seconds or an HTTP-date) into seconds; None if unusable."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            moment = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        seconds = (moment - (now or datetime.now(UTC))).total_seconds()
+    if seconds != seconds or seconds == float("inf"):  # NaN or infinite
+        return None
+    return max(0.0, seconds)
+
+
+def validation_details(body: bytes) -> list[str]:
+    """Render a 422 body's `detail` as `loc: msg` lines, whatever shape it has."""
+    try:
+        data: Any = json.loads(body)
+    except ValueError:
+        text = " ".join(body[:_DETAIL_CHARS].decode("utf-8", "replace").split())
+        return [text] if text else []
+    detail = data.get("detail") if isinstance(data, dict) else data
+    items = detail if isinstance(detail, list) else [] if detail is None else [detail]
+    lines: list[str] = []
+    for item in items[:_DETAIL_LIMIT]:
+        if isinstance(item, dict):
+            loc, msg = item.get("loc"), item.get("msg")
+            if isinstance(loc, list | tuple):
+                where = ".".join(map(str, loc))
+            else:
+                where = "" if loc is None else str(loc)
+            what = str(msg) if msg is not None else json.dumps(item, default=str)
+            line = f"{where}: {what}" if where else what
+        else:
+            line = str(item)
+        lines.append(" ".join(line.split())[:_DETAIL_CHARS])
+    if len(items) > _DETAIL_LIMIT:
+        lines.append(f"… and {len(items) - _DETAIL_LIMIT} more")
+    return lines
+
+
+@dataclass(frozen=True, slots=True)
+class WindowResult:
+    """What one request returned: its window, the events, skipped malformed ones, body size."""
+
+    start: datetime
+    end: datetime
+    events: list[AuditEvent]
+    malformed: int
+    bytes: int
+
+
+class _Retry(Exception):
+    """Internal: an attempt failed in a way worth retrying; `error` is raised if none remain."""
+
+    def __init__(self, error: ApiError, retry_after: float | None = None) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.retry_after = retry_after
+
+
+class AuditClient:
+    """Async client for `GET /api/v1/audit_logs`; use as `async with AuditClient(...) as c`."""
+
+    def __init__(
+        self,
+        host: str,
+        api_key: str,
+        *,
+        credential_source: str | None = None,
+        read_timeout: float = 120.0,
+        connect_timeout: float = 10.0,
+        max_attempts: int = 5,
+        backoff_base: float = 0.5,
+        backoff_max: float = 30.0,
+        user_agent: str = DEFAULT_USER_AGENT,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        sleep: Sleep | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.host = check_host(host)
+        key = api_key.strip()
+        if not key:
+            raise CredentialError("The API key is empty; store one with `auditui login`.")
+        if not key.isascii() or not key.isprintable() or any(c.isspace() for c in key):
+            raise CredentialError(
+                "The API key contains spaces, control or non-ASCII characters and cannot be "
+                "sent; check that it was pasted whole, then store it with `auditui login`."
+            )
+        self._key = key
+        self.credential_source = credential_source
+        self.read_timeout = read_timeout
+        self.connect_timeout = connect_timeout
+        self.max_attempts = max(1, max_attempts)
+        self.backoff_base = backoff_base
+        self.backoff_max = backoff_max
+        self.user_agent = user_agent
+        self.max_body_bytes = max_body_bytes
+        self._sleep: Sleep = sleep or asyncio.sleep
+        self._rng = rng or random.Random()
+        self._client: httpx.AsyncClient | None = None
+
+    def __repr__(self) -> str:
+        source = f", credential_source={self.credential_source!r}"
+        return f"AuditClient(host={self.host!r}{source})"
+
+    @property
+    def url(self) -> str:
+        return self.host + API_PATH
+
+    async def __aenter__(self) -> Self:
+        if self._client is None:
+            self._client = self._make_client()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            await client.aclose()
+
+    def _make_client(self) -> httpx.AsyncClient:
+        secure = self.host.startswith("https://")
+        return httpx.AsyncClient(
+            # Plain http is allowed only to loopback (check_host) and never negotiates TLS, so
+            # it skips building a verifying context (loading CA files costs ~0.1 s at start).
+            verify=build_ssl_context() if secure else False,
+            # Environment proxies only for https (tunnelled); plain http to loopback must
+            # never be sent, key and all, to an HTTP_PROXY.
+            trust_env=secure,
+            follow_redirects=False,
+            # The pool waits without limit: the loader already bounds concurrency.
+            timeout=httpx.Timeout(
+                connect=self.connect_timeout, read=self.read_timeout, write=30.0, pool=None
+            ),
+            limits=httpx.Limits(max_connections=32, max_keepalive_connections=8),
+            headers={
+                "Authorization": f"Key {self._key}",
+                "User-Agent": self.user_agent,
+                "Accept": "application/json",
+            },
+        )
+
+    async def verify(self) -> None:
+        """Make a small request (the last minute) so a bad host or key fails now, typed."""
+        end = datetime.now(UTC)
+        await self.fetch_window(end - timedelta(minutes=1), end)
+
+    async def fetch_window(self, start: datetime, end: datetime) -> WindowResult:
+        """Fetch the events of [start, end) in one request, retrying what is transient."""
+        body = json.dumps({"start_date": format_utc(start), "end_date": format_utc(end)})
+        attempt = 1
+        while True:
+            try:
+                decoded, size = await self._attempt(body.encode())
+            except _Retry as retry:
+                if attempt >= self.max_attempts:
+                    raise retry.error from retry.__cause__
+                await self._sleep(self._delay(attempt, retry.retry_after))
+                attempt += 1
+                continue
+            return WindowResult(start, end, decoded.events, decoded.malformed, size)
+
+    def _delay(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return min(retry_after, self.backoff_max)
+        ceiling = min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1))
+        return self._rng.uniform(0.0, ceiling)
+
+    async def _attempt(self, body: bytes) -> tuple[DecodedLogs, int]:
+        if self._client is None:
+            raise RuntimeError("AuditClient is used outside `async with`")
+        try:
+            async with self._client.stream(
+                "GET", self.url, content=body, headers={"Content-Type": "application/json"}
+            ) as response:
+                if response.status_code != 200:
+                    await self._raise_for_status(response)
+                data = await self._read_body(response)
+        except httpx.HTTPError as exc:
+            error, retryable = self._transport_error(exc)
+            if retryable:
+                raise _Retry(error) from exc
+            raise error from exc
+        if len(data) > THREAD_DECODE_BYTES:
+            decoded = await asyncio.to_thread(decode_logs, data)
+        else:
+            decoded = decode_logs(data)
+        return decoded, len(data)
+
+    async def _read_body(self, response: httpx.Response) -> bytes:
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > self.max_body_bytes:
+            raise self._too_big(int(declared))
+        chunks: list[bytes] = []
+        total = 0
+        async for chunk in response.aiter_bytes():
+            total += len(chunk)
+            if total > self.max_body_bytes:
+                raise self._too_big(total)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _too_big(self, size: int) -> ResponseError:
+        return ResponseError(
+            f"The response is larger than {_size(self.max_body_bytes)} ({_size(size)} so far); "
+            "try a shorter range or smaller windows."
+        )
+
+    async def _raise_for_status(self, response: httpx.Response) -> None:
+        status = response.status_code
+        if status in (401, 403):
+            raise AuthError(status, self.credential_source)
+        if status == 422:
+            raise ValidationError(validation_details(await _read_some(response)))
+        if 300 <= status < 400:
+            raise ResponseError(_redirect_message(status, response.headers.get("Location")))
+        if status == 404:
+            raise ResponseError(
+                f"The server at {self.host} has no audit-log API (HTTP 404 for {API_PATH}); "
+                "check the configured host."
+            )
+        retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+        if status == 429:
+            raise _Retry(RateLimitError(retry_after), retry_after)
+        error = ServerError(status, self.host)
+        if status in RETRY_STATUSES:
+            raise _Retry(error, retry_after)
+        raise error
+
+    def _transport_error(self, exc: httpx.HTTPError) -> tuple[ApiError, bool]:
+        """Map an httpx failure to (typed error, worth retrying)."""
+        if isinstance(exc, httpx.DecodingError):
+            return ResponseError("The response body could not be decompressed."), False
+        reason, retryable = _transport_reason(exc, self.connect_timeout, self.read_timeout)
+        return NetworkError(self.host, reason), retryable
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """The exception, its causes/contexts and the members of any exception group among them."""
+    stack, seen = [exc], set()
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        if isinstance(current, BaseExceptionGroup):
+            stack.extend(reversed(current.exceptions))
+        linked = current.__cause__ or current.__context__
+        if linked is not None:
+            stack.append(linked)
+
+
+def _transport_reason(
+    exc: httpx.HTTPError, connect_timeout: float, read_timeout: float
+) -> tuple[str, bool]:
+    if isinstance(exc, httpx.ConnectTimeout):
+        return f"timed out after {connect_timeout:g} s while connecting", True
+    if isinstance(exc, httpx.ReadTimeout):
+        return (
+            f"timed out after {read_timeout:g} s waiting for data; "
+            "try a shorter range or smaller windows"
+        ), False
+    if isinstance(exc, httpx.WriteTimeout):
+        return "timed out while sending the request", False
+    if isinstance(exc, httpx.PoolTimeout):
+        return "timed out waiting for a free connection", False
+    if isinstance(exc, httpx.ConnectError):
+        return _connect_reason(exc)
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return "the connection was closed before the response was complete", False
+    if isinstance(exc, httpx.ReadError | httpx.WriteError | httpx.CloseError):
+        if any(isinstance(c, ConnectionResetError) for c in _causes(exc)):
+            return "the connection was reset by the server or a proxy", False
+        return "the connection failed before the response was complete", False
+    return f"the request failed ({type(exc).__name__})", False
+
+
+def _connect_reason(exc: httpx.ConnectError) -> tuple[str, bool]:
+    causes = list(_causes(exc))
+    for cause in causes:
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            detail = cause.verify_message or cause.reason or "untrusted certificate"
+            return (
+                f"TLS certificate verification failed: {detail} "
+                "(set SSL_CERT_FILE to trust a private CA)"
+            ), False
+    for cause in causes:
+        if isinstance(cause, ssl.SSLError):
+            return f"the TLS handshake failed: {cause.reason or 'protocol error'}", False
+        if isinstance(cause, socket.gaierror):
+            # EAI_AGAIN is a temporary resolver failure; anything else will not heal by waiting.
+            return "name not resolved", cause.errno == socket.EAI_AGAIN
+        if isinstance(cause, ConnectionRefusedError):
+            return "connection refused", True
+    for cause in causes:
+        if isinstance(cause, OSError) and cause.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
+            return "network unreachable", True
+    return "could not connect", True
+
+
+async def _read_some(response: httpx.Response) -> bytes:
+    """Up to 64 KiB of an error body (enough for a 422's details)."""
+    chunks: list[bytes] = []
+    total = 0
+    async for chunk in response.aiter_bytes():
+        chunks.append(chunk)
+        total += len(chunk)
+        if total >= _ERROR_BODY_LIMIT:
+            break
+    return b"".join(chunks)[:_ERROR_BODY_LIMIT]
+
+
+def _redirect_message(status: int, location: str | None) -> str:
+    target = urlsplit(location or "")
+    if target.hostname:
+        where = f"to {target.scheme + '://' if target.scheme else ''}{target.hostname}"
+    else:
+        where = "to another path on the same server" if location else "without a Location"
+    return (
+        f"The server redirected the request {where} (HTTP {status}); the key was not sent "
+        "there. Fix the configured host to the API's real address."
+    )
+
+
+def _size(count: int) -> str:
+    return f"{count / 1024**2:.1f} MiB" if count >= 1024**2 else f"{count} bytes"

@@ -1,0 +1,141 @@
+"""Where events come from: a profile's host plus the API key to use, as one object.
+
+The CLI builds a `Connection` from settings and credentials (or from the demo server) and
+hands it to `auditui fetch` or the TUI; both open clients from it and load ranges with the
+profile's window size and concurrency, through the profile's window cache unless it is
+off (`cache = false`, `--no-cache`, or the demo). It never prints or reprs the key.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
+from contextlib import aclosing
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, TypeAlias
+
+from auditui.config.credentials import Credential, resolve_credential
+from auditui.config.settings import Profile, Settings, default_profile_name, load_settings
+from auditui.errors import CredentialError
+from auditui.sources.api import AuditClient, check_host
+from auditui.sources.cache import WindowCache, cache_limit
+from auditui.sources.windows import (
+    LoadResult,
+    Progress,
+    WindowBatch,
+    load_range,
+    split_windows,
+    stream_windows,
+)
+from auditui.timespec import TimeRange, resolve_range
+
+if TYPE_CHECKING:
+    from auditui.sources.files import FileSource
+
+
+@dataclass(frozen=True)
+class Connection:
+    """A profile, its checked host and (maybe) a credential."""
+
+    profile: Profile
+    host: str
+    credential: Credential | None = field(default=None, repr=False)
+    demo: bool = False
+    use_cache: bool = True  # False for --no-cache
+
+    @property
+    def credential_source(self) -> str | None:
+        return self.credential.source if self.credential else None
+
+    @property
+    def offline(self) -> bool:
+        """False: an API to ask (a `FileSource` is offline)."""
+        return False
+
+    def with_credential(self, credential: Credential | None) -> Connection:
+        return replace(self, credential=credential)
+
+    def require_credential(self) -> Credential:
+        if self.credential is None:
+            raise CredentialError(
+                f"No API key for profile '{self.profile.name}': run `auditui login"
+                f"{self._profile_flag()}` or set DATAFOLD_API_KEY."
+            )
+        return self.credential
+
+    def _profile_flag(self) -> str:
+        return "" if self.profile.name == "default" else f" --profile {self.profile.name}"
+
+    def client(self, api_key: str | None = None) -> AuditClient:
+        """An API client for this host; `api_key` overrides the stored credential."""
+        key = api_key if api_key is not None else self.require_credential().key
+        return AuditClient(
+            self.host,
+            key,
+            credential_source="the key just entered" if api_key else self.credential_source,
+            read_timeout=self.profile.read_timeout,
+        )
+
+    def window_cache(self) -> WindowCache | None:
+        """This profile + host's window cache, or None when caching is off."""
+        if self.demo or not self.use_cache or not self.profile.cache:
+            return None
+        return WindowCache(self.profile.name, self.host, max_bytes=cache_limit())
+
+    async def load(
+        self, time_range: TimeRange, on_progress: Callable[[Progress], None] | None = None
+    ) -> LoadResult:
+        async with self.client() as client:
+            return await load_range(
+                client,
+                time_range,
+                window=self.profile.window,
+                concurrency=self.profile.concurrency,
+                on_progress=on_progress,
+                cache=self.window_cache(),
+            )
+
+    async def stream(
+        self,
+        time_range: TimeRange,
+        on_progress: Callable[[Progress], None] | None = None,
+        *,
+        windows: Sequence[TimeRange] | None = None,
+        seen: set[str] | None = None,
+    ) -> AsyncGenerator[WindowBatch, None]:
+        """Yield the range's windows as they load (`loader.stream_windows`).
+
+        `windows` limits the load to those windows (e.g. the failed ones, to retry them);
+        `seen` carries deduplication over from the load they belong to.
+        """
+        pieces = split_windows(time_range, self.profile.window) if windows is None else windows
+        async with self.client() as client:
+            batches = stream_windows(client, pieces, concurrency=self.profile.concurrency,
+                                     cache=self.window_cache(), on_progress=on_progress,
+                                     seen=seen)  # fmt: skip
+            async with aclosing(batches) as stream:
+                async for batch in stream:
+                    yield batch
+
+    def default_range(self) -> TimeRange:
+        return resolve_range(default_since=self.profile.default_range)
+
+
+# What the TUI browses: an API connection or a file (`auditui open`), same surface.
+Source: TypeAlias = "Connection | FileSource"
+
+
+def profile_from_settings(
+    profile_name: str | None, env: Mapping[str, str] = os.environ
+) -> tuple[Settings, Profile]:
+    settings = load_settings()
+    return settings, settings.profile(profile_name or default_profile_name(env), env)
+
+
+def open_connection(
+    profile_name: str | None, env: Mapping[str, str] = os.environ, *, use_cache: bool = True
+) -> Connection:
+    """Settings + credentials → a Connection (the credential may be missing)."""
+    _, profile = profile_from_settings(profile_name, env)
+    host = check_host(profile.host)
+    return Connection(profile, host, resolve_credential(profile.name, env), use_cache=use_cache)

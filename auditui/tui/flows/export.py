@@ -1,0 +1,125 @@
+"""The export flow inside the TUI: ask where, then write the shown events in a thread.
+
+`e` opens `ExportDialog` with the number of events shown and the loaded range. On a
+request the events are fixed on the UI thread (`export_job.snapshot`: the current filter
+and sort) and written by `export_job.export_events` in a thread worker, into
+`auditui.export.formats.atomic_output` (nothing is left behind on failure or cancel). Progress
+shows in a line above the footer; Esc cancels (see `AuditApp.action_cancel`). One toast
+at the end: "Wrote 1,234 events to ./x.csv", or the error in one line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.notifications import SeverityLevel
+from textual.widgets import ProgressBar, Static
+from textual.worker import Worker, get_current_worker
+
+from auditui.errors import AudituiError
+from auditui.export.job import ExportCancelled, ExportResult, export_events, snapshot
+from auditui.textsafe import visible
+from auditui.tui.dialogs.export import ExportDialog, ExportRequest
+from auditui.tui.widgets.status_bar import LoadProgress
+
+if TYPE_CHECKING:
+    from auditui.tui.app import AuditApp
+
+
+def display_path(path: Path, cwd: Path | None = None) -> str:
+    """`./name` for a file under the working directory, else the absolute path."""
+    base = cwd if cwd is not None else Path.cwd()
+    try:
+        relative = path.relative_to(base)
+    except ValueError:
+        return str(path)
+    return f".{os.sep}{relative}"
+
+
+class ExportFlow:
+    """Opens the export dialog and runs the export worker."""
+
+    def __init__(self, app: AuditApp) -> None:
+        self.app = app
+        self.worker: Worker[None] | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.worker is not None and not self.worker.is_finished
+
+    @property
+    def progress(self) -> LoadProgress:
+        return self.app.query_one("#export-progress", LoadProgress)
+
+    def start(self) -> None:
+        if self.running:
+            self.app.notify("An export is already running (Esc cancels it).", timeout=4)
+            return
+        app = self.app
+        app.push_screen(ExportDialog(len(app.view), app.time_range), self._chosen)
+
+    def _chosen(self, request: ExportRequest | None) -> None:
+        if request is None:
+            return
+        events = snapshot(self.app.view)
+        shown = visible(display_path(request.path))
+        self.progress.start(f" exporting {len(events):,} events to {shown} · Esc cancels")
+
+        def run() -> None:
+            worker = get_current_worker()
+            try:
+                result = export_events(
+                    events,
+                    request.path,
+                    request.format,
+                    on_progress=lambda done, total: self._call(self._advance, done, total),
+                    cancelled=lambda: worker.is_cancelled,
+                )
+            except ExportCancelled:
+                self._call(self._finished, "Export cancelled; no file was written.", "warning")
+            except AudituiError as exc:
+                self._call(self._finished, str(exc), "error")
+            except OSError as exc:
+                reason = exc.strerror or str(exc)
+                message = f"Export failed: {reason}: {visible(str(request.path))}"
+                self._call(self._finished, message, "error")
+            else:
+                self._call(self._succeeded, result)
+
+        self.worker = self.app.run_worker(
+            run, thread=True, group="export", exclusive=True, exit_on_error=False
+        )
+
+    def cancel(self) -> bool:
+        """Cancel a running export; False when none is running."""
+        if not self.running:
+            return False
+        self.app.workers.cancel_group(self.app, "export")
+        return True
+
+    # -- from the worker thread ----------------------------------------------------------
+
+    def _call(self, callback: Callable[..., None], *args: object) -> None:
+        with contextlib.suppress(RuntimeError):  # the App is closing
+            self.app.call_from_thread(callback, *args)
+
+    def _advance(self, done: int, total: int) -> None:
+        progress = self.progress
+        progress.query_one(ProgressBar).update(total=max(total, 1), progress=done)
+        caption = f" exported {done:,} of {total:,} events · Esc cancels"
+        progress.query_one("#load-caption", Static).update(Text(caption))
+
+    def _succeeded(self, result: ExportResult) -> None:
+        noun = "event" if result.count == 1 else "events"
+        where = visible(display_path(result.path))
+        self._finished(f"Wrote {result.count:,} {noun} to {where}", "information")
+
+    def _finished(self, message: str, severity: SeverityLevel) -> None:
+        self.progress.stop()
+        timeout = 8 if severity == "information" else 12
+        self.app.notify(message, severity=severity, timeout=timeout)

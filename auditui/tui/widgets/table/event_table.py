@@ -1,0 +1,496 @@
+"""EventTable: the virtualized list of events (Textual Line API over an `EventView`).
+
+Only the rows on screen are ever formatted: `render_line(y)` maps screen line `y` through
+the view's index list to an event, formats the visible columns from plain strings into one
+`Strip` (cached per event) and crops it to the horizontal scroll. Line 0 is a sticky header
+that scrolls horizontally with the body. Nothing from event data is ever parsed as markup:
+cells are `Segment`s of `textsafe.visible()` text.
+
+Messages (the App wires them): `Highlighted(event)` when the cursor lands on another event
+(None: empty view), `Selected(event)` on Enter or a double click, `SortRequested(column_id,
+descending)` on a header click (the App decides, usually by calling `sort_by`), and
+`Sorted(column_id, descending)` after every sort the table performed (`sort_by`, `s`, `S`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, tzinfo
+from typing import ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events, on
+from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from auditui.events.columns import (
+    DEFAULT_COLUMNS,
+    Column,
+    default_descending,
+    fit,
+    get_column,
+    layout,
+    measure_widths,
+    status_class,
+)
+from auditui.events.model import AuditEvent
+from auditui.events.store import Bookmark, EventView
+from auditui.tui.widgets.table.messages import SortMessage, TableMessage
+from auditui.tui.widgets.table.rows import cursor_strip, header_strip, row_cells, row_strip
+
+__all__ = ["EventTable", "fit"]
+
+SAMPLE_ROWS = 300  # rows measured (from the top, plus those on screen) to size columns
+
+
+class EventTable(ScrollView, can_focus=True):
+    """A fast, read-only table of audit events with a row cursor and a cell cursor."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "event-table--header",
+        "event-table--cursor",
+        "event-table--cell-cursor",
+        "event-table--status-failure",
+        "event-table--status-denied",
+        "event-table--message",
+    }
+
+    DEFAULT_CSS = """
+    EventTable {
+        background: $surface; color: $foreground; height: 1fr;
+        & > .event-table--header { text-style: bold; background: $panel; color: $foreground; }
+        & > .event-table--cursor, & > .event-table--cell-cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+        & > .event-table--cell-cursor { text-style: bold underline; }
+        & > .event-table--status-failure { color: $text-error; }
+        & > .event-table--status-denied { color: $text-warning; }
+        & > .event-table--message { color: $text-muted; text-style: italic; }
+        &:focus > .event-table--cursor {
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+            text-style: $block-cursor-text-style;
+        }
+        &:focus > .event-table--cell-cursor { background: $accent; color: $foreground; }
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "move(-1)", "Up", show=False, id="table.cursor_up"),
+        Binding("down,j", "move(1)", "Down", show=False, id="table.cursor_down"),
+        Binding("left,h", "column(-1)", "Left", show=False, id="table.cursor_left"),
+        Binding("right,l", "column(1)", "Right", show=False, id="table.cursor_right"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="table.page_up"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="table.page_down"),
+        Binding("home,g", "first", "First", show=False, id="table.first"),
+        Binding("end,G", "last", "Last", show=False, id="table.last"),
+        Binding("enter", "select", "Open", id="table.select"),
+        Binding("s", "sort_next", "Sort", id="table.sort_next"),
+        Binding("S", "sort_reverse", "Reverse", id="table.sort_reverse"),
+        Binding("u", "toggle_utc", "UTC/local", id="table.toggle_utc"),
+    ]
+
+    class Highlighted(TableMessage):
+        """The cursor is on another event (None: the view is empty)."""
+
+        def __init__(self, table: EventTable, event: AuditEvent | None) -> None:
+            super().__init__(table)
+            self.event = event
+
+    class Selected(TableMessage):
+        """Enter (or a double click) on an event."""
+
+        def __init__(self, table: EventTable, event: AuditEvent) -> None:
+            super().__init__(table)
+            self.event = event
+
+    class SortRequested(SortMessage):
+        """A header cell was clicked; `descending` is what `sort_by(column_id)` would pick."""
+
+    class Sorted(SortMessage):
+        """The table sorted its view by `column_id`."""
+
+    class TimeZoneChanged(TableMessage):
+        """Times switched between UTC (`utc` True) and the local time zone."""
+
+        def __init__(self, table: EventTable, utc: bool) -> None:
+            super().__init__(table)
+            self.utc = utc
+
+    def __init__(
+        self,
+        view: EventView | None = None,
+        *,
+        columns: Sequence[str] = DEFAULT_COLUMNS,
+        utc: bool = False,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        disabled: bool = False,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        self._view = view
+        self._columns: tuple[Column, ...] = self._resolve(columns)
+        self._utc = utc
+        self.cursor_row = 0
+        self.cursor_column = 0
+        self._measured: list[int] = []  # widths from the sample
+        self._widths: list[int] = []  # ... with the last column stretched to fill
+        self._offsets: list[int] = [0]  # x where each cell starts; [-1] is the total width
+        self._row_cache: LRUCache[int, Strip] = LRUCache(2048)  # store index -> row strip
+        self._header: Strip | None = None
+        self._styles: dict[str, Style] = {}
+        self._selected: Bookmark | None = None
+        self._posted: tuple[AuditEvent | None] | None = None
+        self._measure()
+
+    # -- public API -----------------------------------------------------------------------
+
+    @property
+    def view(self) -> EventView | None:
+        return self._view
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Ids of the visible columns, in order (settable; unknown ids raise KeyError)."""
+        return tuple(column.id for column in self._columns)
+
+    @columns.setter
+    def columns(self, column_ids: Sequence[str]) -> None:
+        resolved, current = self._resolve(column_ids), self.current_column
+        self._columns = resolved
+        ids = self.columns
+        self.cursor_column = ids.index(current) if current in ids else 0
+        self._relayout()
+
+    @property
+    def current_column(self) -> str:
+        """The id of the column under the cell cursor (moved by ←/→ and h/l)."""
+        return self._columns[self.cursor_column].id
+
+    @property
+    def utc(self) -> bool:
+        """Times in UTC (True, cells end in `Z`) or in the local time zone (False)."""
+        return self._utc
+
+    @utc.setter
+    def utc(self, value: bool) -> None:
+        if value != self._utc:
+            self._utc = value
+            self._relayout()
+            self.post_message(self.TimeZoneChanged(self, value))
+
+    @property
+    def tz(self) -> tzinfo | None:
+        return UTC if self._utc else None
+
+    @property
+    def row_count(self) -> int:
+        return 0 if self._view is None else len(self._view)
+
+    @property
+    def cursor_event(self) -> AuditEvent | None:
+        """The event under the cursor, or None for an empty view."""
+        if not 0 <= self.cursor_row < self.row_count:
+            return None
+        assert self._view is not None
+        return self._view.event_at(self.cursor_row)
+
+    def set_view(self, view: EventView | None) -> None:
+        """Show another view; the selected event stays selected wherever it still exists."""
+        self._view = view
+        self.refresh_rows()
+
+    def refresh_rows(self, *, remeasure: bool = True) -> None:
+        """Re-read the view after its data, filter or sort changed.
+
+        The selected event keeps the cursor (and its line on screen) if still in the view;
+        otherwise the cursor stays at its row number, clamped.
+        """
+        screen_line = self.cursor_row - round(self.scroll_offset.y)
+        row = None if self._view is None or not self._selected else self._view.find(self._selected)
+        if row is None:
+            row = min(self.cursor_row, max(self.row_count - 1, 0))
+        self.cursor_row = row
+        self._measure(grow_only=not remeasure)
+        self._update_virtual_size()
+        self._clear_caches()
+        screen_line = min(max(screen_line, 0), self._body_height() - 1)
+        self.scroll_to(y=max(row - screen_line, 0), animate=False)
+        self._scroll_to_cursor()
+        self._cursor_moved()
+        self.refresh()
+
+    def sort_by(self, column_id: str, descending: bool | None = None) -> None:
+        """Sort the view in place (None: flip the current column, else its usual direction)."""
+        if self._view is None:
+            return
+        if descending is None:
+            descending = self._next_direction(column_id)
+        self._view.sort(column_id, descending)
+        self.refresh_rows(remeasure=False)
+        self.post_message(self.Sorted(self, column_id, descending))
+
+    def cell_under_cursor(self) -> tuple[str, str]:
+        """(column title, full un-truncated cell text) at the cell cursor; ("", "") if empty."""
+        event = self.cursor_event
+        if event is None:
+            return ("", "")
+        column = self._columns[self.cursor_column]
+        return (column.title, column.text(event, self.tz))
+
+    def move_cursor(self, row: int) -> None:
+        """Put the row cursor on `row` (clamped) and scroll it into view."""
+        row = min(max(row, 0), max(self.row_count - 1, 0))
+        if row != self.cursor_row:
+            old, self.cursor_row = self.cursor_row, row
+            self._refresh_row(old)
+            self._refresh_row(row)
+        self._scroll_to_cursor()
+        self._cursor_moved()
+
+    # -- actions --------------------------------------------------------------------------
+
+    def action_move(self, rows: int) -> None:
+        self.move_cursor(self.cursor_row + rows)
+
+    def action_page(self, pages: int) -> None:
+        self.move_cursor(self.cursor_row + pages * self._body_height())
+
+    def action_first(self) -> None:
+        self.move_cursor(0)
+
+    def action_last(self) -> None:
+        self.move_cursor(self.row_count - 1)
+
+    def action_column(self, delta: int) -> None:
+        column = min(max(self.cursor_column + delta, 0), len(self._columns) - 1)
+        if column != self.cursor_column:
+            self.cursor_column = column
+            self._refresh_row(self.cursor_row)
+            self._scroll_to_cursor()
+
+    def action_select(self) -> None:
+        event = self.cursor_event
+        if event is not None:
+            self.post_message(self.Selected(self, event))
+
+    def action_sort_next(self) -> None:
+        """Sort by the next visible column (after the current sort column), cycling."""
+        ids = self.columns
+        current = self._view.sort_column if self._view is not None else ids[0]
+        target = ids[(ids.index(current) + 1) % len(ids)] if current in ids else ids[0]
+        self.sort_by(target, default_descending(target))
+
+    def action_sort_reverse(self) -> None:
+        if self._view is not None:
+            self.sort_by(self._view.sort_column, not self._view.descending)
+
+    def action_toggle_utc(self) -> None:
+        self.utc = not self.utc
+
+    # -- events ---------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.refresh_rows()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._layout()
+        self._update_virtual_size()
+        self._clear_caches()
+        self._scroll_to_cursor()
+
+    @on(events.Focus)
+    @on(events.Blur)
+    def _focus_changed(self) -> None:
+        self._clear_caches()
+        self.refresh()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._clear_caches()
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        column = self._column_at(offset.x + round(self.scroll_offset.x))
+        if offset.y == 0:
+            if column is not None:
+                column_id = self._columns[column].id
+                direction = self._next_direction(column_id)
+                self.post_message(self.SortRequested(self, column_id, direction))
+            return
+        row = round(self.scroll_offset.y) + offset.y - 1
+        if not 0 <= row < self.row_count:
+            return
+        if column is not None and column != self.cursor_column:
+            self.cursor_column = column
+            self._refresh_row(self.cursor_row)
+        self.move_cursor(row)
+        if event.chain >= 2:
+            self.action_select()
+
+    # -- rendering ------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        right = scroll_x + (self.scrollable_content_region.width or self.size.width)
+        if y == 0:
+            header_style = self._style("event-table--header")
+            return self._header_strip().crop_extend(scroll_x, right, header_style)
+        base, view, row = self._style(""), self._view, scroll_y + y - 1
+        if view is None or not len(view):
+            text = " " + self._empty_message() if y == 1 else ""
+            message = Strip([Segment(text, self._style("event-table--message"))])
+            return message.crop_extend(scroll_x, right, base)
+        if row >= len(view):
+            return Strip([]).crop_extend(scroll_x, right, base)
+        index = view.index_at(row)
+        if row == self.cursor_row:
+            cursor = self._style("event-table--cursor")
+            line = self._cursor_strip(view.store.events[index], cursor)
+            return line.crop_extend(scroll_x, right, cursor)
+        cached = self._row_cache.get(index)
+        if cached is None:
+            cached = self._row_cache[index] = self._row_strip(view.store.events[index])
+        return cached.crop_extend(scroll_x, right, base)
+
+    def _empty_message(self) -> str:
+        if self._view is None:
+            return "No events loaded."
+        filtered = self._view.filtered and len(self._view.store)
+        return "No events match the filter." if filtered else "No events to show."
+
+    def _row_strip(self, event: AuditEvent) -> Strip:
+        kind = status_class(event)
+        style = self._style(f"event-table--status-{kind}" if kind else "")
+        return row_strip(self._cells(event), style, self._offsets[-1])
+
+    def _cursor_strip(self, event: AuditEvent, cursor: Style) -> Strip:
+        cell_cursor = self._style("event-table--cell-cursor")
+        cells, width = self._cells(event), self._offsets[-1]
+        return cursor_strip(cells, self.cursor_column, cursor, cell_cursor, width)
+
+    def _cells(self, event: AuditEvent) -> list[str]:
+        return row_cells(self._columns, self._widths, event, self.tz)
+
+    def _header_strip(self) -> Strip:
+        if self._header is None:
+            view = self._view
+            self._header = header_strip(
+                self._columns,
+                self._widths,
+                utc=self._utc,
+                sort=None if view is None else (view.sort_column, view.descending),
+                style=self._style("event-table--header"),
+                width=self._offsets[-1],
+            )
+        return self._header
+
+    def _style(self, name: str) -> Style:
+        """The widget's style plus a component's (cached until styles or focus change)."""
+        style = self._styles.get(name)
+        if style is None:
+            style = self.rich_style
+            if name:
+                partial = name.startswith("event-table--status-")  # colour only
+                style += self.get_component_rich_style(name, partial=partial)
+            self._styles[name] = style
+        return style
+
+    # -- layout ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _resolve(column_ids: Sequence[str]) -> tuple[Column, ...]:
+        columns = tuple(get_column(column_id) for column_id in column_ids)
+        if not columns:
+            raise ValueError("the table needs at least one column")
+        return columns
+
+    def _measure(self, *, grow_only: bool = False) -> None:
+        """Size the columns from the header, the first rows and the rows on screen."""
+        sample: list[AuditEvent] = []
+        if self._view is not None:
+            top, body = round(self.scroll_offset.y), self._body_height()
+            sample = self._view.rows(0, SAMPLE_ROWS)
+            if top + body > SAMPLE_ROWS:
+                sample += self._view.rows(top, top + body)
+        widths = measure_widths(self._columns, sample, self.tz)
+        if grow_only and len(self._measured) == len(widths):
+            widths = [max(old, new) for old, new in zip(self._measured, widths, strict=True)]
+        self._measured = widths
+        self._layout()
+
+    def _layout(self) -> None:
+        available = self.scrollable_content_region.width if self.is_mounted else 0
+        self._widths, self._offsets = layout(self._measured, available)
+
+    def _relayout(self) -> None:
+        self._measure()
+        self._update_virtual_size()
+        self._clear_caches()
+        self._scroll_to_cursor()
+        self.refresh()
+
+    def _update_virtual_size(self) -> None:
+        self.virtual_size = Size(self._offsets[-1], max(self.row_count, 1) + 1)
+
+    def _clear_caches(self) -> None:
+        self._row_cache.clear()
+        self._header = None
+        self._styles.clear()
+
+    def _body_height(self) -> int:
+        height = self.scrollable_content_region.height if self.is_mounted else 0
+        return max(height - 1, 1)
+
+    def _column_at(self, x: int) -> int | None:
+        for position in range(len(self._columns)):
+            if self._offsets[position] <= x < self._offsets[position + 1]:
+                return position
+        return None
+
+    def _refresh_row(self, row: int) -> None:
+        top = round(self.scroll_offset.y)
+        if 1 <= row - top + 1 <= self._body_height():
+            self.refresh_line(row + 1)  # virtual line of the row (the header is line 0)
+
+    def _scroll_to_cursor(self) -> None:
+        if not self.is_mounted:
+            return
+        top, body, row = round(self.scroll_offset.y), self._body_height(), self.cursor_row
+        if row < top:
+            self.scroll_to(y=row, animate=False)
+        elif row >= top + body:
+            self.scroll_to(y=row - body + 1, animate=False)
+        left, width = round(self.scroll_offset.x), self.scrollable_content_region.width
+        start, end = self._offsets[self.cursor_column], self._offsets[self.cursor_column + 1]
+        if start < left:
+            self.scroll_to(x=start, animate=False)
+        elif end > left + width:
+            self.scroll_to(x=min(start, end - width), animate=False)
+
+    def _next_direction(self, column_id: str) -> bool:
+        view = self._view
+        if view is not None and view.sort_column == column_id:
+            return not view.descending
+        return default_descending(column_id)
+
+    # -- selection tracking ---------------------------------------------------------------
+
+    def _cursor_moved(self) -> None:
+        """Remember the selected event; post Highlighted when it is another one."""
+        event = self.cursor_event
+        self._selected = None
+        if event is not None and self._view is not None:
+            self._selected = self._view.bookmark(self.cursor_row)
+        if self._posted is None or self._posted[0] is not event:
+            self._posted = (event,)
+            self.post_message(self.Highlighted(self, event))

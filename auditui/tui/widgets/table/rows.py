@@ -1,0 +1,64 @@
+"""Building the EventTable's lines: cells, rows, the cursor row and the header as Strips.
+
+Pure functions from plain strings to `Strip`s of `Segment`s (never markup), so the widget
+only decides *which* line to draw and with which styles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import tzinfo
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.strip import Strip
+
+from auditui.events.columns import Column, fit, header_title
+from auditui.events.model import AuditEvent
+
+ARROWS = {False: " ▲", True: " ▼"}
+
+
+def row_cells(
+    columns: Sequence[Column], widths: Sequence[int], event: AuditEvent, tz: tzinfo | None
+) -> list[str]:
+    """Each visible column's text fitted to its width, padded by a space on each side."""
+    return [
+        f" {fit(column.text(event, tz), width)} "
+        for column, width in zip(columns, widths, strict=True)
+    ]
+
+
+def row_strip(cells: Sequence[str], style: Style, width: int) -> Strip:
+    return Strip([Segment("".join(cells), style)], width)
+
+
+def cursor_strip(
+    cells: Sequence[str], active: int, cursor: Style, cell_cursor: Style, width: int
+) -> Strip:
+    """The cursor row, with the cell under the cell cursor in its own style."""
+    segments = [
+        Segment("".join(cells[:active]) + " ", cursor),
+        Segment(cells[active][1:-1], cell_cursor),
+        Segment(" " + "".join(cells[active + 1 :]), cursor),
+    ]
+    return Strip(segments, width)
+
+
+def header_strip(
+    columns: Sequence[Column],
+    widths: Sequence[int],
+    *,
+    utc: bool,
+    sort: tuple[str, bool] | None,
+    style: Style,
+    width: int,
+) -> Strip:
+    """Column titles, the sort column marked ▲ (ascending) or ▼ (descending)."""
+    parts = []
+    for column, column_width in zip(columns, widths, strict=True):
+        title = header_title(column, utc)
+        if sort is not None and sort[0] == column.id:
+            title += ARROWS[sort[1]]
+        parts.append(f" {fit(title, column_width)} ")
+    return Strip([Segment("".join(parts), style)], width)

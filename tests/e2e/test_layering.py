@@ -1,0 +1,66 @@
+"""The core never imports Textual, and `--help`/`--version` stay light."""
+
+from __future__ import annotations
+
+import pkgutil
+import subprocess
+import sys
+
+import auditui
+
+CORE_MODULES = sorted(
+    info.name
+    for info in pkgutil.walk_packages(auditui.__path__, prefix="auditui.")
+    if not info.name.startswith("auditui.tui")
+)
+
+
+def _modules_after(code: str) -> set[str]:
+    probe = f"{code}\nimport sys\nprint('\\n'.join(sys.modules))"
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    return set(out.split())
+
+
+def test_core_modules_exist() -> None:
+    for name in (
+        "auditui.events.model",
+        "auditui.sources.api",
+        "auditui.cli.main",
+        "auditui.demo.server",
+    ):
+        assert name in CORE_MODULES
+
+
+def test_core_never_imports_textual() -> None:
+    imports = "\n".join(f"import {name}" for name in CORE_MODULES)
+    loaded = _modules_after(imports)
+    assert not {m for m in loaded if m == "textual" or m.startswith("textual.")}
+
+
+def test_help_and_version_import_neither_textual_nor_httpx() -> None:
+    for flag in ("--help", "--version"):
+        code = (
+            "from auditui.cli.main import main\n"
+            f"try:\n    main([{flag!r}])\nexcept SystemExit:\n    pass"
+        )
+        loaded = _modules_after(code)
+        assert "textual" not in loaded
+        assert "httpx" not in loaded
+        assert "auditui.cli.main" in loaded
+
+
+def test_numpy_loads_with_the_first_query_not_at_start_up() -> None:
+    """numpy (~50 ms to import) is for whole-store masks: the App must not wait for it."""
+    loaded = _modules_after(
+        "import auditui.tui.app\nimport auditui.query.matcher\nimport auditui.stats.facets"
+    )
+    assert "auditui.tui.app" in loaded
+    assert "numpy" not in loaded
+    after_query = _modules_after(
+        "from auditui.query.matcher import compile_query\n"
+        "from auditui.query.engine.search_index import SearchIndex\n"
+        "compile_query('admin').filter_indices(SearchIndex())"
+    )
+    assert "numpy" in after_query
