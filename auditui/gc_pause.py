@@ -1,7 +1,7 @@
 """Pausing Python's cyclic garbage collector around bulk work (core, no Textual).
 
 Building a search index or a filter result allocates millions of objects; each allocation
-burst can trigger a full collection that walks every live object (tens of ms at a million
+burst can trigger a full collection that walks every live object (long at a million
 events), in the middle of a keystroke. None of that work makes reference cycles, so the
 collector is paused while it runs and resumed after (a pending collection then happens at
 the next allocation, outside the timed work). Thread-safe and nestable: the collector runs

@@ -1,8 +1,8 @@
-"""Where auditui keeps its files, and how it writes one of them safely.
+"""Where auditui keeps its files, and the one way it writes them safely.
 
 Locations come from platformdirs (XDG on Linux, ~/Library on macOS, %APPDATA% on Windows).
-Computing a path creates nothing; only `write_atomic` writes, and only when called.
-`AUDITUI_CONFIG` may name another config file.
+Computing a path creates nothing; only `atomic_writer` (streaming) and `write_atomic` (bytes)
+write, and only when called. `AUDITUI_CONFIG` may name another config file.
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ import contextlib
 import os
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import BinaryIO
 
 import platformdirs
 
@@ -82,28 +83,55 @@ def display_path(path: Path) -> str:
     return str(Path("~") / relative)
 
 
-def write_atomic(path: Path, data: bytes, *, mode: int = 0o600) -> None:
-    """Write `data` to `path` atomically: a fresh temp file with `mode`, then a rename.
+@contextlib.contextmanager
+def atomic_writer(path: Path, *, mode: int = 0o600, fsync: bool = True) -> Iterator[BinaryIO]:
+    """A binary file that replaces `path` only if the block completes without an exception.
 
-    The temp file is created with O_EXCL and its final mode from the start, so the
-    content is never visible with looser permissions, and readers see either the old
-    file or the new one. The parent folder must exist.
+    The one atomic writer (credentials, history, UI state, cache, exports): a fresh temp
+    file beside `path` (`.NAME.XXXX.tmp`, O_EXCL, never through a symlink) created with
+    `mode` exactly (the umask cannot loosen or tighten it), so the content is never visible
+    with looser permissions; then fsync (unless `fsync=False`, for files a checksum guards)
+    and a rename, so readers see either the old file or the new one. On failure the temp
+    file is removed and `path` is left as it was. The parent folder must exist.
     """
     temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     fd = os.open(temp, flags, mode)
     try:
-        try:
+        with os.fdopen(fd, "wb") as out:
             if hasattr(os, "fchmod"):
                 os.fchmod(fd, mode)  # the umask may have removed bits we want
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+            yield out
+            out.flush()
+            if fsync:
+                os.fsync(fd)
         os.replace(temp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()
         raise
+
+
+def write_atomic(path: Path, data: bytes, *, mode: int = 0o600, fsync: bool = True) -> None:
+    """Write `data` to `path` atomically with `mode` (`atomic_writer`, in one call)."""
+    with atomic_writer(path, mode=mode, fsync=fsync) as out:
+        out.write(data)
+
+
+def umask() -> int:
+    """The process umask, read without changing it where the OS allows (thread-safe)."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: the classic read-and-restore (briefly racy)
+    os.umask(mask)
+    return mask
+
+
+def shared_file_mode() -> int:
+    """The mode of a file the user shares (an export): 0644 less the umask."""
+    return 0o644 & ~umask()

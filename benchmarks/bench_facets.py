@@ -34,11 +34,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_filter import END, load_events  # the same events as the filter benchmark
 
-from auditui.events.store import EventStore
-from auditui.query.engine.search_index import index_for
-from auditui.query.narrowing import Filterer
-from auditui.stats.facets import compute_facets
-from auditui.stats.timeline import histogram
+from auditui.events import EventStore
+from auditui.query import Filterer, index_for
+from auditui.stats import compute_facets, histogram
 from auditui.timespec import TimeRange
 
 RANGE = TimeRange(END - timedelta(days=90), END)

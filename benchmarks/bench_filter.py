@@ -29,6 +29,7 @@ import platform
 import statistics
 import sys
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -36,11 +37,9 @@ import msgspec
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from auditui.events.model import AuditEvent, decode_logs
-from auditui.events.store import EventStore
+from auditui.events import AuditEvent, EventStore, decode_logs
+from auditui.query import Matcher, QueryError, SearchIndex, compile_query, index_for, parse
 from auditui.query.engine import vector as query_vector
-from auditui.query.engine.search_index import SearchIndex, index_for
-from auditui.query.matcher import Matcher, QueryError, compile_query, parse
 
 END = datetime(2026, 11, 27, tzinfo=UTC)
 NOW = END  # "now" for relative times (after:7d)
@@ -96,7 +95,7 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:8.1f} ms"
 
 
-def check(matcher: Matcher, store: EventStore, result: list[int]) -> None:
+def check(matcher: Matcher, store: EventStore, result: Sequence[int]) -> None:
     expected = [i for i, event in enumerate(store.events) if matcher.matches(event)]
     if sorted(result) != expected:
         raise SystemExit(f"MISMATCH for {matcher.query.text!r}: {len(result)} vs {len(expected)}")
@@ -107,7 +106,7 @@ def type_query(store: EventStore, text: str) -> tuple[list[float], int, int]:
     times: list[float] = []
     narrowed = 0
     previous: Matcher | None = None
-    result: list[int] = []
+    result: Sequence[int] = []
     for end in range(1, len(text) + 1):
         start = time.perf_counter()
         try:

@@ -3,13 +3,14 @@
     python benchmarks/bench_filter_tui.py [--sizes 100000,1000000] [--sort time]
 
 The events (demo generator, seed 7, 90 days, decoded as in `bench_filter.py`) are made
-ready the way a load does it (`filter_flow.prepare`: store and sort keys, then
+ready the way a load does it (`session.prepare`: store and sort keys, then
 `prepare_index`: search index and query arrays, in workers — here before timing) and
-installed in an `AuditApp` running under `App.run_test` (no terminal, no server:
-`start_load` is a no-op). Then each keystroke of a typed query calls what
-`FilterBar.Changed` calls, `FilterFlow.apply(text)`, and is timed:
+installed in an `AuditApp` running under `App.run_test` (`Session.install`, then
+`FilterFlow.installed`; no terminal, no server: `start_load` is a no-op). Then each
+keystroke of a typed query calls what `FilterBar.Changed` calls, `FilterFlow.apply(text)`,
+and is timed:
 
-- match: `Filterer.apply` (parse, compile, index search, narrowing when it may);
+- match: parse, compile and `Session.match` (index search, narrowing when it may);
 - table: `EventView.set_filter(indices, ascending=True)` (+ the sort when not by time),
   `EventTable.refresh_rows` (selection kept, columns re-measured over a bounded sample),
   the bar's counter and the header;
@@ -36,20 +37,21 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_filter import END, load_events
+from textual.pilot import Pilot
 
 from auditui.config.credentials import Credential
 from auditui.config.settings import load_settings
-from auditui.query.matcher import compile_query, prepare_index
-from auditui.query.narrowing import Filterer, QueryError
+from auditui.query import QueryError, compile_query, parse, prepare_index
 from auditui.sources.connection import Connection
 from auditui.timespec import TimeRange
 from auditui.tui.app import AuditApp
-from auditui.tui.flows.filter import prepare
+from auditui.tui.session import prepare
 
 TYPED = (
     "status:failure user:*@datafold.com",
@@ -69,7 +71,9 @@ SCRATCH = (
 class BenchApp(AuditApp):
     CSS_PATH = str(Path(sys.modules[AuditApp.__module__].__file__ or "").with_name("app.tcss"))
 
-    def start_load(self, time_range: TimeRange) -> None:  # no server: events installed
+    def start_load(  # no server: events installed
+        self, time_range: TimeRange, windows: list[TimeRange] | None = None
+    ) -> None:
         pass
 
 
@@ -95,12 +99,11 @@ class Keystrokes:
         )
 
 
-async def keystroke(app: AuditApp, pilot: object, text: str, log: Keystrokes) -> None:
-    flow = app.filter_flow
-    filterer: Filterer = flow.filterer
-    before = filterer.last
+async def keystroke(app: AuditApp, pilot: Pilot[Any], text: str, log: Keystrokes) -> None:
+    flow, session = app.filter_flow, app.session
+    before = session.filterer.last
     try:
-        preparation = compile_query(text).preparation(filterer.store)
+        preparation = session.preparation(compile_query(text))
     except QueryError:
         preparation = None  # an invalid prefix: `apply` below reports it
     if preparation is not None:  # the App runs it in a thread worker, typing goes on
@@ -110,7 +113,7 @@ async def keystroke(app: AuditApp, pilot: object, text: str, log: Keystrokes) ->
     started = time.perf_counter()
     # FilterFlow.apply, split in two timed halves (same calls, same order)
     try:
-        result = filterer.apply(text)
+        result = session.match(compile_query(parse(text)))
     except QueryError:  # an invalid prefix: the table stays as it was
         log.rows.append((text, False, time.perf_counter() - started, 0.0, 0.0, -1))
         return
@@ -127,7 +130,7 @@ async def keystroke(app: AuditApp, pilot: object, text: str, log: Keystrokes) ->
         (text, narrowed, matched - started, shown - matched, painted - shown, len(app.view))
     )
     await app.workers.wait_for_complete()  # facets/timeline thread: not counted
-    await pilot.pause()  # type: ignore[attr-defined]  # the real paint, detail pane, etc.
+    await pilot.pause()  # the real paint, detail pane, etc.
 
 
 async def run(size: int, sort: str) -> None:
@@ -149,7 +152,8 @@ async def run(size: int, sort: str) -> None:
     async with app.run_test(size=(200, 50)) as pilot:
         await pilot.pause()
         started = time.perf_counter()
-        app.filter_flow.install(prepared)
+        app.filter_flow.installed(app.session.install(prepared, app.time_range))
+        app.filter_flow.refresh_stats()
         await pilot.pause()
         print(f"install (swap in, first paint): {ms(time.perf_counter() - started)}")
         await app.workers.wait_for_complete()

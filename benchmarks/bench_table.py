@@ -48,9 +48,14 @@ from textual.widgets import DataTable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from auditui.events.columns import DEFAULT_COLUMNS, KNOWN_COLUMNS
-from auditui.events.model import AuditEvent, decode_logs
-from auditui.events.store import EventStore, EventView
+from auditui.events import (
+    DEFAULT_COLUMNS,
+    KNOWN_COLUMNS,
+    AuditEvent,
+    EventStore,
+    EventView,
+    decode_logs,
+)
 from auditui.tui.widgets.table.event_table import EventTable
 
 SIZE = (160, 48)

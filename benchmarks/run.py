@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import json
 import os
@@ -91,7 +92,7 @@ def serve(count: int, days: int, ndjson: str) -> None:
 
 
 def _store_of(batches: list[list[Any]]) -> Any:
-    from auditui.events.store import EventStore
+    from auditui.events import EventStore
 
     store = EventStore()
     for events in batches:
@@ -104,7 +105,7 @@ def _store_of(batches: list[list[Any]]) -> Any:
 async def _stream(spec: dict[str, Any], cache_on: bool) -> dict[str, Any]:
     from datetime import UTC, datetime, timedelta
 
-    from auditui.events.store import EventStore
+    from auditui.events import EventStore
     from auditui.sources.api import AuditClient
     from auditui.sources.cache import WindowCache
     from auditui.sources.windows import split_windows, stream_range
@@ -162,11 +163,18 @@ def measure(mode: str, spec: dict[str, Any], spawned: float) -> dict[str, Any]:
 
         result = asyncio.run(run())
     elif mode in ("full", "reload", "nointern"):
-        if mode == "nointern":
-            import auditui.sources.windows
+        from unittest import mock
 
-            auditui.sources.windows.intern_events = lambda events, table=None: table or {}  # type: ignore[assignment]
-        result = asyncio.run(_stream(spec, cache_on=True))
+        def no_interning(events: object, table: dict[Any, Any] | None = None) -> dict[Any, Any]:
+            return table or {}
+
+        sharing = (
+            mock.patch("auditui.sources.windows.intern_events", no_interning)
+            if mode == "nointern"
+            else contextlib.nullcontext()
+        )
+        with sharing:
+            result = asyncio.run(_stream(spec, cache_on=True))
     elif mode == "tui":
         from tui_probe import measure_headless
 

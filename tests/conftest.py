@@ -2,12 +2,16 @@
 
 The autouse `isolated_environment` fixture points platformdirs (XDG_*) and HOME at a
 temporary folder, removes DATAFOLD_* variables and selects keyring's `fail` backend, so no
-test reads or writes the developer's real config, cache, state or keyring. Tests that need
-a real keyring ask for `secret_service` (gnome-keyring in a private D-Bus session).
+test reads or writes the developer's real config, cache, state or keyring; local time is
+UTC (TZ, applied with `time.tzset()`), whatever test ran before in the same process. Tests
+that need a real keyring ask for `secret_service` (gnome-keyring in a private D-Bus
+session). Everything here is per test or per process, so the suite runs under
+pytest-xdist (each worker has its own demo data and its own keyring daemons).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -42,6 +46,7 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     monkeypatch.setenv("TZ", "UTC")
+    time.tzset()  # local time is UTC whatever ran before in this worker, and on any machine
     for name in _ISOLATED_VARS:
         monkeypatch.delenv(name, raising=False)
     import keyring.core

@@ -1,8 +1,10 @@
 """The command line: argparse, dispatch, and one-line errors.
 
+One module per command family does the work: `browse` (browse, `--demo`, `open FILE`),
+`fetch`, `auth` (login, logout, status), `cache` (info, clear) and `demo` (demo-server).
 This module imports only the standard library at start so that `auditui --help` and
-`auditui --version` stay fast (and never import Textual); each command imports what it
-needs when it runs. Every user error becomes one line on stderr with exit code 2 (usage)
+`auditui --version` stay fast (and never import Textual or httpx); a command's module is
+imported when it runs. Every user error becomes one line on stderr with exit code 2 (usage)
 or 1 (everything else); `--debug` shows the traceback instead.
 """
 
@@ -135,23 +137,27 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from auditui.cli import cache as cache_commands
-    from auditui.cli import commands
+    """Run the command: its module is imported here, only when it runs."""
+    command = args.command
+    if command is None or command == "open":
+        from auditui.cli import browse
 
-    if args.command == "cache":
-        if args.cache_command == "info":
-            return cache_commands.cache_info(args)
-        return cache_commands.cache_clear(args)
-    handlers = {
-        None: commands.browse,
-        "login": commands.login,
-        "logout": commands.logout,
-        "status": commands.status,
-        "fetch": commands.fetch,
-        "open": cache_commands.open_file,
-        "demo-server": commands.demo_server,
-    }
-    return handlers[args.command](args)
+        return browse.browse(args) if command is None else browse.open_file(args)
+    if command == "fetch":
+        from auditui.cli.fetch import fetch
+
+        return fetch(args)
+    if command in ("login", "logout", "status"):
+        from auditui.cli import auth
+
+        return {"login": auth.login, "logout": auth.logout, "status": auth.status}[command](args)
+    if command == "cache":
+        from auditui.cli import cache
+
+        return cache.cache_info(args) if args.cache_command == "info" else cache.cache_clear(args)
+    from auditui.cli.demo import demo_server
+
+    return demo_server(args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

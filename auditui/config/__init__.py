@@ -1,1 +1,82 @@
-"""config."""
+"""The user's configuration and what auditui remembers for them (no Textual, no HTTP).
+
+The package owns:
+
+- `settings`: `config.toml` (profiles, defaults, keymap, saved queries), read and validated
+  into `Settings` and `Profile`; `profile_from_settings` picks the profile in force;
+- `credentials`: the API key per profile (environment, OS keyring or an opted-in 0600
+  file): resolve, store, delete, describe;
+- `history`: the filter queries a user ran, per profile;
+- `state`: the TUI's remembered UI state (e.g. the theme).
+
+Every file is written with `paths.write_atomic` (0600). Names are re-exported lazily
+(PEP 562): importing one module does not load the others (the keyring, the query syntax).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from auditui.config.credentials import (
+        Credential,
+        delete_credential,
+        describe_credential,
+        resolve_credential,
+        store_credential,
+    )
+    from auditui.config.history import HistoryCursor, QueryHistory
+    from auditui.config.settings import (
+        Profile,
+        Settings,
+        default_profile_name,
+        load_settings,
+        profile_from_settings,
+    )
+    from auditui.config.state import load_ui_state, save_ui_state
+
+_WHERE = {
+    "Credential": "credentials",
+    "delete_credential": "credentials",
+    "describe_credential": "credentials",
+    "resolve_credential": "credentials",
+    "store_credential": "credentials",
+    "HistoryCursor": "history",
+    "QueryHistory": "history",
+    "Profile": "settings",
+    "Settings": "settings",
+    "default_profile_name": "settings",
+    "load_settings": "settings",
+    "profile_from_settings": "settings",
+    "load_ui_state": "state",
+    "save_ui_state": "state",
+}
+
+__all__ = [
+    "Credential",
+    "HistoryCursor",
+    "Profile",
+    "QueryHistory",
+    "Settings",
+    "default_profile_name",
+    "delete_credential",
+    "describe_credential",
+    "load_settings",
+    "load_ui_state",
+    "profile_from_settings",
+    "resolve_credential",
+    "save_ui_state",
+    "store_credential",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

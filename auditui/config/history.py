@@ -20,13 +20,15 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from auditui.paths import is_valid_profile_name, state_dir, write_atomic
-from auditui.query.syntax import MAX_QUERY_LENGTH
 
 __all__ = ["MAX_ENTRIES", "HistoryCursor", "QueryHistory", "history_file"]
 
 MAX_ENTRIES = 500
 HISTORY_DIR_NAME = "query-history"
 _VERSION = 1
+# The longest query the language accepts (`auditui.query.MAX_QUERY_LENGTH`; config sits below
+# the query package, so the number is repeated here and tests/core/test_history.py ties them).
+MAX_ENTRY_LENGTH = 4000
 _MAX_FILE_BYTES = 8 * 1024 * 1024  # 500 queries of at most 4,000 characters fit easily
 
 
@@ -44,7 +46,7 @@ def _clean(entries: Iterable[object], limit: int) -> list[str]:
         if not isinstance(entry, str):
             continue
         text = entry.strip()
-        if not text or len(text) > MAX_QUERY_LENGTH or "\x00" in text:
+        if not text or len(text) > MAX_ENTRY_LENGTH or "\x00" in text:
             continue
         seen.pop(text, None)
         seen[text] = None
@@ -105,7 +107,7 @@ class QueryHistory:
     def add(self, query: str) -> bool:
         """Remember a query in memory (moved to the end if known); False if blank/too long."""
         text = query.strip()
-        if not text or len(text) > MAX_QUERY_LENGTH or "\x00" in text:
+        if not text or len(text) > MAX_ENTRY_LENGTH or "\x00" in text:
             return False
         with self._lock:
             self._entries = _clean([*self._entries, text], self.limit)

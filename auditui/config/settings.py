@@ -1,4 +1,4 @@
-"""`config.toml`: profiles and their settings; plus the TUI's tiny remembered UI state.
+"""`config.toml`: profiles and their settings (the UI state lives in `config.state`).
 
 The file is optional (missing means built-in defaults; reading it creates nothing). It lives
 at `~/.config/auditui/config.toml` (platformdirs), or wherever `AUDITUI_CONFIG` points.
@@ -21,7 +21,7 @@ host = "https://eu.datafold.com"
 theme = "gruvbox"
 
 [keymap]                      # binding id = keys (comma-separated), for every profile
-sort_next = "s,f6"
+"table.sort_next" = "s,f6"
 
 [queries]                     # saved filter queries: name = query
 failures = "status:failed"
@@ -51,14 +51,13 @@ Unknown keys are errors, to catch typos.
 
 from __future__ import annotations
 
-import json
 import os
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any
 from urllib.parse import urlsplit
 
 from auditui.errors import ConfigError, UsageError
@@ -68,8 +67,6 @@ from auditui.paths import (
     config_file,
     display_path,
     is_valid_profile_name,
-    ui_state_file,
-    write_atomic,
 )
 from auditui.timespec import parse_duration, parse_when
 
@@ -107,8 +104,6 @@ PROFILE_KEYS: tuple[str, ...] = (
     "keymap",
     "cache",
 )
-
-JsonValue: TypeAlias = str | int | float | bool | list["JsonValue"] | dict[str, "JsonValue"] | None
 
 
 @dataclass(frozen=True)
@@ -397,38 +392,9 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] = os.environ)
     return _Reader(path).settings(path, doc)
 
 
-def load_ui_state() -> dict[str, JsonValue]:
-    """What the TUI remembered (e.g. `{"theme": "nord"}`); empty when nothing was saved.
-
-    Raises `ConfigError` when the file exists but is not a JSON object.
-    """
-    path = ui_state_file()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return {}
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"Cannot read {display_path(path)}: {exc}; delete it.") from None
-    try:
-        state = json.loads(text)
-    except json.JSONDecodeError:
-        state = None
-    if not isinstance(state, dict):
-        raise ConfigError(f"{display_path(path)} is not a JSON object; delete it.")
-    return state
-
-
-def save_ui_state(key: str, value: JsonValue) -> None:
-    """Remember one value (atomically rewriting the small state file).
-
-    A damaged state file is replaced rather than kept: it holds only UI preferences.
-    """
-    try:
-        state = load_ui_state()
-    except ConfigError:
-        state = {}  # deliberately start over: the damaged file is replaced below
-    state[key] = value
-    path = ui_state_file()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = json.dumps(state, indent=2, sort_keys=True).encode("utf-8") + b"\n"
-    write_atomic(path, data, mode=0o600)
+def profile_from_settings(
+    profile_name: str | None, env: Mapping[str, str] = os.environ
+) -> tuple[Settings, Profile]:
+    """The settings and the profile asked for (`--profile`, else `default_profile_name`)."""
+    settings = load_settings()
+    return settings, settings.profile(profile_name or default_profile_name(env), env)

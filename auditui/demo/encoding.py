@@ -278,7 +278,7 @@ def gzip_bomb(size: int) -> bytes:
 
     Built without compressing `size` bytes: after a full flush deflate starts afresh, so every
     1 MiB block of spaces compresses to the same bytes, which are repeated. The trailer's
-    CRC-32 still reads every byte once (0.5 s for 3 GiB), so results are cached.
+    CRC-32 still reads every byte once, so results are cached.
     """
     spaces = max(size - len(_BOMB_HEAD), 0)
     full, rest = divmod(spaces, _BLOCK)

@@ -1,4 +1,4 @@
-"""The event table's columns: ids, titles, cell text and sort keys (core, no Textual).
+"""The event table's columns: ids, titles, cell text and sort keys (core: no Textual, no Rich).
 
 A `Column` turns an `AuditEvent` into the text of one cell and into a sort key. Both go
 through a cheap `raw` extractor (an `operator.attrgetter`) so the store can compute sort
@@ -12,19 +12,23 @@ Conventions:
   `2026-11-26 14:03:07Z` in UTC (`tz=UTC`): the trailing `Z` marks UTC, so a copied cell
   is never ambiguous. `time_title(utc)` gives the matching header, "Time (UTC)" or
   "Time (local)". Seconds are shown; fractions are kept for sorting only.
+- User, object and support texts follow `auditui.events.fields` (shared with the query
+  language and the facets).
+
+Laying cells out on a terminal (cell widths, cutting to fit) is the table widget's job:
+`auditui.tui.widgets.table.layout`.
 """
 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from operator import attrgetter
 from typing import Any, Literal
 
-from rich.cells import cell_len, set_cell_size
-
+from auditui.events.fields import object_text, support_label, user_text
 from auditui.events.model import AuditEvent
 from auditui.textsafe import visible
 
@@ -119,12 +123,7 @@ def _key_time(value: datetime) -> datetime:
 
 
 def _fmt_user(value: tuple[str | None, int | None], tz: tzinfo | None) -> str:
-    email, user_id = value
-    if email:
-        return email
-    if user_id is not None:
-        return f"user:{user_id}"
-    return NULL_USER
+    return user_text(*value) or NULL_USER
 
 
 def _key_user(value: tuple[str | None, int | None]) -> str | None:
@@ -138,10 +137,7 @@ def _key_user(value: tuple[str | None, int | None]) -> str | None:
 
 
 def _fmt_object(value: tuple[str | None, int | None], tz: tzinfo | None) -> str:
-    kind, object_id = value
-    if object_id is None:
-        return kind or ""
-    return f"{kind} #{object_id}" if kind else f"#{object_id}"
+    return object_text(*value)
 
 
 def _sortable_int(number: int | None) -> str:
@@ -152,7 +148,7 @@ def _sortable_int(number: int | None) -> str:
 
 
 def _key_object(value: tuple[str | None, int | None]) -> str | None:
-    # One string (type, NUL, id as sortable text): compares ~2x faster than a tuple.
+    # One string (type, NUL, id as sortable text): compares faster than a tuple.
     kind, object_id = value
     if not kind and object_id is None:
         return None
@@ -170,7 +166,7 @@ def _key_ip(value: str | None) -> tuple[int, int, Any] | None:
 
 
 def _fmt_support(value: bool | None, tz: tzinfo | None) -> str:
-    return "yes" if value else ""
+    return support_label(value)
 
 
 def _key_support(value: bool | None) -> int:
@@ -230,60 +226,6 @@ def get_column(column_id: str) -> Column:
     except KeyError:
         known = ", ".join(KNOWN_COLUMNS)
         raise KeyError(f"unknown column {column_id!r} (known: {known})") from None
-
-
-def header_title(column: Column, utc: bool) -> str:
-    """What the header shows for a column (the time column names its clock)."""
-    return time_title(utc) if column.id == "time" else column.title
-
-
-def fit(text: str, width: int) -> str:
-    """`text` padded or cut (ending in "…") to exactly `width` terminal cells.
-
-    Cell widths, not characters: wide CJK characters and emoji count 2.
-    """
-    length = cell_len(text)
-    if length <= width:
-        return text + " " * (width - length)
-    if width <= 1:
-        return "…"[:width]
-    return set_cell_size(text, width - 1) + "…"
-
-
-def measure_widths(
-    columns: Sequence[Column],
-    events: Iterable[AuditEvent],
-    tz: tzinfo | None,
-    *,
-    header_extra: int = 2,
-) -> list[int]:
-    """Column widths fitting the header (+ room for a sort arrow) and these events, capped."""
-    sample = list(events)
-    utc = tz is UTC
-    widths = []
-    for column in columns:
-        width = cell_len(header_title(column, utc)) + header_extra
-        for event in sample:
-            if width >= column.max_width:
-                break
-            width = max(width, cell_len(column.text(event, tz)))
-        widths.append(min(max(width, column.min_width), column.max_width))
-    return widths
-
-
-def layout(widths: Sequence[int], available: int, pad: int = 1) -> tuple[list[int], list[int]]:
-    """Widths with the last column stretched to fill `available` cells, and cell offsets.
-
-    Each cell is `pad` blanks, the text, `pad` blanks; `offsets[i]` is where cell `i`
-    starts and `offsets[-1]` is the total width.
-    """
-    stretched = list(widths)
-    if stretched:
-        stretched[-1] += max(available - sum(stretched) - 2 * pad * len(stretched), 0)
-    offsets = [0]
-    for width in stretched:
-        offsets.append(offsets[-1] + width + 2 * pad)
-    return stretched, offsets
 
 
 def default_descending(column_id: str) -> bool:

@@ -1,1 +1,63 @@
-"""export."""
+"""Writing events out: the formats and the export job (no Textual).
+
+The package owns:
+
+- `formats`: NDJSON, a JSON array and formula-safe CSV writers that stream and never emit a
+  byte a terminal could act on, and `atomic_output` (an export appears whole or not at all);
+  the CSV formula rule itself (`neutralize_cell`/`restore_cell`) lives in `auditui.textsafe`,
+  where `auditui open` finds it too;
+- `job`: `export_events`, the shown events written to a file from a worker thread, with
+  progress and cancellation.
+
+Names are re-exported lazily (PEP 562): `auditui fetch` loads the writers, not the job.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from auditui.export.formats import (
+        FORMATS,
+        ExportFormat,
+        atomic_output,
+        format_for_path,
+        write_events,
+    )
+    from auditui.export.job import ExportCancelled, ExportResult, export_events, snapshot
+
+_WHERE = {
+    "FORMATS": "formats",
+    "ExportFormat": "formats",
+    "atomic_output": "formats",
+    "format_for_path": "formats",
+    "write_events": "formats",
+    "ExportCancelled": "job",
+    "ExportResult": "job",
+    "export_events": "job",
+    "snapshot": "job",
+}
+
+__all__ = [
+    "FORMATS",
+    "ExportCancelled",
+    "ExportFormat",
+    "ExportResult",
+    "atomic_output",
+    "export_events",
+    "format_for_path",
+    "snapshot",
+    "write_events",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

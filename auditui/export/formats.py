@@ -2,8 +2,9 @@
 
 Every field is written, the payload as JSON. In CSV the payload is a JSON string and any
 cell that a spreadsheet would read as a formula (starting with `=`, `+`, `-`, `@`, tab or
-carriage return) is neutralised with a leading `'`. Writers stream: they take an iterable
-and a binary file, so a million events never sit in memory twice.
+carriage return) is neutralised with a leading `'` (`textsafe.neutralize_cell`, undone by
+`textsafe.restore_cell` when `auditui open` reads the CSV back). Writers stream: they take an
+iterable and a binary file, so a million events never sit in memory twice.
 
 Event text is chosen by whoever made the request, and exports are often `cat`ed to a
 terminal, so no writer emits a byte a terminal could act on (ESC, other C0 and C1 controls,
@@ -16,9 +17,9 @@ DEL, bidi overrides, invisible format characters):
   (`\x1b`, `\u202e`, as on screen); line feeds and tabs are kept (quoted by the CSV rules).
   The payload cell is the JSON text, escaped the JSON way.
 
-`atomic_output(path)` opens a temporary file beside `path` and renames it over `path` only
-when the block succeeds (mode 0644 less the umask), so a failed or cancelled export never
-leaves a half-written file behind or clobbers an existing one.
+`atomic_output(path)` (`paths.atomic_writer`) opens a temporary file beside `path` and
+renames it over `path` only when the block succeeds (mode 0644 less the umask), so a failed
+or cancelled export never leaves a half-written file behind or clobbers an existing one.
 """
 
 from __future__ import annotations
@@ -27,28 +28,18 @@ import contextlib
 import csv
 import io
 import os
-import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO, Literal
 
 from auditui.errors import UsageError
 from auditui.events.model import FIELD_NAMES, AuditEvent, encode_event
-from auditui.textsafe import json_text_safe, visible_keep_layout
+from auditui.paths import atomic_writer, shared_file_mode
+from auditui.textsafe import json_text_safe, neutralize_cell, visible_keep_layout
 from auditui.timespec import format_utc
 
 ExportFormat = Literal["ndjson", "json", "csv"]
 FORMATS: tuple[ExportFormat, ...] = ("ndjson", "json", "csv")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralize_cell(value: str) -> str:
-    """Prefix a cell that a spreadsheet would evaluate as a formula with `'`."""
-    if value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 _JSON_WHITESPACE = b"\t\n\r"
 
 
@@ -137,38 +128,15 @@ def format_for_path(path: str, default: ExportFormat = "ndjson") -> ExportFormat
     return default
 
 
-def _umask() -> int:
-    """The process umask, read without changing it where the OS allows (thread-safe)."""
-    try:
-        with open("/proc/self/status", encoding="ascii", errors="replace") as status:
-            for line in status:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    mask = os.umask(0o022)  # elsewhere: the classic read-and-restore (briefly racy)
-    os.umask(mask)
-    return mask
-
-
-@contextlib.contextmanager
-def atomic_output(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
+def atomic_output(path: str | os.PathLike[str]) -> contextlib.AbstractContextManager[BinaryIO]:
     """A binary file that replaces `path` only if the block completes without an exception.
 
-    Raises `UsageError` when the folder does not exist. The temporary file
-    (`.NAME.XXXX` beside the target) is removed on failure.
+    `paths.atomic_writer` with the mode of a shared file (0644 less the umask). Raises
+    `UsageError` when the folder does not exist. The temporary file beside the target is
+    removed on failure.
     """
     target = Path(path)
     directory = target.parent if str(target.parent) else Path(".")
     if not directory.is_dir():
         raise UsageError(f"Cannot write {target}: folder {directory} does not exist.")
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as file:
-            yield file
-        os.chmod(temp, 0o644 & ~_umask())
-        os.replace(temp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-        raise
+    return atomic_writer(target, mode=shared_file_mode())

@@ -1,34 +1,14 @@
-"""The filter query language: compile a query and match events (core, no Textual).
+"""Compiled queries: `compile_query` and `Matcher`, the per-event reference semantics (core).
 
-Examples: `admin`, `"data diff"`, `status:failure user:*@datafold.com`, `-source:ci`,
-`NOT action:monitor.* OR (support:true after:7d)`, `user:/^ad.*@/`, `payload:"dry_run"`,
-`after:2026-11-02 before:2026-11-03T12:00Z`.
-
-- A bare word, "phrase" or /regex/ matches when any *shown field* matches (see
-  `auditui.query.engine.search_index` for the fields and their text: every field a column or
-  the detail pane shows, not the payload). Matching is case-insensitive.
-- `field:value` matches one field; field names are case-insensitive. Without `*` a value is
-  a substring; with `*` wildcards it must match the whole field (`user:*@datafold.com`).
-  `id:` and `support:` compare whole values (`id:12` is not `id:123`; `id:12*` is a prefix);
-  `field:""` matches events where the field is empty or missing.
-- `-term`, `NOT term`, `a OR b`, `a AND b` (or just `a b`), parentheses; NOT > AND > OR.
-- `after:WHEN` keeps events at or after WHEN (WHEN as a range start) and `before:WHEN`
-  those before it (as a range end: `before:2026-11-02` includes that day). Relative WHENs
-  (`2h`, `today`) count back from the `now` given to `compile_query`.
-
-API:
-
-    parse(text) -> Query                      # QueryError(UsageError): .position, .length
-    Query.narrows(previous) -> bool           # matches surely a subset of previous's
-    compile_query(text | Query, *, now=None) -> Matcher
-    Matcher.matches(event) -> bool            # one event (e.g. `auditui fetch --query`)
-    Matcher.filter_events(events) -> list[AuditEvent]
-    Matcher.filter_indices(store, candidates=None) -> list[int] | array('q') (many matches)
-
-`filter_indices` uses the store's `SearchIndex` (`search_index.index_for`, built on first
-use) and returns matching store indices in `candidates` order (ascending when None). When
-`new.query.narrows(old.query)` and the store is unchanged, pass the old result as
-`candidates` to search only within it.
+`Matcher.matches(event)` evaluates the compiled nodes (`auditui.query.nodes`) on one event,
+reading each field's text with `field_text`: this is what the query language means.
+`Matcher.filter_indices(store, candidates=None)` gives the same answer for many events at
+once through the store's `SearchIndex` (`auditui.query.engine`, built on first use),
+returning matching store indices in `candidates` order (ascending when None): a list, or an
+`array("q")` for many matches. When `new.query.narrows(old.query)` and the store is
+unchanged, pass the old result as `candidates` to search only within it.
+`Matcher.preparation(store)` names the slow one-time work (index, payload text) a query
+would start with, for a worker thread to do first.
 """
 
 from __future__ import annotations
@@ -40,38 +20,19 @@ from datetime import datetime
 from typing import Any
 
 from auditui.events.model import AuditEvent
-from auditui.query.engine.index import Indices, _everything, _select
+from auditui.query.engine.common import Indices
+from auditui.query.engine.index import everything, select
 from auditui.query.engine.search_index import (
     SearchIndex,
     field_text,
     index_for,
     index_ready,
 )
-from auditui.query.nodes import _compile, _Junction, _Node, _Not, _Text, _Time
-from auditui.query.syntax import (
-    KNOWN_FIELDS,
-    MAX_DEPTH,
-    MAX_QUERY_LENGTH,
-    MAX_REGEX_LENGTH,
-    Query,
-    QueryError,
-    parse,
-)
+from auditui.query.nodes import Compiled, Junction, Negation, TextTest, TimeBound, compile_node
+from auditui.query.syntax import Query, parse
 from auditui.timespec import utcnow
 
-__all__ = [
-    "KNOWN_FIELDS",
-    "MAX_DEPTH",
-    "MAX_QUERY_LENGTH",
-    "MAX_REGEX_LENGTH",
-    "Matcher",
-    "Preparation",
-    "Query",
-    "QueryError",
-    "compile_query",
-    "parse",
-    "prepare_index",
-]
+__all__ = ["ASYNC_INDEX_FROM", "Matcher", "Preparation", "compile_query", "prepare_index"]
 
 
 class Matcher:
@@ -80,7 +41,7 @@ class Matcher:
     def __init__(self, query: Query, now: datetime) -> None:
         self.query = query
         self.now = now
-        self._root = None if query.root is None else _compile(query.root, now)
+        self._root = None if query.root is None else compile_node(query.root, now)
 
     def __repr__(self) -> str:
         return f"Matcher({self.query.text!r})"
@@ -99,8 +60,8 @@ class Matcher:
     def preparation(self, store: Any) -> Preparation | None:
         """Slow one-time work this query would start with on a large store, to run in a
         worker before `filter_indices`; None when there is none. That is: the store's
-        search index when a load has not built it yet (seconds at a million events), or
-        the payload search text for `payload:` terms (~1 s at a million events)."""
+        search index when a load has not built it yet, or the payload search text for
+        `payload:` terms (both slow on a large store; figures: benchmarks/README.md)."""
         if self._root is None:
             return None
         kinds = _payload_kinds(self._root)
@@ -135,8 +96,8 @@ class Matcher:
         else:
             seq = list(candidates)
         if self._root is None:
-            return _everything(index, seq)
-        return _select(self._root, index, seq)
+            return everything(index, seq)
+        return select(self._root, index, seq)
 
 
 ASYNC_INDEX_FROM = 100_000  # events from which a missing index is built in a worker first
@@ -159,22 +120,23 @@ def _payload_preparation(index: SearchIndex, kinds: set[str]) -> Preparation | N
     return None if build is None else Preparation("indexing payloads…", build)
 
 
-def _payload_kinds(node: _Node | None) -> set[str]:
+def _payload_kinds(node: Compiled | None) -> set[str]:
     """The kinds of the terms that search the payload (see `Matcher.preparation`)."""
-    if isinstance(node, _Text):
+    if isinstance(node, TextTest):
         return {node.kind} if "payload" in node.fields else set()
-    if isinstance(node, _Not):
+    if isinstance(node, Negation):
         return _payload_kinds(node.item)
-    if isinstance(node, _Junction):
+    if isinstance(node, Junction):
         return set().union(*map(_payload_kinds, node.items))
     return set()
 
 
 def prepare_index(store: Any) -> SearchIndex:
     """The store's search index, with what queries derive from it built too (numpy masks,
-    text columns; see `query_vector.warm`), so the next keystroke waits for none of it.
+    text columns; see `auditui.query.engine.vector.warm`), so the next keystroke waits for
+    none of it.
 
-    Slow (seconds at a million events): call it in a worker thread after a load.
+    Slow on a large store: call it in a worker thread after a load.
     """
     from auditui.query.engine import vector as query_vector  # numpy loads here, never at start-up
 
@@ -192,13 +154,13 @@ def compile_query(query: str | Query, *, now: datetime | None = None) -> Matcher
 # -- the per-event path ------------------------------------------------------------------
 
 
-def _match(node: _Node, event: AuditEvent) -> bool:
-    if isinstance(node, _Text):
+def _match(node: Compiled, event: AuditEvent) -> bool:
+    if isinstance(node, TextTest):
         test = node.test
         return any(test(field_text(event, name)) for name in node.fields)
-    if isinstance(node, _Time):
+    if isinstance(node, TimeBound):
         return event.timestamp >= node.cutoff if node.after else event.timestamp < node.cutoff
-    if isinstance(node, _Not):
+    if isinstance(node, Negation):
         return not _match(node.item, event)
     if node.conjunction:
         return all(_match(item, event) for item in node.items)

@@ -21,10 +21,10 @@ from datetime import datetime
 from typing import Any
 
 from auditui.gc_pause import gc_paused
-from auditui.query.matcher import Matcher, QueryError, compile_query, parse
-from auditui.query.syntax import Or, Query
+from auditui.query.matcher import Matcher, compile_query
+from auditui.query.syntax import Or, Query, QueryError, parse
 
-__all__ = ["FilterResult", "Filterer", "QueryError", "add_term"]
+__all__ = ["FilterResult", "Filterer", "add_term"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,9 @@
-"""Compiled query nodes: what `query_parser`'s syntax tree becomes before matching.
+"""Compiled query nodes: what the syntax tree (`auditui.query.syntax`) becomes before matching.
 
 Each term turns into a test function over a field's lowercase text (substring, glob or
-regex) or a time bound; `query.py` evaluates them per event and `query_index.py` over a
-store's search index.
+regex) or a time bound; `auditui.query.matcher` evaluates them per event and
+`auditui.query.engine` over a store's search index. `cost` orders a conjunction's parts
+(time bounds and grouped fields first, per-event uuid and payload tests last).
 """
 
 from __future__ import annotations
@@ -13,26 +14,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from auditui.query.engine.search_index import (
-    BARE_FIELDS,
-)
-from auditui.query.syntax import (
-    And,
-    Node,
-    Not,
-    Term,
-    TimeTerm,
-)
+from auditui.query.fields import BARE_FIELDS
+from auditui.query.syntax import And, Node, Not, Term, TimeTerm
 from auditui.timespec import parse_when
 
-# context-dependent regex syntax: lookarounds, \A, \Z, flags turned off (`(?-m:...)`)
-_CONTEXT = re.compile(r"\(\?(<?[=!]|[a-zA-Z]*-)|\\[AZ]")
 _ESCAPE = re.compile(r"\\.")
-_CACHE_LIMIT = 50_000  # cache per-combination hits only for groups this small
 
 
 @dataclass(frozen=True, slots=True)
-class _Text:
+class TextTest:
     """A compiled `Term`: a test over the texts of some fields."""
 
     fields: tuple[str, ...]
@@ -44,25 +34,31 @@ class _Text:
 
 
 @dataclass(frozen=True, slots=True)
-class _Time:
+class TimeBound:
+    """A compiled `TimeTerm`: at or after `cutoff` (`after`), else before it."""
+
     after: bool
     cutoff: datetime
 
 
 @dataclass(frozen=True, slots=True)
-class _Not:
-    item: _Node
+class Negation:
+    """A compiled `Not`."""
+
+    item: Compiled
     cost: int
 
 
 @dataclass(frozen=True, slots=True)
-class _Junction:
+class Junction:
+    """A compiled `And` (`conjunction`) or `Or`."""
+
     conjunction: bool
-    items: tuple[_Node, ...]
+    items: tuple[Compiled, ...]
     cost: int
 
 
-_Node = _Text | _Time | _Not | _Junction
+Compiled = TextTest | TimeBound | Negation | Junction
 
 
 def _glob_test(segments: tuple[str, ...]) -> Callable[[str], Any]:
@@ -71,7 +67,7 @@ def _glob_test(segments: tuple[str, ...]) -> Callable[[str], Any]:
     if len(segments) == 2:
         return _startswith(segments[0]) if segments[1] == "" else _glob_regex(segments)
     if len(segments) == 3 and segments[0] == segments[2] == "":
-        return _contains(segments[1])
+        return contains_test(segments[1])
     return _glob_regex(segments)
 
 
@@ -97,15 +93,16 @@ def regex_flags(pattern: str) -> re.RegexFlag:
     return re.IGNORECASE if any(map(str.isupper, _ESCAPE.sub("", pattern))) else re.NOFLAG
 
 
-def _contains(needle: str) -> Callable[[str], bool]:
+def contains_test(needle: str) -> Callable[[str], bool]:
+    """A test: does a text contain needle?"""
     return lambda text: needle in text
 
 
-def _compile_term(term: Term) -> _Text:
+def _compile_term(term: Term) -> TextTest:
     fields = BARE_FIELDS if term.field is None else (term.field,)
     test: Callable[[str], Any]
     if term.kind == "contains":
-        test = _contains(term.value)
+        test = contains_test(term.value)
     elif term.kind == "equals":
         test = term.value.__eq__
     elif term.kind == "glob":
@@ -113,22 +110,24 @@ def _compile_term(term: Term) -> _Text:
     else:
         test = re.compile(term.value, regex_flags(term.value)).search
     per_event = "payload" in fields or ("uuid" in fields and term.kind in ("glob", "regex"))
-    cost = 3 if per_event else 2 if "uuid" in fields else 1
-    return _Text(fields, term.kind, term.value, term.segments, test, cost)
+    weight = 3 if per_event else 2 if "uuid" in fields else 1
+    return TextTest(fields, term.kind, term.value, term.segments, test, weight)
 
 
-def _compile(node: Node, now: datetime) -> _Node:
+def compile_node(node: Node, now: datetime) -> Compiled:
+    """The compiled form of a syntax node; relative times count back from `now`."""
     if isinstance(node, Term):
         return _compile_term(node)
     if isinstance(node, TimeTerm):
         after = node.bound == "after"
-        return _Time(after, parse_when(node.text, role="start" if after else "end", now=now))
+        return TimeBound(after, parse_when(node.text, role="start" if after else "end", now=now))
     if isinstance(node, Not):
-        item = _compile(node.item, now)
-        return _Not(item, _cost(item))
-    items = tuple(_compile(item, now) for item in node.items)
-    return _Junction(isinstance(node, And), items, max(map(_cost, items)))
+        item = compile_node(node.item, now)
+        return Negation(item, cost(item))
+    items = tuple(compile_node(item, now) for item in node.items)
+    return Junction(isinstance(node, And), items, max(map(cost, items)))
 
 
-def _cost(node: _Node) -> int:
-    return 1 if isinstance(node, _Time) else node.cost
+def cost(node: Compiled) -> int:
+    """How dear a node is to test: 1 (time bounds, grouped fields) to 3 (per event)."""
+    return 1 if isinstance(node, TimeBound) else node.cost

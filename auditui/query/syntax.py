@@ -1,4 +1,4 @@
-"""The filter query language: lexer, parser and AST (core, no Textual). See `auditui.query.matcher`.
+"""The filter query language: lexer, parser and AST (core, no Textual). See `auditui.query`.
 
 Grammar (precedence NOT > AND > OR; `AND`, `OR`, `NOT` are keywords only in capitals):
 
@@ -31,15 +31,13 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from auditui.errors import UsageError
-from auditui.query.engine.search_index import BARE_FIELDS, FIELDS
+from auditui.query.fields import BARE_FIELDS, FIELDS, KNOWN_FIELDS, TIME_FIELDS
 from auditui.timespec import parse_duration, parse_when
 
 MAX_QUERY_LENGTH = 4000
 MAX_DEPTH = 40
 MAX_REGEX_LENGTH = 300
 
-TIME_FIELDS = ("after", "before")
-KNOWN_FIELDS: tuple[str, ...] = (*FIELDS, *TIME_FIELDS)
 _TRUE = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
 _FIELD_PREFIX = re.compile(r"[A-Za-z_]+:")
 _WORD_END = frozenset(" \t\n\r\f\v()")

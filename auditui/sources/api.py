@@ -41,7 +41,8 @@ from auditui.errors import (
     ValidationError,
 )
 from auditui.events.model import AuditEvent, DecodedLogs, decode_logs
-from auditui.timespec import format_utc
+from auditui.timespec import format_utc, utcnow
+from auditui.units import human_bytes
 
 API_PATH = "/api/v1/audit_logs"
 DEFAULT_USER_AGENT = f"auditui/{__version__}"
@@ -132,7 +133,7 @@ def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> fl
             return None
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
-        seconds = (moment - (now or datetime.now(UTC))).total_seconds()
+        seconds = (moment - (now or utcnow())).total_seconds()
     if seconds != seconds or seconds == float("inf"):  # NaN or infinite
         return None
     return max(0.0, seconds)
@@ -256,7 +257,7 @@ class AuditClient:
         secure = self.host.startswith("https://")
         return httpx.AsyncClient(
             # Plain http is allowed only to loopback (check_host) and never negotiates TLS, so
-            # it skips building a verifying context (loading CA files costs ~0.1 s at start).
+            # it skips building a verifying context (loading CA files is slow at start).
             verify=build_ssl_context() if secure else False,
             # Environment proxies only for https (tunnelled); plain http to loopback must
             # never be sent, key and all, to an HTTP_PROXY.
@@ -276,7 +277,7 @@ class AuditClient:
 
     async def verify(self) -> None:
         """Make a small request (the last minute) so a bad host or key fails now, typed."""
-        end = datetime.now(UTC)
+        end = utcnow()
         await self.fetch_window(end - timedelta(minutes=1), end)
 
     async def fetch_window(self, start: datetime, end: datetime) -> WindowResult:
@@ -336,8 +337,8 @@ class AuditClient:
 
     def _too_big(self, size: int) -> ResponseError:
         return ResponseError(
-            f"The response is larger than {_size(self.max_body_bytes)} ({_size(size)} so far); "
-            "try a shorter range or smaller windows."
+            f"The response is larger than {human_bytes(self.max_body_bytes)} "
+            f"({human_bytes(size)} so far); try a shorter range or smaller windows."
         )
 
     async def _raise_for_status(self, response: httpx.Response) -> None:
@@ -455,7 +456,3 @@ def _redirect_message(status: int, location: str | None) -> str:
         f"The server redirected the request {where} (HTTP {status}); the key was not sent "
         "there. Fix the configured host to the API's real address."
     )
-
-
-def _size(count: int) -> str:
-    return f"{count / 1024**2:.1f} MiB" if count >= 1024**2 else f"{count} bytes"

@@ -10,7 +10,7 @@ columns and a checksummed footer. A short, corrupt or foreign file fails `read_w
 file an older auditui wrote (`StaleWindow`) is a miss, deleted and fetched again the same way.
 
 `index.json` (rewritten atomically, under an advisory `flock` where the OS has one) records
-each file's size and last access for LRU eviction above a size cap (default 1 GB). The
+each file's size and last access for LRU eviction above a size cap (default 1 GiB). The
 index is only bookkeeping: a lost or corrupt index, or one an older auditui wrote, is
 rebuilt from the files' headers (dropping files of an older layout), and files another
 process wrote meanwhile are picked up at the next `flush`.
@@ -24,16 +24,15 @@ import os
 import secrets
 import shutil
 import threading
-import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from auditui.errors import UsageError
 from auditui.events.model import AuditEvent
-from auditui.paths import cache_dir
+from auditui.paths import cache_dir, write_atomic
 from auditui.sources.cache_format import (
     HEADER,
     CorruptWindow,
@@ -46,9 +45,8 @@ from auditui.sources.cache_format import (
     parse_header,
     read_window_file,
     scope_name,
-    write_private,
 )
-from auditui.timespec import TimeRange
+from auditui.timespec import TimeRange, utcnow
 
 IMMUTABLE_AFTER = timedelta(hours=1)
 DEFAULT_MAX_BYTES = 1024**3
@@ -137,7 +135,7 @@ def default_root() -> Path:
 
 
 def cache_limit(env: Mapping[str, str] = os.environ) -> int:
-    """The size cap: `AUDITUI_CACHE_MAX` (bytes, or with K/M/G: `500M`, `2G`), else 1 GB.
+    """The size cap: `AUDITUI_CACHE_MAX` (bytes, or with K/M/G: `500M`, `2G`), else 1 GiB.
 
     Raises `UsageError` for a value that is not a size.
     """
@@ -205,7 +203,7 @@ def write_index(root: Path, entries: dict[str, Entry]) -> None:
         "version": _INDEX_VERSION,
         "windows": {p: e.to_json() for p, e in sorted(entries.items())},
     }
-    write_private(root / _INDEX, json.dumps(doc, separators=(",", ":")).encode())
+    write_atomic(root / _INDEX, json.dumps(doc, separators=(",", ":")).encode(), fsync=False)
 
 
 class WindowCache:
@@ -223,7 +221,7 @@ class WindowCache:
         self.root = root if root is not None else default_root()
         self.max_bytes = max_bytes
         self.stats = CacheStats()
-        self._now = now or (lambda: datetime.now(UTC))
+        self._now = now or utcnow
         self._scope = scope_name(profile, host)
         self._dir = self.root / self._scope
         self._index: dict[str, Entry] | None = None
@@ -290,7 +288,7 @@ class WindowCache:
             events = [event for event in events if low <= event.timestamp < high]
         with self._lock:
             self.stats.hits += 1
-            self._touched[path] = time.time()
+            self._touched[path] = utcnow().timestamp()
         return events, header.malformed
 
     def discard(self, path: str) -> None:
@@ -307,10 +305,11 @@ class WindowCache:
         data = encode_window_file(window, events, malformed)
         self._ensure_scope()
         name = file_name(window)
-        write_private(self._dir / name, data)
+        # No fsync: a file cut short by a crash fails its checksum and is fetched again.
+        write_atomic(self._dir / name, data, fsync=False)
         path = f"{self._scope}/{name}"
         entry = Entry(path, self.profile, self.host, window.start, window.end, len(events),
-                      len(data), time.time())  # fmt: skip
+                      len(data), utcnow().timestamp())  # fmt: skip
         with self._lock:
             self._added[path] = entry
             self._removed.discard(path)
@@ -327,7 +326,7 @@ class WindowCache:
         temp.mkdir(mode=0o700)
         try:
             owner = {"profile": self.profile, "host": self.host}
-            write_private(temp / _SCOPE_FILE, json.dumps(owner).encode())
+            write_atomic(temp / _SCOPE_FILE, json.dumps(owner).encode(), fsync=False)
             os.rename(temp, self._dir)
         except OSError:
             if not (self._dir / _SCOPE_FILE).is_file():

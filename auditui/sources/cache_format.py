@@ -1,4 +1,4 @@
-"""The cache's window file: layout, checks and atomic private writes (see `auditui.sources.cache`).
+"""The cache's window file: its layout and checks (see `auditui.sources.cache`).
 
 A file is a fixed header (magic, version, flags, window start/end in µs since the epoch,
 event and malformed counts, raw and compressed lengths of the two sections), two sections
@@ -17,18 +17,16 @@ The layout is made for reading back fast, without decoding every event from JSON
 
 Reading shares each distinct value once per load (`table`, as `intern_events` does) and
 builds the events from the columns with the struct's own constructor (no Python loop per
-event; `AuditEvent.__post_init__` still runs), which holds the GIL about 40% less than
-decoding the same events from JSON and sharing their strings, and decompresses half the
-bytes. Payloads are `msgspec.Raw` views into the payload section, which holds nothing
-else: no copy per event, and no memory kept for the other fields.
+event; `AuditEvent.__post_init__` still runs), which holds the GIL for less time than
+decoding the same events from JSON and sharing their strings, and decompresses fewer bytes
+(figures in benchmarks/README.md). Payloads are `msgspec.Raw` views into the payload
+section, which holds nothing else: no copy per event, and no memory kept for the other
+fields.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
-import secrets
 import struct
 import sys
 import zlib
@@ -38,7 +36,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import starmap
 from operator import attrgetter
-from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -158,7 +155,10 @@ def parse_header(data: bytes) -> tuple[WindowHeader, tuple[int, int, int, int]]:
     magic, version, _, start, end, count, malformed, *lengths = HEADER.unpack_from(data)
     if magic != MAGIC or end <= start:
         raise CorruptWindow("not an auditui window file")
-    header = WindowHeader(from_micros(start), from_micros(end), count, malformed)
+    try:
+        header = WindowHeader(from_micros(start), from_micros(end), count, malformed)
+    except OverflowError:  # a damaged time: no datetime holds it
+        raise CorruptWindow("not an auditui window file") from None
     return header, (lengths[0], lengths[1], lengths[2], lengths[3])
 
 
@@ -235,21 +235,3 @@ def file_name(window: TimeRange) -> str:
 def scope_name(profile: str, host: str) -> str:
     """The folder of one profile + host: readable profile, hashed host (no key, ever)."""
     return f"{profile}-{hashlib.sha256(host.encode()).hexdigest()[:16]}"
-
-
-def write_private(path: Path, data: bytes) -> None:
-    """Temp file (0600, O_EXCL) then rename: readers see the old file or the new one.
-
-    No fsync: a file cut short by a crash fails its checksum and is fetched again.
-    """
-    temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-    fd = os.open(temp, flags, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            temp.unlink()
-        raise

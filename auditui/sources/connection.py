@@ -1,9 +1,10 @@
-"""Where events come from: a profile's host plus the API key to use, as one object.
+"""`Connection`: the audit-log API as an `EventSource`, a profile's host plus its API key.
 
 The CLI builds a `Connection` from settings and credentials (or from the demo server) and
-hands it to `auditui fetch` or the TUI; both open clients from it and load ranges with the
-profile's window size and concurrency, through the profile's window cache unless it is
-off (`cache = false`, `--no-cache`, or the demo). It never prints or reprs the key.
+hands it to `auditui fetch` or the TUI; both load ranges from it with the profile's window
+size and concurrency, through the profile's window cache unless it is off (`cache = false`,
+`--no-cache`, or the demo). Only a `Connection` opens API clients and manages the key
+(`client`, `with_credential`, `require_credential`). It never prints or reprs the key.
 """
 
 from __future__ import annotations
@@ -12,10 +13,9 @@ import os
 from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, TypeAlias
 
 from auditui.config.credentials import Credential, resolve_credential
-from auditui.config.settings import Profile, Settings, default_profile_name, load_settings
+from auditui.config.settings import Profile, profile_from_settings
 from auditui.errors import CredentialError
 from auditui.sources.api import AuditClient, check_host
 from auditui.sources.cache import WindowCache, cache_limit
@@ -29,13 +29,10 @@ from auditui.sources.windows import (
 )
 from auditui.timespec import TimeRange, resolve_range
 
-if TYPE_CHECKING:
-    from auditui.sources.files import FileSource
-
 
 @dataclass(frozen=True)
 class Connection:
-    """A profile, its checked host and (maybe) a credential."""
+    """A profile, its checked host and (maybe) a credential: the API's `EventSource`."""
 
     profile: Profile
     host: str
@@ -49,7 +46,7 @@ class Connection:
 
     @property
     def offline(self) -> bool:
-        """False: an API to ask (a `FileSource` is offline)."""
+        """False: there is an API to ask (and a key to log in with)."""
         return False
 
     def with_credential(self, credential: Credential | None) -> Connection:
@@ -103,7 +100,7 @@ class Connection:
         windows: Sequence[TimeRange] | None = None,
         seen: set[str] | None = None,
     ) -> AsyncGenerator[WindowBatch, None]:
-        """Yield the range's windows as they load (`loader.stream_windows`).
+        """Yield the range's windows as they load (`windows.stream_windows`).
 
         `windows` limits the load to those windows (e.g. the failed ones, to retry them);
         `seen` carries deduplication over from the load they belong to.
@@ -119,17 +116,6 @@ class Connection:
 
     def default_range(self) -> TimeRange:
         return resolve_range(default_since=self.profile.default_range)
-
-
-# What the TUI browses: an API connection or a file (`auditui open`), same surface.
-Source: TypeAlias = "Connection | FileSource"
-
-
-def profile_from_settings(
-    profile_name: str | None, env: Mapping[str, str] = os.environ
-) -> tuple[Settings, Profile]:
-    settings = load_settings()
-    return settings, settings.profile(profile_name or default_profile_name(env), env)
 
 
 def open_connection(

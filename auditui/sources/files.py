@@ -1,4 +1,4 @@
-"""Reading events from files (`auditui open FILE`), and `FileSource` for the browser.
+"""Reading events from files (`auditui open FILE`), and `FileSource`, their `EventSource`.
 
 Formats are recognised from the content, never the name: NDJSON, a JSON array, an API
 body `{"logs": [...]}`, a single JSON event, and auditui's own CSV export, each possibly
@@ -9,9 +9,9 @@ NDJSON and JSON arrays are read in chunks of `CHUNK` bytes: each chunk's lines b
 JSON array decoded by msgspec in a single call (a malformed line sends only its chunk down
 the line-by-line path), then strings are shared and payloads copied out of the chunk, so a
 1M-event file never sits in memory whole. A pretty-printed array that does not split
-cleanly between items is decoded whole. CSV undoes the export's formula neutralisation: a
-leading `'` is dropped where the export added it (before `=`, `+`, `-`, `@`, tab or CR). The
-one ambiguity of that format: a text value that really began with `'=` reads back as `=`.
+cleanly between items is decoded whole. CSV undoes the export's formula neutralisation
+(`textsafe.restore_cell`): a leading `'` is dropped where the export added it. The one
+ambiguity of that format: a text value that really began with `'=` reads back as `=`.
 """
 
 from __future__ import annotations
@@ -43,9 +43,9 @@ from auditui.events.model import (
     intern_events,
     to_utc,
 )
-from auditui.export.formats import _FORMULA_START as FORMULA_START
 from auditui.paths import display_path
-from auditui.sources.windows import LoadResult, Progress, WindowBatch
+from auditui.sources.windows import LoadResult, Progress, WindowBatch, unique_events
+from auditui.textsafe import restore_cell
 from auditui.timespec import TimeRange
 
 CHUNK = 8 * 1024 * 1024
@@ -294,13 +294,6 @@ def _csv_batches(head: bytes, stream: io.BufferedIOBase) -> Iterator[DecodedLogs
         text.detach()
 
 
-def restore_cell(cell: str) -> str:
-    """Undo `export.neutralize_cell`: drop the `'` it put before a formula character."""
-    if cell.startswith("'") and cell[1:2] and cell[1].startswith(FORMULA_START):
-        return cell[1:]
-    return cell
-
-
 def _csv_event(names: Sequence[str], row: Sequence[str]) -> AuditEvent | None:
     fields: dict[str, Any] = {}
     try:
@@ -347,17 +340,16 @@ class _Prefixed(io.RawIOBase):
 
 
 class FileSource:
-    """Events from a file, with the surface `AuditApp` uses from `Connection`.
+    """Events from a file: an `EventSource` (`auditui.sources.protocol`).
 
     It needs no key and has no API: `credential` is None and `offline` True (the App must
-    not start the login flow for it), `client()` refuses. `load` reads the file once (again
-    only if it changed) and answers any range from the events in memory.
+    not start the login flow for it). `load` reads the file once (again only if it changed)
+    and answers any range from the events in memory.
     """
 
     demo = False
     offline = True
     credential = None
-    credential_source = None
 
     def __init__(self, path: str | os.PathLike[str], profile: Profile) -> None:
         self.path = Path(path)
@@ -369,15 +361,6 @@ class FileSource:
 
     def __repr__(self) -> str:
         return f"FileSource({str(self.path)!r})"
-
-    def client(self, api_key: str | None = None) -> Any:
-        raise UsageError(f"{self.host} is a file: there is no API to ask.")
-
-    def with_credential(self, credential: object) -> FileSource:
-        return self
-
-    def window_cache(self) -> None:
-        return None
 
     def read(self, on_progress: Callable[[ReadProgress], None] | None = None) -> list[AuditEvent]:
         """The file's events, newest first (read again only when the file has changed)."""
@@ -407,16 +390,10 @@ class FileSource:
         self, time_range: TimeRange, on_progress: Callable[[Progress], None] | None = None
     ) -> LoadResult:
         events = await asyncio.to_thread(self.read)
-        result = LoadResult(events=[], malformed=self.malformed, windows=1)
-        seen: set[str] = set()
-        for event in events:
-            if not time_range.contains(event.timestamp):
-                result.out_of_range += 1
-            elif event.event_uuid in seen:
-                result.duplicates += 1
-            else:
-                seen.add(event.event_uuid)
-                result.events.append(event)
+        inside = [event for event in events if time_range.contains(event.timestamp)]
+        fresh, duplicates = unique_events(inside, set())
+        result = LoadResult(fresh, self.malformed, len(events) - len(inside), duplicates,
+                            windows=1)  # fmt: skip
         if on_progress is not None:
             on_progress(Progress(1, 1, len(result.events), 0, self.malformed))
         return result
@@ -434,10 +411,8 @@ class FileSource:
         batch = WindowBatch(time_range, 0, result.events, result.malformed,
                             result.out_of_range, result.duplicates)  # fmt: skip
         if seen is not None:
-            fresh = [event for event in batch.events if event.event_uuid not in seen]
-            batch.duplicates += len(batch.events) - len(fresh)
-            batch.events = fresh
-            seen.update(event.event_uuid for event in fresh)
+            batch.events, dropped = unique_events(batch.events, seen)
+            batch.duplicates += dropped
         yield batch
 
 

@@ -18,6 +18,9 @@ through the same per-load table as they are read (`WindowCache.read`).
 `load_range` (used by `auditui fetch`) collects every window and merges them like before:
 the merge never trusts the server, drops duplicates across windows by `event_uuid` (the
 newest window's copy wins) and sorts newest first; the first error is raised.
+
+De-duplication by `event_uuid` has one implementation, `unique_events` (the first copy
+wins): streams, the merge and `FileSource` all use it.
 """
 
 from __future__ import annotations
@@ -354,19 +357,28 @@ def _wait_for(waiting: list[tuple[int, WindowBatch]], item: WindowBatch | BaseEx
     heapq.heappush(waiting, (item.index, item))
 
 
-def _dedupe(batch: WindowBatch, seen: set[str]) -> None:
-    uuids = [event.event_uuid for event in batch.events]
+def unique_events(events: list[AuditEvent], seen: set[str]) -> tuple[list[AuditEvent], int]:
+    """`events` without repeats by `event_uuid`, and how many were dropped.
+
+    The one de-duplication rule (window streams, the merge of `load_range`, files): an event
+    whose uuid is in `seen` or came earlier in `events` is dropped, so the first copy wins;
+    `seen` gains the uuids kept. Returns `events` itself when nothing is dropped.
+    """
+    uuids = [event.event_uuid for event in events]
     if len(set(uuids)) == len(uuids) and seen.isdisjoint(uuids):
         seen.update(uuids)  # the usual case, at C speed
-        return
+        return events, 0
     fresh: list[AuditEvent] = []
-    for event in batch.events:
-        if event.event_uuid in seen:
-            batch.duplicates += 1
-        else:
+    for event in events:
+        if event.event_uuid not in seen:
             seen.add(event.event_uuid)
             fresh.append(event)
-    batch.events = fresh
+    return fresh, len(events) - len(fresh)
+
+
+def _dedupe(batch: WindowBatch, seen: set[str]) -> None:
+    batch.events, dropped = unique_events(batch.events, seen)
+    batch.duplicates += dropped
 
 
 async def load_range(
@@ -423,13 +435,10 @@ def merge_windows(time_range: TimeRange, results: Sequence[WindowResult]) -> Loa
         merged.bytes += result.bytes
         merged.malformed += result.malformed
         low, high = max(result.start, time_range.start), min(result.end, time_range.end)
-        for event in result.events:
-            if not low <= event.timestamp < high:
-                merged.out_of_range += 1
-            elif event.event_uuid in seen:
-                merged.duplicates += 1
-            else:
-                seen.add(event.event_uuid)
-                merged.events.append(event)
+        inside = [event for event in result.events if low <= event.timestamp < high]
+        merged.out_of_range += len(result.events) - len(inside)
+        fresh, duplicates = unique_events(inside, seen)
+        merged.duplicates += duplicates
+        merged.events.extend(fresh)
     merged.events.sort(key=attrgetter("timestamp"), reverse=True)
     return merged

@@ -6,11 +6,13 @@ returns the top N of each with the query term that selects it (`user:maya@acme.c
 
 Speed: all six fields live in the search index's *low* group
 (`auditui.query.engine.search_index`), where each event carries one combination code.
-Counting is one `Counter` over the codes of the selected events, then a pass over the distinct
-combinations (a few thousand) to add up each field's values. The index is built on first
-use (`index_for`): build it in a worker after a load.
+Counting is one `Counter` over the codes of the selected events (numpy's `bincount` for a
+query's many matches), then a pass over the distinct combinations (a few thousand) to add
+up each field's values. The index is built on first use (`index_for`): build it in a
+worker after a load.
 
-Values are shown with their original spelling, but matched case-insensitively like the
+Values are shown with their original spelling (`auditui.query.fields.field_spelling`, the
+rules the table's cells use too), but matched case-insensitively like the
 query language does (the most frequent spelling stands for the others). A term is
 `field:value`, quoted when the value needs it; when the value is also a substring of
 another value of that field (`10.0.0.1` in `10.0.0.12`) the term is an anchored regex
@@ -25,12 +27,11 @@ import threading
 import weakref
 from array import array
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from auditui.query.engine.search_index import SearchIndex, index_for
-from auditui.query.syntax import MAX_REGEX_LENGTH
+from auditui.query import MAX_REGEX_LENGTH, SearchIndex, field_spelling, index_for
 
 __all__ = [
     "FACET_FIELDS",
@@ -53,15 +54,6 @@ FACET_FIELDS: tuple[tuple[str, str], ...] = (
 
 DEFAULT_TOP = 10
 
-# where each facet's value sits in the low group's raw tuple (see search_index.LOW_ATTRS)
-_RAW: dict[str, Callable[[tuple[Any, ...]], str]] = {
-    "user": lambda r: r[0] or ("" if r[1] is None else f"user:{r[1]}"),
-    "action": lambda r: r[2] or "",
-    "status": lambda r: r[3] or "",
-    "source": lambda r: r[4] or "",
-    "ip": lambda r: r[5] or "",
-    "type": lambda r: r[8] or "",
-}
 _PLAIN = re.compile(r"[A-Za-z0-9@._+#%=,;~&!?'-]+")  # a word needing no quotes as a value
 _SEPARATOR = "\n"
 
@@ -99,7 +91,7 @@ class Facet:
 def quote_value(value: str) -> str:
     """`value` as the query language reads it literally: bare when safe, else "quoted".
 
-    In a phrase `\\`, `"` and `*` are escaped (`*` would be a wildcard); see query_parser.
+    In a phrase `\\`, `"` and `*` are escaped (`*` would be a wildcard); see `auditui.query.syntax`.
     """
     if _PLAIN.fullmatch(value) and not value.startswith("-"):
         return value
@@ -178,9 +170,8 @@ def _count_codes(index: SearchIndex, indices: array[int]) -> dict[int, int]:
     """Events per combination code of the low group, for an array("q") of store indices."""
     import numpy as np
 
-    from auditui.query.engine.vector import (
-        low_codes,
-    )  # numpy is loaded already: arrays come from it
+    # numpy is loaded already (a query's array results come from it)
+    from auditui.query.engine.vector import low_codes
 
     counts = np.bincount(low_codes(index)[np.frombuffer(indices, dtype=np.int64)])
     return {code: count for code, count in enumerate(counts.tolist()) if count}
@@ -215,7 +206,7 @@ def compute_facets(
     present = [(code, count) for code, count in per_combo.items() if count]
     facets = []
     for field, title in fields:
-        raw_text = _RAW[field]
+        raw_text = field_spelling(field)
         field_codes = group.field_codes[field]
         counts: dict[int, int] = {}
         best: dict[int, tuple[int, str]] = {}  # text id -> (count, spelling) of its top spelling

@@ -1,61 +1,59 @@
-"""`AuditApp`: wires the widgets to the core and runs loads in workers.
+"""`AuditApp`: composes the screen, wires messages to the flows and runs the actions.
 
-The App owns the store and view, the current range and the connection. Widgets post
-messages (cursor moved, sort requested, row selected) and the App answers with core
-calls. Loads run in an exclusive worker: a new load cancels the previous one, Esc cancels
-the running one, and the events on screen stay until a new load succeeds. The filter bar,
-facets and timeline are wired in `filter_flow.py`, the export in `export_flow.py`, the
-login in `login_flow.py`: the App delegates to them.
+The session's state (source, range, store, view, filter, load counts) belongs to a
+`Session` (session.py, no Textual): the App and the flows read it, only the session
+assigns it; the App's `store`, `view`, `time_range`, … are read-only views of it. Widgets
+post messages (cursor moved, sort requested, row selected, query changed) and the App
+hands each to the flow that answers: filter bar, facets and timeline to `flows/filter.py`,
+the export to `flows/export.py`, the login to `flows/login.py`. Loads run in an exclusive
+worker (`flows/load.py`): a new load cancels the previous one, Esc cancels the running
+one, and the events on screen stay until a new load succeeds. The load flow reports what
+happened through `LoadHooks`, which the App connects to the filter flow, the login flow,
+the header and the progress line: flows never call each other.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from datetime import timedelta
-from functools import partial
+from collections.abc import Iterable
 from typing import ClassVar
 
 from textual import events, work
 from textual.app import App, ComposeResult, SuspendNotSupported, SystemCommand
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Container, Horizontal
-from textual.dom import DOMNode
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Footer
 
 from auditui.config.history import QueryHistory
-from auditui.config.settings import load_ui_state, save_ui_state
+from auditui.config.state import load_ui_state, save_ui_state
 from auditui.errors import AudituiError, ConfigError
-from auditui.events.model import AuditEvent, event_to_pretty_json
-from auditui.events.store import EventStore, EventView
-from auditui.sources.connection import Source
+from auditui.events import AuditEvent, EventStore, EventView, event_to_pretty_json
+from auditui.sources.protocol import EventSource
 from auditui.sources.windows import Progress
 from auditui.textsafe import json_text_safe, visible
-from auditui.timespec import TimeRange, parse_duration, resolve_range, utcnow
-from auditui.tui.actions import APP_ACTIONS, app_bindings
+from auditui.timespec import TimeRange
+from auditui.tui import bindings_help
+from auditui.tui.actions import app_bindings
+from auditui.tui.bindings_help import Panes
 from auditui.tui.dialogs.columns import ColumnPicker
 from auditui.tui.dialogs.help import HelpScreen
 from auditui.tui.dialogs.range import RangeDialog
 from auditui.tui.flows.export import ExportFlow
 from auditui.tui.flows.filter import FilterFlow
-from auditui.tui.flows.load import LoadFlow
+from auditui.tui.flows.load import LoadFlow, LoadHooks
 from auditui.tui.flows.login import LoginFlow
-from auditui.tui.handoff import (
-    editor_command,
-    human_size,
-    pager_command,
-    run_on_temp_file,
-)
+from auditui.tui.handoff import editor_command, pager_command, run_on_temp_file
+from auditui.tui.session import Session
 from auditui.tui.widgets.detail import DetailPane
 from auditui.tui.widgets.facets import FacetsPanel
 from auditui.tui.widgets.filter_bar import FilterBar, QueryInput
 from auditui.tui.widgets.status_bar import HeaderInfo, HeaderLine, LoadProgress
 from auditui.tui.widgets.table.event_table import EventTable
 from auditui.tui.widgets.timeline import Timeline
+from auditui.units import human_bytes
 
 NARROW_WIDTH = 180  # below this the detail pane goes under the table
-_RELATIVE_SLACK = timedelta(seconds=5)
 
 
 class AuditApp(App[int]):
@@ -66,20 +64,58 @@ class AuditApp(App[int]):
     BINDINGS: ClassVar[list[BindingType]] = app_bindings()
 
     def __init__(
-        self, connection: Source, time_range: TimeRange, *, since: str | None = None
+        self, connection: EventSource, time_range: TimeRange, *, since: str | None = None
     ) -> None:
         super().__init__()
-        self.connection: Source = connection
-        self.time_range = time_range
-        self.since = since
-        self.store = EventStore()
-        self.view = EventView(self.store)
-        self.loading = False
-        self.load_serial = 0  # which start_load the running worker belongs to
-        self.load_flow = LoadFlow(self)
-        self.login_flow = LoginFlow(self)
-        self.filter_flow = FilterFlow(self)
-        self.export_flow = ExportFlow(self)
+        self.session = session = Session(connection, time_range, since=since)
+        self.filter_flow = FilterFlow(self, session, changed=self.update_header)
+        self.login_flow = LoginFlow(self, session, resume=self.start_load)
+        self.export_flow = ExportFlow(self, session)
+        self.load_flow = LoadFlow(
+            session,
+            LoadHooks(
+                notify=self.notify,
+                log_error=lambda text: self.log.error(text),
+                progress=self.show_progress,
+                counted=self.update_header,
+                installed=self.filter_flow.installed,
+                extended=self.filter_flow.extended,
+                auth_refused=self.login_flow.start,
+                stopped=self.load_finished,
+                done=self.filter_flow.load_done,
+            ),
+        )
+
+    # ── the session's state (read-only: the session assigns it) ───────────────────────
+
+    @property
+    def connection(self) -> EventSource:
+        return self.session.source
+
+    @property
+    def time_range(self) -> TimeRange:
+        return self.session.time_range
+
+    @property
+    def since(self) -> str | None:
+        return self.session.since
+
+    @property
+    def store(self) -> EventStore:
+        return self.session.store
+
+    @property
+    def view(self) -> EventView:
+        return self.session.view
+
+    @property
+    def loading(self) -> bool:
+        return self.session.loading
+
+    @property
+    def offline(self) -> bool:
+        """True for a file: no API, no login."""
+        return self.session.offline
 
     # ── layout ────────────────────────────────────────────────────────────────────────
 
@@ -139,13 +175,8 @@ class AuditApp(App[int]):
         except OSError as exc:
             self.notify(f"Could not remember the theme: {exc}", severity="warning", timeout=6)
 
-    @property
-    def offline(self) -> bool:
-        """True for a file: no API, no login."""
-        return self.connection.offline
-
     def update_header(self) -> None:
-        counts = self.load_flow.counts
+        counts = self.session.counts
         self.query_one(HeaderLine).info = HeaderInfo(
             profile=self.connection.profile.name,
             host=self.connection.host,
@@ -176,12 +207,11 @@ class AuditApp(App[int]):
 
     def start_load(self, time_range: TimeRange, windows: list[TimeRange] | None = None) -> None:
         """Load a range (or just `windows` of it) in the background, replacing any load."""
-        self.loading = True
-        self.load_serial += 1
+        serial = self.session.begin_load()
         self.update_header()
         what = f"{len(windows)} failed windows" if windows else time_range.label()
         self.query_one(LoadProgress).start(f" loading {what} · Esc cancels")
-        self._load(time_range, self.load_serial, windows)
+        self._load(time_range, serial, windows)
 
     @work(exclusive=True, group="load", exit_on_error=False)
     async def _load(
@@ -189,13 +219,13 @@ class AuditApp(App[int]):
     ) -> None:
         await self.load_flow.run(time_range, serial, windows)
 
-    def on_progress(self, progress: Progress) -> None:
+    def show_progress(self, progress: Progress) -> None:
         self.query_one(LoadProgress).advance(
             progress.windows_done, progress.windows_total, progress.events, progress.bytes
         )
 
     def load_finished(self) -> None:
-        self.loading = False
+        self.session.end_load()
         self.query_one(LoadProgress).stop()
         self.update_header()
 
@@ -254,19 +284,14 @@ class AuditApp(App[int]):
         def chosen(result: TimeRange | None) -> None:
             if result is None:
                 return
-            relative = abs(utcnow() - result.end) < _RELATIVE_SLACK
-            self.since = f"{int(result.duration.total_seconds())}s" if relative else None
+            self.session.choose_range(result)
             self.start_load(result)
 
         self.push_screen(RangeDialog(self.time_range), chosen)
 
     def action_reload(self) -> None:
-        if self.load_flow.failed and not self.loading:
-            self.start_load(self.time_range, list(self.load_flow.failed))
-        elif self.since and parse_duration(self.since) is not None:
-            self.start_load(resolve_range(since=self.since))
-        else:
-            self.start_load(self.time_range)
+        time_range, windows = self.session.reload_target()
+        self.start_load(time_range, windows)
 
     def action_cancel(self) -> None:
         """Esc: cancel a load, else an export, else un-maximize, else clear the filter."""
@@ -306,7 +331,7 @@ class AuditApp(App[int]):
             return
         text = json_text_safe(event_to_pretty_json(event))
         self.copy_to_clipboard(text)
-        size = human_size(len(text.encode()))
+        size = human_bytes(len(text.encode()))
         self.notify(f"Copied event {visible(event.event_uuid)} as JSON ({size})", timeout=4)
 
     def action_copy_value(self) -> None:
@@ -321,7 +346,7 @@ class AuditApp(App[int]):
         label, value = found
         safe = json_text_safe(value)
         self.copy_to_clipboard(safe)
-        self.notify(f"Copied {visible(label)} ({human_size(len(safe.encode()))})", timeout=4)
+        self.notify(f"Copied {visible(label)} ({human_bytes(len(safe.encode()))})", timeout=4)
 
     def action_open_pager(self) -> None:
         self._hand_off(pager=True)
@@ -353,9 +378,8 @@ class AuditApp(App[int]):
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.help_rows()))
 
-    def _all_bindings(self) -> Iterator[tuple[str, DOMNode, Binding]]:
-        """Every binding of the App and its panes, with its group and owner."""
-        nodes: tuple[tuple[str, DOMNode], ...] = (
+    def _panes(self) -> Panes:
+        return (
             ("App", self),
             ("Table", self.table),
             ("Detail", self.detail),
@@ -363,28 +387,11 @@ class AuditApp(App[int]):
             ("Facets", self.query_one(FacetsPanel)),
             ("Timeline", self.query_one(Timeline)),
         )
-        for group, node in nodes:
-            for binding in node.BINDINGS:
-                if isinstance(binding, Binding):
-                    yield group, node, binding
-
-    def _keys(self, binding: Binding) -> str:
-        return self._keymap.get(binding.id or "", binding.key)
 
     def help_rows(self) -> list[tuple[str, str, str, str]]:
-        return [
-            (group, self._keys(binding), binding.description, binding.id or "")
-            for group, _, binding in self._all_bindings()
-        ]
+        return bindings_help.help_rows(self._panes(), self._keymap)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        helps = {item.id: item.help for item in APP_ACTIONS}
-        for group, node, binding in self._all_bindings():
-            text = helps.get(binding.id or "", binding.description)
-            yield SystemCommand(
-                f"{group}: {binding.description}",
-                f"{text} ({self._keys(binding)})",
-                partial(self.run_action, binding.action, node),
-            )
+        yield from bindings_help.palette_commands(self, self._panes(), self._keymap)
         yield from self.filter_flow.commands()

@@ -20,15 +20,6 @@ DEFAULT_PAGER = "less"
 DEFAULT_EDITOR = "vi"
 
 
-def human_size(size: int) -> str:
-    """`532 B`, `2.1 KB`, `3.4 MB`."""
-    if size < 1000:
-        return f"{size} B"
-    if size < 1_000_000:
-        return f"{size / 1000:.1f} KB"
-    return f"{size / 1_000_000:.1f} MB"
-
-
 def pager_command(env: Mapping[str, str] = os.environ) -> list[str]:
     return _command(env.get("PAGER") or DEFAULT_PAGER, "PAGER")
 

@@ -26,7 +26,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from auditui.errors import UsageError
-from auditui.sources.connection import Source
+from auditui.sources.protocol import EventSource
 from auditui.timespec import TimeRange
 
 if TYPE_CHECKING:
@@ -95,7 +95,7 @@ async def run_with_signals(app: App[Any]) -> Any:
             loop.remove_signal_handler(signum)
 
 
-def run_app(connection: Source, time_range: TimeRange, *, since: str | None = None) -> int:
+def run_app(connection: EventSource, time_range: TimeRange, *, since: str | None = None) -> int:
     """Open the browser; returns the process exit code."""
     check_terminal()
     from auditui.tui.app import AuditApp

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import json
-import re
 import socket
 import ssl
 import traceback
@@ -38,6 +36,7 @@ from auditui.sources.api import (
     retry_after_seconds,
     validation_details,
 )
+from tests.helpers.tls import answer_empty_logs, write_tls_files
 
 SOURCE = "keyring (profile default)"
 
@@ -393,50 +392,6 @@ def test_check_host_refuses_garbage_with_a_usage_error(given: str) -> None:
     with pytest.raises(UsageError) as caught:
         check_host(given)
     assert "\n" not in str(caught.value) and "pw@" not in str(caught.value)
-
-
-def write_tls_files(folder: Path) -> tuple[Path, Path, Path]:
-    """A throwaway CA and a certificate for 127.0.0.1 signed by it: (ca, cert, key) PEMs."""
-    crypto = pytest.importorskip("cryptography.x509")  # installed with secretstorage
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-
-    now, pem = datetime.now(UTC), serialization.Encoding.PEM
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    leaf_key = ec.generate_private_key(ec.SECP256R1())
-
-    def name(text: str) -> Any:
-        return crypto.Name([crypto.NameAttribute(crypto.NameOID.COMMON_NAME, text)])
-
-    def build(subject: str, public: Any, ca: bool) -> Any:
-        builder = (
-            crypto.CertificateBuilder().subject_name(name(subject)).issuer_name(name("test CA"))
-            .public_key(public).serial_number(crypto.random_serial_number())
-            .not_valid_before(now - timedelta(hours=1)).not_valid_after(now + timedelta(days=1))
-            .add_extension(crypto.BasicConstraints(ca=ca, path_length=None), critical=True)
-        )  # fmt: skip
-        if not ca:
-            ip = crypto.IPAddress(ipaddress.ip_address("127.0.0.1"))
-            builder = builder.add_extension(crypto.SubjectAlternativeName([ip]), critical=False)
-        return builder.sign(ca_key, hashes.SHA256())
-
-    paths = folder / "ca.pem", folder / "cert.pem", folder / "key.pem"
-    paths[0].write_bytes(build("test CA", ca_key.public_key(), True).public_bytes(pem))
-    paths[1].write_bytes(build("127.0.0.1", leaf_key.public_key(), False).public_bytes(pem))
-    private = serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    paths[2].write_bytes(leaf_key.private_bytes(pem, *private))
-    return paths
-
-
-async def answer_empty_logs(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    head = await reader.readuntil(b"\r\n\r\n")
-    length = re.search(rb"(?i)content-length:\s*(\d+)", head)
-    await reader.readexactly(int(length.group(1)) if length else 0)
-    body = b'{"logs": []}'
-    writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n")
-    writer.write(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
-    await writer.drain()
-    writer.close()
 
 
 async def test_tls_is_verified_and_ssl_cert_file_adds_trust(

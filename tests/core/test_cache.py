@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auditui.demo import generate_events
-from auditui.events.model import AuditEvent, decode_events, encode_event
+from auditui.events import AuditEvent, decode_events, encode_event
 from auditui.paths import cache_dir
 from auditui.sources.cache import (
     CorruptWindow,

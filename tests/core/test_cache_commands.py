@@ -1,4 +1,4 @@
-"""`cache info`, `cache clear` and `open` as the CLI will call them (argparse namespaces)."""
+"""`cache info`, `cache clear` and `open` as the CLI calls them (argparse namespaces)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from auditui.cli.cache import cache_clear, cache_info, human_bytes, open_file
+from auditui.cli.browse import open_file
+from auditui.cli.cache import cache_clear, cache_info
 from auditui.demo import generate_events
 from auditui.errors import UsageError
-from auditui.events.model import decode_events
+from auditui.events import decode_events
 from auditui.sources.cache import DEFAULT_MAX_BYTES, WindowCache, cache_limit
 from auditui.timespec import TimeRange
+from auditui.units import human_bytes
 
 HOST = "https://app.datafold.com"
 BASE = datetime(2026, 3, 1, tzinfo=UTC)
@@ -55,7 +57,8 @@ def test_clear_one_profile_or_all(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_sizes_and_the_configurable_cap() -> None:
-    assert human_bytes(12) == "12 bytes"
+    assert human_bytes(12) == "12 B"
+    assert human_bytes(1_500_000) == "1.4 MiB"  # one convention: IEC, everywhere
     assert human_bytes(3 * 1024**2 // 2) == "1.5 MiB"
     assert human_bytes(5 * 1024**4) == "5,120.0 GiB"
     assert cache_limit({}) == DEFAULT_MAX_BYTES

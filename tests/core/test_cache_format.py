@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditui.events.model import AuditEvent, encode_event
+from auditui.events import AuditEvent, encode_event
 from auditui.sources import cache_format as cache_file
 from auditui.sources.cache import (
     CorruptWindow,
@@ -29,6 +29,7 @@ from auditui.sources.cache import (
 )
 from auditui.sources.cache_format import file_name
 from auditui.timespec import TimeRange
+from tests.helpers.cache_files import v1_file
 
 BASE = datetime(2026, 3, 1, tzinfo=UTC)
 WINDOW = TimeRange(BASE, BASE + timedelta(days=1))
@@ -49,18 +50,6 @@ def event(n: int, **fields: Any) -> AuditEvent:
     }
     values.update(fields)
     return AuditEvent(**values)
-
-
-def v1_file(window: TimeRange, events: list[AuditEvent]) -> bytes:
-    """A window file as auditui wrote it before the columnar layout (version 1)."""
-    header_v1 = struct.Struct("<8sHHqqQQQQ")
-    raw = msgspec.json.encode(events)
-    body = zlib.compress(raw, 1)
-    header = header_v1.pack(cache_file.MAGIC, 1, 0, cache_file.micros(window.start),
-                            cache_file.micros(window.end), len(events), 0, len(raw),
-                            len(body))  # fmt: skip
-    digest = hashlib.blake2b(header + body, digest_size=16).digest()
-    return header + body + digest + cache_file.END_MAGIC
 
 
 def test_events_round_trip_exactly_with_nulls_and_large_ids() -> None:

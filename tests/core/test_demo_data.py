@@ -18,7 +18,8 @@ from auditui.demo import encode_events, generate_events, iter_events
 from auditui.demo import encoding as demo_encoding
 from auditui.demo.data import HOUR_US, NULLABLE_FIELDS, default_end, to_micros
 from auditui.demo.encoding import GrowingEvents, IncompleteEvents
-from auditui.events.model import decode_logs
+from auditui.events import decode_logs
+from tests.helpers.demo import stamp
 
 END = datetime(2024, 6, 3, 12, tzinfo=UTC)  # a Monday noon
 DAY = timedelta(days=1)
@@ -48,10 +49,6 @@ SERVICE_ACCOUNTS = {
 @pytest.fixture(scope="module")
 def events() -> list[dict[str, Any]]:
     return generate_events(seed=7, events_per_day=200, days=30, end=END)
-
-
-def stamp(event: dict[str, Any]) -> datetime:
-    return datetime.fromisoformat(event["timestamp"])
 
 
 def test_same_seed_gives_the_same_events(events: list[dict[str, Any]]) -> None:

@@ -13,12 +13,20 @@ from typing import Any
 import httpx
 import pytest
 
-from auditui.demo import DEMO_KEY, DemoServer, Fault, encode_events, faults_from_env, iter_events
+from auditui.demo import (
+    DEMO_KEY,
+    DemoServer,
+    Fault,
+    GrowingEvents,
+    encode_events,
+    faults_from_env,
+    iter_events,
+)
 from auditui.demo import encoding as encoding_module
 from auditui.demo import server as server_module
 from auditui.errors import ResponseError
-from auditui.events.model import decode_logs
-from tests.helpers.demo import AUDIT_LOGS_PATH, auth_headers
+from auditui.events import decode_logs
+from tests.helpers.demo import AUDIT_LOGS_PATH, auth_headers, stamp
 
 Events = list[dict[str, Any]]
 
@@ -42,10 +50,6 @@ def fetch(
             content=content,
             headers=auth_headers() if headers is None else headers,
         )
-
-
-def stamp(event: dict[str, Any]) -> datetime:
-    return datetime.fromisoformat(event["timestamp"])
 
 
 def uuids(response: httpx.Response) -> list[str]:
@@ -259,7 +263,10 @@ def test_the_key_and_headers_are_never_printed(
 
 
 def span(start: datetime | None, end: datetime | None) -> dict[str, str | None]:
-    return {"start_date": start and start.isoformat(), "end_date": end and end.isoformat()}
+    return {
+        "start_date": None if start is None else start.isoformat(),
+        "end_date": None if end is None else end.isoformat(),
+    }
 
 
 def test_generated_events_are_served_byte_for_byte_as_if_encoded_up_front() -> None:
@@ -288,6 +295,7 @@ def test_recent_ranges_are_served_while_generating(monkeypatch: pytest.MonkeyPat
     assert fetch(server, span(*day)).content == eager.body(*day)
     assert not server.ready and not server.wait_ready(timeout=0.05)
     assert server.event_count < server.total_events == 6000
+    assert isinstance(server.encoded, GrowingEvents)
     server.encoded.close(timeout=0)  # told to stop: the rest never comes
     assert fetch(server).status_code == 503
     (stopper := threading.Thread(target=server.stop)).start()

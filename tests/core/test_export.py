@@ -9,8 +9,9 @@ from typing import Any
 import msgspec
 import pytest
 
-from auditui.events.model import FIELD_NAMES, AuditEvent, decode_logs
-from auditui.export.formats import format_for_path, neutralize_cell, write_events
+from auditui.events import FIELD_NAMES, AuditEvent, decode_logs
+from auditui.export.formats import format_for_path, write_events
+from auditui.textsafe import neutralize_cell
 
 
 def _events() -> list[AuditEvent]:

@@ -5,37 +5,12 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-import msgspec
 import pytest
 
-from auditui.events.model import AuditEvent, decode_logs
-from auditui.events.store import EventStore
-from auditui.query.engine.search_index import SearchIndex
-from auditui.query.matcher import compile_query, parse
-from auditui.stats.facets import FACET_FIELDS, compute_facets, facet_term, quote_value
-
-
-def raw(n: int, **fields: Any) -> dict[str, Any]:
-    base: dict[str, Any] = {
-        "timestamp": f"2026-11-26T{11 - n % 12:02d}:00:00Z",
-        "event_uuid": f"00000000-0000-4000-8000-{n:012d}",
-        "client_ip": "10.0.0.1",
-        "url": "https://app.datafold.com/api/v1/monitors",
-        "user_email": "maya@acme.com",
-        "action": "monitor.create",
-        "status": "success",
-        "source": "web",
-        "object_type": "monitor",
-    }
-    base.update(fields)
-    return base
-
-
-def decode(*items: dict[str, Any]) -> list[AuditEvent]:
-    decoded = decode_logs(msgspec.json.encode({"logs": list(items)}))
-    assert decoded.malformed == 0
-    return decoded.events
-
+from auditui.events import EventStore
+from auditui.query import SearchIndex, compile_query, parse
+from auditui.stats import FACET_FIELDS, compute_facets, facet_term, quote_value
+from tests.helpers.events import decode, raw
 
 EVENTS = decode(
     raw(0),

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from auditui.events.store import EventStore, EventView
+from auditui.events import EventStore, EventView
+from auditui.query import Filterer, QueryError, add_term, compile_query, index_ready
 from auditui.query import matcher as query
-from auditui.query.engine.search_index import index_ready
-from auditui.query.matcher import compile_query
-from auditui.query.narrowing import Filterer, QueryError, add_term
-from tests.core.test_facets import decode, raw
+from tests.helpers.events import decode, raw
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
@@ -32,7 +31,7 @@ def spy(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 
     original = query.Matcher.filter_indices
 
-    def recording(self: Any, store: Any, candidates: Any = None) -> list[int]:
+    def recording(self: Any, store: Any, candidates: Any = None) -> Sequence[int]:
         calls.append(None if candidates is None else list(candidates))
         return original(self, store, candidates)
 

@@ -12,12 +12,14 @@ import pytest
 
 from auditui.config.history import (
     MAX_ENTRIES,
+    MAX_ENTRY_LENGTH,
     HistoryCursor,
     QueryHistory,
     history_file,
     read_entries,
 )
 from auditui.paths import state_dir
+from auditui.query import MAX_QUERY_LENGTH, QueryError, parse
 
 
 def test_history_file_is_per_profile_in_the_state_dir() -> None:
@@ -131,3 +133,14 @@ def test_cursor_over_empty_history_and_reset() -> None:
     assert cursor.newer() == "draft2"
     history = QueryHistory(["a", "b"])
     assert history.cursor("t").older("t") == "b"
+
+
+def test_history_keeps_exactly_the_queries_the_language_accepts() -> None:
+    """config sits below query, so the limit is written twice: they must agree."""
+    assert MAX_ENTRY_LENGTH == MAX_QUERY_LENGTH
+    longest = "a" * MAX_QUERY_LENGTH
+    parse(longest)
+    with pytest.raises(QueryError):
+        parse(longest + "a")
+    history = QueryHistory()
+    assert history.add(longest) and not history.add(longest + "a")

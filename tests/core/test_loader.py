@@ -16,6 +16,7 @@ from auditui.errors import AuthError, ServerError, UsageError
 from auditui.sources.api import AuditClient, WindowResult
 from auditui.sources.windows import LoadResult, Progress, load_range, split_windows
 from auditui.timespec import TimeRange
+from tests.helpers.demo import client_for, stamp
 
 DAY = timedelta(days=1)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -25,23 +26,8 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
-def stamp(event: dict[str, Any]) -> datetime:
-    return datetime.fromisoformat(event["timestamp"])
-
-
 def event(uuid: str, when: str) -> dict[str, Any]:
     return {"timestamp": when, "event_uuid": uuid, "client_ip": "10.0.0.1", "url": "/api/x"}
-
-
-def client_for(server: DemoServer, **options: Any) -> AuditClient:
-    return AuditClient(server.url, server.key, backoff_base=0.001, **options)
-
-
-@pytest.fixture
-def recent(demo_events: list[dict[str, Any]]) -> TimeRange:
-    """About three and a half days ending just after the newest demo event (not aligned)."""
-    end = max(stamp(e) for e in demo_events) + timedelta(seconds=1)
-    return TimeRange(end - timedelta(days=3, hours=5), end)
 
 
 def in_range(events: list[dict[str, Any]], time_range: TimeRange) -> list[dict[str, Any]]:

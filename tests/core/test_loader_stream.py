@@ -12,7 +12,7 @@ import pytest
 
 from auditui.demo import DemoServer, Fault
 from auditui.errors import ServerError
-from auditui.events.model import encode_event
+from auditui.events import encode_event
 from auditui.sources.api import AuditClient
 from auditui.sources.cache import WindowCache, default_root, read_index, read_window_file
 from auditui.sources.windows import (
@@ -25,16 +25,9 @@ from auditui.sources.windows import (
     stream_windows,
 )
 from auditui.timespec import TimeRange
+from tests.helpers.demo import client_for, stamp
 
 DAY = timedelta(days=1)
-
-
-def stamp(event: dict[str, Any]) -> datetime:
-    return datetime.fromisoformat(event["timestamp"])
-
-
-def client_for(server: DemoServer, **options: Any) -> AuditClient:
-    return AuditClient(server.url, server.key, backoff_base=0.001, **options)
 
 
 def cache_for(server: DemoServer, **options: Any) -> WindowCache:
@@ -47,12 +40,6 @@ def past(demo_events: list[dict[str, Any]]) -> TimeRange:
     newest = max(stamp(e) for e in demo_events)
     base = newest.replace(hour=0, minute=0, second=0, microsecond=0)
     return TimeRange(base - 4 * DAY, base - timedelta(hours=12))
-
-
-@pytest.fixture
-def recent(demo_events: list[dict[str, Any]]) -> TimeRange:
-    end = max(stamp(e) for e in demo_events) + timedelta(seconds=1)
-    return TimeRange(end - timedelta(days=3, hours=5), end)
 
 
 def uuids_in(events: list[dict[str, Any]], time_range: TimeRange) -> set[str]:
@@ -245,7 +232,7 @@ async def test_corrupt_cache_files_are_discarded_and_fetched_again(
 async def test_cache_files_of_an_older_version_are_fetched_again(
     demo_server: DemoServer, past: TimeRange
 ) -> None:
-    from tests.core.test_cache_format import v1_file
+    from tests.helpers.cache_files import v1_file
 
     def downgrade(files: list[Path]) -> None:
         header, events = read_window_file(files[0].read_bytes())

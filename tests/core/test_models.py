@@ -10,7 +10,7 @@ import msgspec
 import pytest
 
 from auditui.errors import ResponseError
-from auditui.events.model import (
+from auditui.events import (
     AuditEvent,
     decode_logs,
     encode_event,

@@ -24,7 +24,7 @@ from hypothesis_jsonschema import from_schema
 
 from auditui.demo import DEMO_KEY, DemoServer, Fault
 from auditui.errors import ApiError, AudituiError, ResponseError
-from auditui.events.model import decode_logs
+from auditui.events import decode_logs
 from auditui.sources.api import AuditClient
 
 SPEC = Path(__file__).resolve().parents[1] / "data" / "audit-logs.openapi.json"  # vendored

@@ -9,17 +9,20 @@ import msgspec
 import pytest
 
 from auditui.errors import UsageError
-from auditui.events.model import AuditEvent, decode_logs
-from auditui.events.store import EventStore
-from auditui.query.matcher import (
+from auditui.events import AuditEvent, EventStore, decode_logs
+from auditui.query import (
     MAX_DEPTH,
     MAX_QUERY_LENGTH,
     MAX_REGEX_LENGTH,
+    And,
+    Not,
+    Or,
     QueryError,
+    Term,
+    TimeTerm,
     compile_query,
     parse,
 )
-from auditui.query.syntax import And, Not, Or, Term, TimeTerm
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 

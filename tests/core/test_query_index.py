@@ -10,18 +10,19 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from auditui.events.model import AuditEvent, decode_logs
-from auditui.events.store import EventStore
-from auditui.query.engine import index as query_index
-from auditui.query.engine import vector as query_vector
-from auditui.query.engine.search_index import (
+from auditui.events import AuditEvent, EventStore, decode_logs
+from auditui.query import (
     BARE_FIELDS,
     FIELDS,
+    QueryError,
     SearchIndex,
-    field_text,
+    compile_query,
     index_for,
+    parse,
 )
-from auditui.query.matcher import QueryError, compile_query, parse
+from auditui.query.engine import field_text
+from auditui.query.engine import index as query_index
+from auditui.query.engine import vector as query_vector
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
@@ -84,14 +85,14 @@ def decode(items: list[dict[str, Any]]) -> list[AuditEvent]:
 def test_filter_indices_equals_matches(share: int) -> None:
     """Every evaluation path (whole-store numpy masks, per combination, per event) agrees
     with `matches`: `share` moves the point where candidates are too few for masks."""
-    original, array_from = query_index._VECTOR_SHARE, query_vector.ARRAY_FROM
-    query_index._VECTOR_SHARE = share
+    original, array_from = query_index.VECTOR_SHARE, query_vector.ARRAY_FROM
+    query_index.VECTOR_SHARE = share
     if share > 128:  # masks everywhere, and every result an array("q")
         query_vector.ARRAY_FROM = 0
     try:
         check_filter_indices()
     finally:
-        query_index._VECTOR_SHARE, query_vector.ARRAY_FROM = original, array_from
+        query_index.VECTOR_SHARE, query_vector.ARRAY_FROM = original, array_from
 
 
 @settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow], deadline=None)

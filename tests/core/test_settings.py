@@ -18,9 +18,8 @@ from auditui.config.settings import (
     Profile,
     default_profile_name,
     load_settings,
-    load_ui_state,
-    save_ui_state,
 )
+from auditui.config.state import load_ui_state, save_ui_state
 from auditui.errors import ConfigError
 
 FULL_EXAMPLE = """\

@@ -13,10 +13,12 @@ import pytest
 from auditui.config.settings import Profile
 from auditui.demo import generate_events
 from auditui.errors import UsageError
-from auditui.events.model import AuditEvent, decode_events, encode_event
+from auditui.events import AuditEvent, decode_events, encode_event
 from auditui.export.formats import FORMATS, ExportFormat, write_events
 from auditui.sources import files as sources
-from auditui.sources.files import FileSource, ReadProgress, detect_format, read_events, restore_cell
+from auditui.sources.files import FileSource, ReadProgress, detect_format, read_events
+from auditui.sources.protocol import api_connection
+from auditui.textsafe import restore_cell
 from auditui.timespec import TimeRange
 
 
@@ -174,7 +176,7 @@ def test_bad_csv_rows_are_skipped_and_counted(tmp_path: Path, events: list[Audit
         (None, "no such file"),
         (b"", "is empty"),
         (b"  \n\n", "is empty"),
-        (gzip.compress(b""), "is empty"),
+        (gzip.compress(b"", mtime=0), "is empty"),
         (b"hello world\n", "is not NDJSON"),
         (b"a,b,c\n1,2,3\n", "is not NDJSON"),
         (b"\x1f\x8b\x08\x00garbage", "Cannot read"),
@@ -224,7 +226,7 @@ async def test_file_source_loads_ranges_from_memory(
     batches = [b async for b in source.stream(span, seen=set())]
     assert sum(len(b.events) for b in batches) == len(events)
     with pytest.raises(UsageError, match="is a file"):
-        source.client()
+        api_connection(source)  # no API behind a file: no client, no key
 
 
 def test_file_source_without_events(tmp_path: Path) -> None:

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditui.events.columns import (
+from auditui.events import (
     DEFAULT_COLUMNS,
     KNOWN_COLUMNS,
+    AuditEvent,
+    EventStore,
+    EventView,
     format_time,
     get_column,
     status_class,
 )
-from auditui.events.model import AuditEvent
-from auditui.events.store import EventStore, EventView
 
 T0 = datetime(2026, 11, 26, 14, 3, 7, tzinfo=UTC)
 
@@ -72,7 +74,9 @@ def test_sort_text_columns_both_directions(
         events = [ev(n, event_uuid=v) for n, v in enumerate(values, start=1)]
         names = {v: f"u{n}" for n, v in enumerate(values, start=1)}
     else:
-        events = [ev(n, **{field: v}) for n, v in enumerate(values, start=1)]
+        # `field` is a variable: typed Any, its value may go to `ev`'s `minutes` for mypy
+        named: list[dict[str, Any]] = [{field: v} for v in values]
+        events = [ev(n, **fields) for n, fields in enumerate(named, start=1)]
     view = EventView(EventStore(events))
     view.sort(column, descending=False)
     assert [names[u] for u in uuids(view)] == ascending
@@ -174,7 +178,7 @@ def test_add_events_then_view_resorts() -> None:
     store.add([ev(2, action="a"), ev(4, action="c")])
     assert uuids(view) == ["u2", "u1", "u4", "u3"]
     assert view.row_of("u4") == 2
-    assert store.by_uuid("u2") is not None and len(store) == 4
+    assert store.index_of("u2") == 2 and len(store) == 4
 
 
 def test_replace_events() -> None:
@@ -183,7 +187,7 @@ def test_replace_events() -> None:
     assert store.index_of("u3") == 2
     store.replace([ev(9)])
     assert uuids(view) == ["u9"]
-    assert store.by_uuid("u3") is None
+    assert store.index_of("u3") is None
     with pytest.raises(IndexError):
         view.event_at(1)
     with pytest.raises(IndexError):
@@ -265,7 +269,8 @@ def test_adding_batches_keeps_the_time_order_of_a_fresh_store(
     batches: list[list[int]], look_first: bool
 ) -> None:
     """Streamed windows (any order, ties included) end in the order a fresh store sorts."""
-    store, events = EventStore(), []
+    store = EventStore()
+    events: list[AuditEvent] = []
     for batch in batches:
         added = [ev(len(events) + k, minutes=m) for k, m in enumerate(batch)]
         events += added

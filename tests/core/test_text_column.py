@@ -38,7 +38,7 @@ def test_fixed_width_texts_map_positions_by_division(texts: list[str]) -> None:
 def test_results_do_not_depend_on_the_block_size(
     block: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(text_column, "_BLOCK_BYTES", block)
+    monkeypatch.setattr(text_column, "BLOCK_BYTES", block)
     texts = ["alpha", "", "beta", "gamma delta", "ab" * 40, "a", "é", "zz"]
     check(texts, ["a", "al", "ta", "ab" * 20, "é", "zz", "q", ""])
 

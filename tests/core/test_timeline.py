@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from auditui.query.matcher import compile_query
-from auditui.stats.timeline import BARS, Histogram, histogram, sparkline, time_terms
+from auditui.query import compile_query
+from auditui.stats import BARS, Histogram, histogram, sparkline, time_terms
 from auditui.timespec import TimeRange
 
 START = datetime(2026, 11, 1, tzinfo=UTC)
@@ -111,7 +111,7 @@ def test_histogram_needs_buckets() -> None:
 def test_time_terms_select_exactly_the_bucket() -> None:
     import msgspec
 
-    from auditui.events.model import decode_logs
+    from auditui.events import decode_logs
 
     stamps = [
         at(1) - timedelta(microseconds=1),

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from auditui.demo import DEMO_KEY, DemoServer, Fault
+from tests.helpers.keyring_service import SecretServiceHandle
 
 WRONG_KEY = "wrong-key-7f1e9c2b4d"
 
@@ -180,33 +181,33 @@ def test_status_never_shows_the_key(demo_server: DemoServer) -> None:
 
 
 def test_login_status_fetch_logout_with_the_real_keyring(
-    demo_server: DemoServer, secret_service: object
+    demo_server: DemoServer, secret_service: SecretServiceHandle
 ) -> None:
-    env = {**secret_service.env, "DATAFOLD_HOST": demo_server.url}  # type: ignore[attr-defined]
+    env = {**secret_service.env, "DATAFOLD_HOST": demo_server.url}
     env.pop("DATAFOLD_API_KEY", None)
     login = run("login", "--stdin", env=env, stdin=DEMO_KEY + "\n")
     assert login.returncode == 0, login.stderr
     assert "keyring" in login.stdout.lower()
-    assert secret_service.secret("default") == DEMO_KEY  # type: ignore[attr-defined]
+    assert secret_service.secret("default") == DEMO_KEY
     status = run("status", env=env)
     assert "keyring" in status.stdout.lower()
     fetch = run("fetch", "--since", "1d", env=env)
     assert fetch.returncode == 0 and fetch.stdout.count("\n") > 10
     logout = run("logout", env=env)
     assert logout.returncode == 0
-    assert secret_service.secret("default") is None  # type: ignore[attr-defined]
+    assert secret_service.secret("default") is None
     outputs = login.stdout + login.stderr + status.stdout + fetch.stderr + logout.stdout
     assert DEMO_KEY not in outputs
 
 
 def test_login_with_a_wrong_key_stores_nothing(
-    demo_server: DemoServer, secret_service: object
+    demo_server: DemoServer, secret_service: SecretServiceHandle
 ) -> None:
-    env = {**secret_service.env, "DATAFOLD_HOST": demo_server.url}  # type: ignore[attr-defined]
+    env = {**secret_service.env, "DATAFOLD_HOST": demo_server.url}
     result = run("login", "--stdin", env=env, stdin=WRONG_KEY + "\n")
     line = assert_one_line_error(result, 1)
     assert "Authentication failed" in line
-    assert secret_service.secret("default") is None  # type: ignore[attr-defined]
+    assert secret_service.secret("default") is None
 
 
 def test_login_without_a_keyring_explains_the_choices(demo_server: DemoServer) -> None:

@@ -22,11 +22,12 @@ from typing import Any
 
 import pytest
 
-from auditui.demo import DEMO_KEY, DemoServer, EncodedEvents, Fault, parse_fault_spec
+from auditui.demo import DEMO_KEY, DemoServer, Fault, parse_fault_spec
 from auditui.demo.encoding import gzip_bomb, huge_body
-from auditui.errors import ApiError, NetworkError, ResponseError
+from auditui.demo.faults import FaultKind
+from auditui.errors import NetworkError, ResponseError
 from auditui.sources.api import AuditClient
-from tests.core.test_api import answer_empty_logs
+from tests.helpers.tls import answer_empty_logs, self_signed
 
 MiB = 1024**2
 
@@ -120,10 +121,10 @@ async def fetch_window(server_url: str, **options: Any) -> Any:
 
 @pytest.mark.parametrize("kind", ["gzip_bomb", "huge"])
 async def test_a_body_over_the_cap_is_refused_with_advice(
-    demo_server: DemoServer, kind: str
+    demo_server: DemoServer, kind: FaultKind
 ) -> None:
     """3 GiB (inflated, or streamed without a length) against an 8 MiB cap."""
-    demo_server.faults.push(Fault(kind))  # type: ignore[arg-type]
+    demo_server.faults.push(Fault(kind))
     with pytest.raises(ResponseError) as caught:
         await asyncio.wait_for(fetch_window(demo_server.url, max_body_bytes=8 * MiB), 30)
     message = str(caught.value)
@@ -154,35 +155,6 @@ async def test_dns_failure_names_the_host_quickly() -> None:
         )
     assert str(caught.value).startswith(f"Could not reach {host}: ")
     assert "name not resolved" in str(caught.value) or "timed out" in str(caught.value)
-
-
-def self_signed(folder: Path) -> tuple[Path, Path]:
-    crypto = pytest.importorskip("cryptography.x509")
-    import ipaddress
-
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = crypto.Name([crypto.NameAttribute(crypto.NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.now(UTC)
-    san = crypto.SubjectAlternativeName([crypto.IPAddress(ipaddress.ip_address("127.0.0.1"))])
-    cert = (
-        crypto.CertificateBuilder().subject_name(name).issuer_name(name)
-        .public_key(key.public_key()).serial_number(crypto.random_serial_number())
-        .not_valid_before(now - timedelta(hours=1)).not_valid_after(now + timedelta(days=1))
-        .add_extension(san, critical=False).sign(key, hashes.SHA256())
-    )  # fmt: skip
-    cert_path, key_path = folder / "self.pem", folder / "self.key"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_path, key_path
 
 
 @pytest.fixture
@@ -243,4 +215,3 @@ def test_every_fault_kind_has_a_test() -> None:
     tested = {spec.split(":")[0] for spec, _, _ in CLI_FAULTS} | {"gzip_bomb", "huge"}
     tested |= {"ignore_range"}  # test_loader / test_demo_server: out-of-range events dropped
     assert set(FAULT_KINDS) <= tested | {"status"}, set(FAULT_KINDS) - tested
-    assert EncodedEvents and ApiError  # imported for the type checker's sake

@@ -18,42 +18,28 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-import msgspec
 import pytest
 
 from auditui.demo import DEMO_KEY, DemoServer, Fault
 from auditui.errors import NetworkError, ResponseError, ValidationError
-from auditui.events.model import FIELD_NAMES, AuditEvent, decode_logs
+from auditui.events import FIELD_NAMES, AuditEvent, decode_logs
 from auditui.export.formats import inert_json, write_events
 from auditui.textsafe import visible
-from tests.core.test_hostile_corpus import (
-    DUPLICATE_KEYS,
+from tests.helpers.hostile import (
     END,
     HOSTILE,
-    HUGE_NUMBER,
+    RAW_EVENTS,
+    SPACED,
     STRING_FIELDS,
+    all_blobs,
     body_of,
     dangerous_in,
     encoded,
     hostile_events,
-    raw_event_json,
 )
 
 EVENTS = hostile_events()
-# Raw JSON the way a server may send it: line breaks and tabs between tokens, raw UTF-8 for
-# C1 controls and bidi overrides inside strings (JSON only requires escaping below 0x20).
-SPACED = '{\n\t"a": 1,\r\n "b": "\u202eevil\u0085\u009b2J"\n}'
-RAW = {
-    101: raw_event_json(101, payload=DUPLICATE_KEYS),
-    102: raw_event_json(102, payload=f'{{"big": {HUGE_NUMBER}}}'),
-    103: raw_event_json(103, payload=SPACED, user_agent="\u009b31m\u202e"),
-}
 ESC_BYTES = (b"\x1b", b"\xc2\x9b", b"\xc2\x9d", b"\xe2\x80\xae", b"\x07", b"\r")
-
-
-def all_blobs() -> list[tuple[int, bytes]]:
-    blobs = [(n, msgspec.json.encode(event)) for n, event in enumerate(EVENTS, 1)]
-    return [*blobs, *RAW.items()]
 
 
 def decoded_events() -> list[AuditEvent]:
@@ -70,7 +56,7 @@ def assert_inert_bytes(data: bytes) -> None:
 
 def check_json_events(values: list[dict[str, Any]]) -> None:
     by_uuid = {value["event_uuid"]: value for value in values}
-    assert len(by_uuid) == len(EVENTS) + len(RAW)
+    assert len(by_uuid) == len(EVENTS) + len(RAW_EVENTS)
     for original in EVENTS:
         value = by_uuid[original["event_uuid"]]
         for field in (*STRING_FIELDS, "payload"):
@@ -84,12 +70,12 @@ def check_json_events(values: list[dict[str, Any]]) -> None:
 def test_ndjson_and_json_exports_are_inert_valid_and_lossless() -> None:
     for fmt in ("ndjson", "json"):
         out = io.BytesIO()
-        assert write_events(decoded_events(), out, fmt) == len(EVENTS) + len(RAW)
+        assert write_events(decoded_events(), out, fmt) == len(EVENTS) + len(RAW_EVENTS)
         data = out.getvalue()
         assert_inert_bytes(data)
         if fmt == "ndjson":
             lines = data.decode().splitlines()
-            assert len(lines) == len(EVENTS) + len(RAW)  # no payload line break split one
+            assert len(lines) == len(EVENTS) + len(RAW_EVENTS)  # no payload line break split one
             check_json_events([json.loads(line) for line in lines])
         else:
             check_json_events(json.loads(data))
@@ -103,9 +89,9 @@ def test_csv_export_shows_escapes_and_neutralises_formulas() -> None:
     data = out.getvalue()
     for bad in ESC_BYTES[:-1]:
         assert bad not in data, bad
-    assert data.count(b"\r") == data.count(b"\r\n") == len(EVENTS) + len(RAW) + 1  # row ends
+    assert data.count(b"\r") == data.count(b"\r\n") == len(EVENTS) + len(RAW_EVENTS) + 1  # row ends
     rows = list(csv.DictReader(io.StringIO(data.decode(), newline="")))
-    assert len(rows) == len(EVENTS) + len(RAW) and list(rows[0]) == list(FIELD_NAMES)
+    assert len(rows) == len(EVENTS) + len(RAW_EVENTS) and list(rows[0]) == list(FIELD_NAMES)
     by_uuid = {row["event_uuid"]: row for row in rows}
     for name, text in HOSTILE.items():
         row = next(r for r in rows if json.loads(r["payload"])["kind"] == name)

@@ -53,14 +53,11 @@ def test_help_and_version_import_neither_textual_nor_httpx() -> None:
 
 def test_numpy_loads_with_the_first_query_not_at_start_up() -> None:
     """numpy (~50 ms to import) is for whole-store masks: the App must not wait for it."""
-    loaded = _modules_after(
-        "import auditui.tui.app\nimport auditui.query.matcher\nimport auditui.stats.facets"
-    )
+    loaded = _modules_after("import auditui.tui.app\nimport auditui.query\nimport auditui.stats")
     assert "auditui.tui.app" in loaded
     assert "numpy" not in loaded
     after_query = _modules_after(
-        "from auditui.query.matcher import compile_query\n"
-        "from auditui.query.engine.search_index import SearchIndex\n"
+        "from auditui.query import SearchIndex, compile_query\n"
         "compile_query('admin').filter_indices(SearchIndex())"
     )
     assert "numpy" in after_query

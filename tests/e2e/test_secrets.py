@@ -19,9 +19,17 @@ from pathlib import Path
 import pytest
 
 from auditui.demo import DEMO_KEY, DemoServer, Fault
-from tests.e2e.test_terminal import Terminal
-from tests.helpers.app import demo_server, make_app, messages, screen_text, settle, wait_loaded
+from tests.helpers.app import (
+    demo_server,
+    make_app,
+    messages,
+    screen_text,
+    served,
+    settle,
+    wait_loaded,
+)
 from tests.helpers.keyring_service import SecretServiceHandle
+from tests.helpers.terminal import Terminal
 
 KEY = "dfk_known_9f8e7d6c5b4a39281706f5e4d3c2b1a0"
 REPO = Path(__file__).resolve().parents[2]
@@ -29,11 +37,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def server() -> Iterator[DemoServer]:
-    started = demo_server(key=KEY)
-    try:
-        yield started
-    finally:
-        started.stop()
+    yield from served(key=KEY)
 
 
 def run(

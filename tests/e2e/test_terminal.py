@@ -7,23 +7,14 @@ line editing (cooked mode) back on, no traceback, and the exit code 128 + the si
 Resizing and NO_COLOR are driven through Textual's Pilot.
 """
 
-# Widgets change between awaits; mypy's narrowing across them is wrong here:
-# mypy: disable-error-code="unreachable, comparison-overlap"
-
 from __future__ import annotations
 
-import fcntl
 import os
-import pty
-import select
 import signal
-import struct
 import subprocess
 import sys
-import termios
 import textwrap
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -32,79 +23,17 @@ from auditui.demo import DEMO_KEY, DemoServer, Fault
 from tests.helpers.app import (
     demo_server,
     make_app,
+    served,
     settle,
     table,
     wait_loaded,
 )
+from tests.helpers.terminal import Terminal
 
 ALT_SCREEN_OFF = b"\x1b[?1049l"
 ALT_SCREEN_ON = b"\x1b[?1049h"
 MOUSE_OFF = b"\x1b[?1000l"
 ASCII_LOCALE = {"LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"}
-
-
-class Terminal:
-    """A child process on a pseudo-terminal of `size` (columns, rows)."""
-
-    def __init__(self, args: list[str], env: dict[str, str], size: tuple[int, int]) -> None:
-        self.master, self.slave = pty.openpty()
-        columns, rows = size
-        fcntl.ioctl(self.slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
-        self.cooked = termios.tcgetattr(self.slave)
-        self.output = b""
-        self.proc = subprocess.Popen(
-            args,
-            stdin=self.slave,
-            stdout=self.slave,
-            stderr=self.slave,
-            env=env,
-            start_new_session=True,
-        )
-
-    def pump(self, seconds: float) -> None:
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            ready, _, _ = select.select([self.master], [], [], 0.05)
-            if ready:
-                try:
-                    self.output += os.read(self.master, 1 << 16)
-                except OSError:
-                    return
-
-    def wait_for(self, what: Callable[[], bool], timeout: float = 20.0) -> None:
-        end = time.monotonic() + timeout
-        while not what():
-            if time.monotonic() > end or self.proc.poll() is not None:
-                tail = self.output[-2000:]
-                raise AssertionError(f"gave up waiting (exit {self.proc.poll()}): {tail!r}")
-            self.pump(0.1)
-
-    def wait_output(self, marker: bytes, after: int = 0, timeout: float = 20.0) -> None:
-        self.wait_for(lambda: marker in self.output[after:], timeout)
-
-    def send(self, data: bytes) -> None:
-        os.write(self.master, data)
-
-    def wait_exit(self, timeout: float = 20.0) -> int:
-        end = time.monotonic() + timeout
-        while self.proc.poll() is None and time.monotonic() < end:
-            self.pump(0.1)
-        self.pump(0.3)
-        code = self.proc.poll()
-        assert code is not None, f"still running: {self.output[-2000:]!r}"
-        return code
-
-    def mode(self) -> tuple[bool, bool]:
-        """(echo, canonical) of the terminal now."""
-        lflag = termios.tcgetattr(self.slave)[3]
-        return bool(lflag & termios.ECHO), bool(lflag & termios.ICANON)
-
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(10)
-        os.close(self.master)
-        os.close(self.slave)
 
 
 @pytest.fixture
@@ -120,14 +49,17 @@ def slow_server() -> Iterator[DemoServer]:
 
 
 def auditui(
-    server: DemoServer, *args: str, size: tuple[int, int] = (100, 30), **env: str
+    server: DemoServer,
+    *args: str,
+    size: tuple[int, int] = (100, 30),
+    env: dict[str, str] | None = None,
 ) -> Terminal:
     full = {
         **os.environ,
         "DATAFOLD_HOST": server.url,
         "DATAFOLD_API_KEY": DEMO_KEY,
         "TERM": "xterm-256color",
-        **env,
+        **(env or {}),
     }
     full.pop("CI", None)
     return Terminal([sys.executable, "-m", "auditui", "--since", "3d", *args], full, size)
@@ -180,7 +112,7 @@ def test_ctrl_z_suspends_and_fg_resumes(slow_server: DemoServer) -> None:
 
 
 def test_an_ascii_locale_still_draws_utf8(slow_server: DemoServer) -> None:
-    term = auditui(slow_server, **ASCII_LOCALE)
+    term = auditui(slow_server, env=ASCII_LOCALE)
     try:
         term.wait_output(b"loading")
         term.pump(0.5)
@@ -242,11 +174,7 @@ def test_a_crash_in_a_worker_restores_the_terminal() -> None:
 
 @pytest.fixture
 def server() -> Iterator[DemoServer]:
-    started = demo_server()
-    try:
-        yield started
-    finally:
-        started.stop()
+    yield from served()
 
 
 async def test_resizing_down_to_40x10_and_back(server: DemoServer) -> None:
@@ -316,7 +244,7 @@ def test_help_and_version_in_an_ascii_locale(args: tuple[str, ...]) -> None:
 
 
 def test_fetch_of_non_ascii_events_to_a_pipe_in_an_ascii_locale() -> None:
-    from tests.e2e.test_hostile_outputs import EVENTS, all_blobs, encoded
+    from tests.helpers.hostile import all_blobs, encoded, hostile_events
 
     with DemoServer(encoded(all_blobs())) as hostile:
         env = {"DATAFOLD_HOST": hostile.url, "DATAFOLD_API_KEY": DEMO_KEY}
@@ -330,7 +258,7 @@ def test_fetch_of_non_ascii_events_to_a_pipe_in_an_ascii_locale() -> None:
             assert result.returncode == 0, result.stderr
             assert b"Traceback" not in result.stderr
             assert "監査ログ".encode() in result.stdout  # UTF-8 bytes, as in any locale
-            assert len(result.stdout.splitlines()) >= len(EVENTS)
+            assert len(result.stdout.splitlines()) >= len(hostile_events())
 
 
 @pytest.mark.parametrize("term", ["dumb", "unknown"])

@@ -2,20 +2,19 @@
 
 Every App here talks real HTTP to a `DemoServer` on 127.0.0.1 whose data ends at the fixed
 `END`, and loads the fixed `RANGE` (the last day of it), so rows and counts are the same
-on every run. `screen_text` (from the detail tests) reads the screen back from an SVG
-screenshot; `messages` lists the toasts currently shown.
+on every run; `served()` is the `server` fixture of tests/tui/conftest.py, and
+`loaded_app(server)` is an App on it, running headless with its first load done. The
+generic Pilot helpers (`settle`, `wait_for`, `idle`, `screen_text`, `messages`,
+`toast_texts`, `search_palette`) live in `tests/helpers/pilot.py` and are re-exported here.
 """
-
-# Widgets change between awaits; mypy's narrowing across them is wrong here:
-# mypy: disable-error-code="unreachable, comparison-overlap"
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from textual.app import App
 from textual.pilot import Pilot
 
 from auditui.config.credentials import Credential
@@ -26,11 +25,25 @@ from auditui.timespec import TimeRange
 from auditui.tui.app import AuditApp
 from auditui.tui.widgets.detail import DetailPane
 from auditui.tui.widgets.table.event_table import EventTable
-from tests.tui.test_detail import screen_text
+from tests.helpers.pilot import (
+    idle,
+    messages,
+    screen_text,
+    search_palette,
+    settle,
+    toast_texts,
+    wait_for,
+)
 
 __all__ = [  # re-exported for the test modules
     "DEMO_KEY",
+    "idle",
+    "messages",
     "screen_text",
+    "search_palette",
+    "settle",
+    "toast_texts",
+    "wait_for",
 ]
 
 END = datetime(2026, 11, 26, 12, tzinfo=UTC)
@@ -41,7 +54,6 @@ EVENTS_PER_DAY = 120
 DAYS = 3
 WIDE = (200, 50)
 NARROW = (80, 24)
-MAX_PAUSES = 400
 
 
 def demo_server(events: list[dict[str, Any]] | None = None, **options: Any) -> DemoServer:
@@ -52,9 +64,9 @@ def demo_server(events: list[dict[str, Any]] | None = None, **options: Any) -> D
     return DemoServer(events, **options).start()
 
 
-def served() -> Iterator[DemoServer]:
-    """For a fixture: the seeded demo server (3 days, 120 events a day, ending at `END`)."""
-    started = demo_server()
+def served(**options: Any) -> Iterator[DemoServer]:
+    """For a fixture: `demo_server(**options)` (by default the seeded data), then stopped."""
+    started = demo_server(**options)
     try:
         yield started
     finally:
@@ -62,7 +74,7 @@ def served() -> Iterator[DemoServer]:
 
 
 def make_connection(server: DemoServer, key: str | None = DEMO_KEY) -> Connection:
-    """How `auditui --demo` connects (see `commands._browse_demo`); `key=None`: no key."""
+    """How `auditui --demo` connects (see `auditui/cli/browse.py`); `key=None`: no key."""
     profile = load_settings().profile("default", env={})
     credential = Credential(key, "test") if key is not None else None
     return Connection(profile=profile, host=server.url, credential=credential, demo=True)
@@ -78,20 +90,6 @@ def make_app(
     return AuditApp(make_connection(server, key), time_range, since=since)
 
 
-async def settle(pilot: Pilot[Any], pauses: int = 3) -> None:
-    for _ in range(pauses):
-        await pilot.pause()
-
-
-async def wait_for(pilot: Pilot[Any], condition: Any, what: str = "condition") -> None:
-    """Pause until `condition()` is true; fail after a bounded number of pauses."""
-    for _ in range(MAX_PAUSES):
-        if condition():
-            return
-        await pilot.pause(0.01)
-    raise AssertionError(f"gave up waiting for {what}")
-
-
 async def wait_loaded(pilot: Pilot[Any]) -> None:
     """Wait until the App's load worker has finished and its result is on screen."""
     app = pilot.app
@@ -101,9 +99,22 @@ async def wait_loaded(pilot: Pilot[Any]) -> None:
     await settle(pilot)
 
 
-def messages(app: App[Any]) -> list[str]:
-    """The text of every toast currently shown, oldest first."""
-    return [str(notification.message) for notification in app._notifications]
+@asynccontextmanager
+async def loaded_app(
+    server: DemoServer,
+    size: tuple[int, int] = WIDE,
+    *,
+    notifications: bool = False,
+    **options: Any,
+) -> AsyncIterator[tuple[AuditApp, Pilot[Any]]]:
+    """`make_app(server, **options)` running headless at `size`, its first load finished.
+
+    `notifications=True` shows toasts on screen (see `toast_texts`).
+    """
+    app = make_app(server, **options)
+    async with app.run_test(size=size, notifications=notifications) as pilot:
+        await wait_loaded(pilot)
+        yield app, pilot
 
 
 def table(app: AuditApp) -> EventTable:
@@ -129,8 +140,6 @@ def header(app: AuditApp) -> str:
     return str(app.query_one("#header").render())
 
 
-def toast_texts(app: App[Any]) -> list[str]:
-    """The text the toasts on screen show (needs `run_test(notifications=True)`)."""
-    from textual.widgets._toast import Toast
-
-    return [toast.render().plain for toast in app.screen.query(Toast)]
+def view_uuids(app: AuditApp) -> list[str]:
+    """The uuid of every row the table shows (the view, filtered and sorted), in order."""
+    return [app.view.event_at(row).event_uuid for row in range(len(app.view))]

@@ -6,17 +6,15 @@
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from textual.widgets import OptionList
 
 from auditui.demo import DemoServer, generate_events
-from auditui.events.columns import get_column
-from auditui.tui.handoff import human_size
+from auditui.events import get_column
 from auditui.tui.widgets.json_tree import JsonTree
+from auditui.units import human_bytes
 from tests.helpers.app import (
     DAYS,
     END,
@@ -27,20 +25,13 @@ from tests.helpers.app import (
     cursor_uuid,
     detail,
     header,
-    make_app,
+    loaded_app,
     messages,
     screen_text,
-    served,
     settle,
     shown_uuid,
     table,
-    wait_loaded,
 )
-
-
-@pytest.fixture
-def server() -> Iterator[DemoServer]:
-    yield from served()
 
 
 @pytest.fixture(scope="module")
@@ -48,15 +39,6 @@ def originals() -> dict[str, dict[str, Any]]:
     """The demo server's events as it generated them, by uuid."""
     events = generate_events(end=END, events_per_day=EVENTS_PER_DAY, days=DAYS)
     return {event["event_uuid"]: event for event in events}
-
-
-@pytest.fixture
-def kolkata(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("TZ", "Asia/Kolkata")
-    time.tzset()
-    yield
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
 
 
 def in_range(originals: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
@@ -72,9 +54,7 @@ async def test_launch_shows_header_rows_newest_first_and_detail(
     server: DemoServer, originals: dict[str, dict[str, Any]]
 ) -> None:
     expected = in_range(originals)
-    app = make_app(server)
-    async with app.run_test(size=WIDE) as pilot:
-        await wait_loaded(pilot)
+    async with loaded_app(server) as (app, _pilot):
         top = header(app)
         assert "default (demo)" in top and "built-in demo server" in top
         assert "2026-11-25 12:00 → 2026-11-26 12:00 UTC" in top
@@ -94,9 +74,7 @@ async def test_launch_shows_header_rows_newest_first_and_detail(
 
 
 async def test_narrow_header_keeps_the_counts(server: DemoServer) -> None:
-    app = make_app(server)
-    async with app.run_test(size=NARROW) as pilot:
-        await wait_loaded(pilot)
+    async with loaded_app(server, size=NARROW) as (app, pilot):
         top = screen_text(app).split("\n")[0]
         assert top.startswith(" auditui  default (demo) · ")
         assert top.endswith(f" · {table(app).row_count} events")  # the host made room
@@ -112,9 +90,7 @@ async def test_narrow_header_keeps_the_counts(server: DemoServer) -> None:
 
 
 async def test_cursor_keys_move_the_cursor_and_the_detail(server: DemoServer) -> None:
-    app = make_app(server)
-    async with app.run_test(size=NARROW) as pilot:
-        await wait_loaded(pilot)
+    async with loaded_app(server, size=NARROW) as (app, pilot):
         events = table(app)
         last = events.row_count - 1
 
@@ -156,9 +132,7 @@ async def test_cursor_keys_move_the_cursor_and_the_detail(server: DemoServer) ->
 
 
 async def test_sort_keys_and_header_click_keep_the_selection(server: DemoServer) -> None:
-    app = make_app(server)
-    async with app.run_test(size=WIDE) as pilot:
-        await wait_loaded(pilot)
+    async with loaded_app(server) as (app, pilot):
         events = table(app)
         await pilot.press("j", "j", "j")
         chosen = cursor_uuid(app)
@@ -214,9 +188,7 @@ def field_text(app: Any) -> list[str]:
 
 
 async def test_u_toggles_utc_in_table_and_detail(server: DemoServer, kolkata: None) -> None:
-    app = make_app(server)
-    async with app.run_test(size=WIDE) as pilot:
-        await wait_loaded(pilot)
+    async with loaded_app(server) as (app, pilot):
         event = table(app).cursor_event
         assert event is not None
         utc_cell = event.timestamp.strftime("%Y-%m-%d %H:%M:%S")
@@ -250,9 +222,7 @@ async def test_u_toggles_utc_in_table_and_detail(server: DemoServer, kolkata: No
 
 
 async def test_detail_hide_show_enter_and_zoom(server: DemoServer) -> None:
-    app = make_app(server)
-    async with app.run_test(size=WIDE) as pilot:
-        await wait_loaded(pilot)
+    async with loaded_app(server) as (app, pilot):
         body = app.query_one("#body")
         pane = detail(app)
         assert pane.display and pane.region.width > 0
@@ -294,9 +264,7 @@ async def test_detail_hide_show_enter_and_zoom(server: DemoServer) -> None:
 async def test_detail_below_when_narrow_beside_when_wide(
     server: DemoServer, size: tuple[int, int]
 ) -> None:
-    app = make_app(server)
-    async with app.run_test(size=size) as pilot:
-        await wait_loaded(pilot)
+    async with loaded_app(server, size=size) as (app, pilot):
         narrow = size == NARROW
         assert app.query_one("#body").has_class("-narrow") is narrow
         events, pane = table(app).region, detail(app).region
@@ -323,9 +291,7 @@ async def test_detail_below_when_narrow_beside_when_wide(
 async def test_c_copies_the_event_as_pretty_json(
     server: DemoServer, originals: dict[str, dict[str, Any]]
 ) -> None:
-    app = make_app(server)
-    async with app.run_test(size=WIDE) as pilot:
-        await wait_loaded(pilot)
+    async with loaded_app(server) as (app, pilot):
         await pilot.press("j")
         uuid = cursor_uuid(app)
         assert uuid is not None
@@ -341,14 +307,12 @@ async def test_c_copies_the_event_as_pretty_json(
             name for name in value if value[name] is None
         }
         assert isinstance(value["payload"], dict | type(None))
-        toast = f"Copied event {uuid} as JSON ({human_size(len(copied.encode()))})"
+        toast = f"Copied event {uuid} as JSON ({human_bytes(len(copied.encode()))})"
         assert toast in messages(app)
 
 
 async def test_y_copies_the_cell_under_the_cursor(server: DemoServer) -> None:
-    app = make_app(server)
-    async with app.run_test(size=NARROW) as pilot:
-        await wait_loaded(pilot)
+    async with loaded_app(server, size=NARROW) as (app, pilot):
         # a row whose user is cut short on screen ("…"): the copy is the full text
         rows = [app.view.event_at(i) for i in range(table(app).row_count)]
         row = next(i for i, e in enumerate(rows) if len(e.user_email or "") > 32)
@@ -374,9 +338,7 @@ async def test_y_copies_the_cell_under_the_cursor(server: DemoServer) -> None:
 
 
 async def test_y_in_the_json_tree_copies_the_node_value(server: DemoServer) -> None:
-    app = make_app(server)
-    async with app.run_test(size=WIDE) as pilot:
-        await wait_loaded(pilot)
+    async with loaded_app(server) as (app, pilot):
         # the first event with a non-empty object payload
         rows = [app.view.event_at(i) for i in range(table(app).row_count)]
         row = next(i for i, e in enumerate(rows) if json.loads(bytes(e.payload)))

@@ -7,11 +7,9 @@ choosing another range, reloading, load errors and cancelling."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
 import time_machine
 from textual.widgets import Input
 from textual.widgets._toast import Toast
@@ -23,14 +21,12 @@ from tests.helpers.app import (
     END,
     NARROW,
     RANGE,
-    WIDE,
     cursor_uuid,
     demo_server,
     header,
-    make_app,
+    loaded_app,
     messages,
     screen_text,
-    served,
     settle,
     shown_uuid,
     table,
@@ -45,11 +41,6 @@ CLEAR = "\x1b[2J"
 OSC52 = "\x1b]52;c;ZXZpbA==\x07"
 RLO = "\u202e"
 CJK = "監査ログ"
-
-
-@pytest.fixture
-def server() -> Iterator[DemoServer]:
-    yield from served()
 
 
 def make_event(n: int, **fields: Any) -> dict[str, Any]:
@@ -93,9 +84,7 @@ HOSTILE_EVENT = make_event(
 
 async def test_hostile_text_is_shown_literally_and_copied_inert() -> None:
     with demo_server([HOSTILE_EVENT, make_event(2), make_event(3)]) as hostile:
-        app = make_app(hostile)
-        async with app.run_test(size=WIDE, notifications=True) as pilot:
-            await wait_loaded(pilot)
+        async with loaded_app(hostile, notifications=True) as (app, pilot):
             assert cursor_uuid(app) == HOSTILE_EVENT["event_uuid"]
             text = screen_text(app)
             assert f"{MARKUP}{CJK}@example.com" in text  # table and detail
@@ -141,9 +130,7 @@ async def test_events_without_timestamp_are_skipped_with_a_warning() -> None:
     good = [make_event(n) for n in range(1, 6)]
     bad = [{k: v for k, v in make_event(n).items() if k != "timestamp"} for n in (7, 8, 9)]
     with demo_server([*good, *bad]) as mixed:
-        app = make_app(mixed, time_range=HALF_DAY)
-        async with app.run_test(size=WIDE, notifications=True) as pilot:
-            await wait_loaded(pilot)
+        async with loaded_app(mixed, notifications=True, time_range=HALF_DAY) as (app, _pilot):
             assert "5 events · 3 skipped" in header(app)
             assert "3 malformed events skipped" in messages(app)
             assert [app.view.event_at(i).event_uuid for i in range(5)] == [
@@ -162,9 +149,7 @@ async def test_events_without_timestamp_are_skipped_with_a_warning() -> None:
 # Mid-day: at 00:xx UTC the last hour spans two day windows (two requests, not one).
 @time_machine.travel(datetime(2026, 11, 30, 12, 30, tzinfo=UTC), tick=True)
 async def test_range_dialog_preset_loads_that_range(server: DemoServer) -> None:
-    app = make_app(server)
-    async with app.run_test(size=NARROW) as pilot:
-        await wait_loaded(pilot)
+    async with loaded_app(server, size=NARROW) as (app, pilot):
         before = len(server.requests)
         await pilot.press("t")
         await settle(pilot)
@@ -192,9 +177,7 @@ async def test_range_dialog_preset_loads_that_range(server: DemoServer) -> None:
 
 
 async def test_range_dialog_escape_cancels(server: DemoServer) -> None:
-    app = make_app(server)
-    async with app.run_test(size=NARROW) as pilot:
-        await wait_loaded(pilot)
+    async with loaded_app(server, size=NARROW) as (app, pilot):
         before, rows = len(server.requests), table(app).row_count
         await pilot.press("t")
         await settle(pilot)
@@ -208,9 +191,7 @@ async def test_range_dialog_escape_cancels(server: DemoServer) -> None:
 
 
 async def test_range_dialog_custom_range(server: DemoServer) -> None:
-    app = make_app(server)
-    async with app.run_test(size=WIDE) as pilot:
-        await wait_loaded(pilot)
+    async with loaded_app(server) as (app, pilot):
         await pilot.press("t")
         await settle(pilot)
         await pilot.press("tab")  # into From
@@ -235,9 +216,7 @@ async def test_range_dialog_custom_range(server: DemoServer) -> None:
 
 
 async def test_r_reloads_and_keeps_the_selection(server: DemoServer) -> None:
-    app = make_app(server)
-    async with app.run_test(size=NARROW) as pilot:
-        await wait_loaded(pilot)
+    async with loaded_app(server, size=NARROW) as (app, pilot):
         await pilot.press("j", "j", "j", "j")
         chosen = cursor_uuid(app)
         first = app.view.event_at(0)
@@ -258,9 +237,7 @@ async def test_r_reloads_and_keeps_the_selection(server: DemoServer) -> None:
 
 
 async def test_server_error_toasts_and_keeps_the_events(server: DemoServer) -> None:
-    app = make_app(server)
-    async with app.run_test(size=WIDE, notifications=True) as pilot:
-        await wait_loaded(pilot)
+    async with loaded_app(server, notifications=True) as (app, pilot):
         rows, chosen = table(app).row_count, cursor_uuid(app)
         count = f"{rows} events"
         server.faults.push(Fault(kind="status", status=500, repeat=10))
@@ -277,9 +254,7 @@ async def test_server_error_toasts_and_keeps_the_events(server: DemoServer) -> N
 
 
 async def test_escape_cancels_a_slow_load(server: DemoServer) -> None:
-    app = make_app(server)
-    async with app.run_test(size=WIDE) as pilot:
-        await wait_loaded(pilot)
+    async with loaded_app(server) as (app, pilot):
         rows, first = table(app).row_count, app.view.event_at(0)
         server.faults.push(Fault(kind="delay", seconds=3.0, repeat=4))
         await pilot.press("r")
@@ -296,9 +271,7 @@ async def test_escape_cancels_a_slow_load(server: DemoServer) -> None:
 
 
 async def test_a_new_load_replaces_a_running_one(server: DemoServer) -> None:
-    app = make_app(server)
-    async with app.run_test(size=WIDE) as pilot:
-        await wait_loaded(pilot)
+    async with loaded_app(server) as (app, pilot):
         rows = table(app).row_count
         # slow: the reload's 2 windows, then the 1h load's one
         server.faults.push(Fault(kind="delay", seconds=1.0, repeat=3))

@@ -1,9 +1,6 @@
 """Export in the whole App: `e`, the dialog, the worker, the file read back; and the
 "done when" flow of the find-and-slice issue with the keyboard alone."""
 
-# Widgets change between awaits; mypy's narrowing across them is wrong here:
-# mypy: disable-error-code="unreachable, comparison-overlap"
-
 from __future__ import annotations
 
 import csv
@@ -11,7 +8,7 @@ import errno
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,7 +16,8 @@ from typing import Any
 import pytest
 
 from auditui.demo import DemoServer, generate_events
-from auditui.events.model import FIELD_NAMES
+from auditui.events import FIELD_NAMES
+from auditui.export.formats import ExportFormat
 from auditui.export.job import export_events as real_export_events
 from auditui.timespec import TimeRange, resolve_range
 from auditui.tui.dialogs.export import ExportDialog, default_name
@@ -28,21 +26,16 @@ from auditui.tui.widgets.filter_bar import FilterBar
 from tests.helpers.app import (
     END,
     RANGE,
-    WIDE,
     demo_server,
     header,
-    make_app,
+    idle,
+    loaded_app,
     messages,
-    served,
     settle,
+    view_uuids,
     wait_for,
     wait_loaded,
 )
-
-
-@pytest.fixture
-def server() -> Iterator[DemoServer]:
-    yield from served()
 
 
 @pytest.fixture
@@ -54,20 +47,10 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
-async def idle(pilot: Any) -> None:
-    await settle(pilot)
-    await pilot.app.workers.wait_for_complete()
-    await settle(pilot)
-
-
 async def type_query(pilot: Any, query: str) -> None:
     await pilot.press("slash", *query, "enter")
     await idle(pilot)
     assert pilot.app.query_one(FilterBar).error is None
-
-
-def view_uuids(app: Any) -> list[str]:
-    return [app.view.event_at(row).event_uuid for row in range(len(app.view))]
 
 
 async def export_keys(pilot: Any, fmt: str) -> None:
@@ -105,11 +88,9 @@ def read_rows(path: Path, fmt: str) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize("fmt", ["ndjson", "json", "csv"])
 async def test_export_writes_the_filtered_sorted_rows(
-    server: DemoServer, workdir: Path, fmt: str
+    server: DemoServer, workdir: Path, fmt: ExportFormat
 ) -> None:
-    app = make_app(server)
-    async with app.run_test(size=WIDE) as pilot:
-        await wait_loaded(pilot)
+    async with loaded_app(server) as (app, pilot):
         await type_query(pilot, "source:web -status:success OR action:user.*")
         await pilot.press("s")  # by user, ascending
         await settle(pilot)
@@ -117,7 +98,7 @@ async def test_export_writes_the_filtered_sorted_rows(
         assert 1 < len(expected) < len(app.store)
         assert app.view.sort_column == "user"
         await export_keys(pilot, fmt)
-        path = workdir / default_name(RANGE, fmt)  # type: ignore[arg-type]
+        path = workdir / default_name(RANGE, fmt)
         rows = read_rows(path, fmt)
         assert [row["event_uuid"] for row in rows] == expected
         assert f"Wrote {len(expected):,} events to ./{path.name}" in messages(app)
@@ -145,9 +126,7 @@ async def test_csv_cells_that_look_like_formulas_are_neutralized(workdir: Path) 
     events[1].update(log_entry="\rhyperlink carriage")
     served_events = demo_server(events)
     try:
-        app = make_app(served_events)
-        async with app.run_test(size=WIDE) as pilot:
-            await wait_loaded(pilot)
+        async with loaded_app(served_events) as (app, pilot):
             await type_query(pilot, "hyperlink")
             assert len(app.view) == 2
             await export_keys(pilot, "csv")
@@ -171,9 +150,7 @@ async def test_an_export_error_is_one_line_and_leaves_no_file(
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(export_flow, "export_events", full_disk)
-    app = make_app(server)
-    async with app.run_test(size=WIDE) as pilot:
-        await wait_loaded(pilot)
+    async with loaded_app(server) as (app, pilot):
         await pilot.press("e")
         await wait_for(pilot, lambda: isinstance(app.screen, ExportDialog), "the dialog")
         await pilot.press("enter")
@@ -203,9 +180,7 @@ async def test_esc_cancels_a_running_export(
         return real_export_events(*args, cancelled=wait_for_cancel, **kwargs)
 
     monkeypatch.setattr(export_flow, "export_events", held)
-    app = make_app(server)
-    async with app.run_test(size=WIDE) as pilot:
-        await wait_loaded(pilot)
+    async with loaded_app(server) as (app, pilot):
         await type_query(pilot, "source:web")
         await pilot.press("e")
         await wait_for(pilot, lambda: isinstance(app.screen, ExportDialog), "the dialog")
@@ -250,9 +225,9 @@ async def test_done_when_support_failures_of_the_last_7_days_as_csv_by_keyboard(
     events = support_failure_events(now)
     server = demo_server(events, end=now, days=10)
     try:
-        app = make_app(server, time_range=resolve_range(since="24h"), since="24h")
-        async with app.run_test(size=WIDE, notifications=True) as pilot:
-            await wait_loaded(pilot)
+        async with loaded_app(
+            server, notifications=True, time_range=resolve_range(since="24h"), since="24h"
+        ) as (app, pilot):
             started = datetime.now(UTC)
             # t, 5: the last 30 days
             await pilot.press("t")

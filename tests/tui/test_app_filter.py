@@ -14,43 +14,37 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from textual import events
-from textual.command import CommandList, CommandPalette
+from textual.command import CommandPalette
 
 from auditui.config.history import history_file
 from auditui.demo import DemoServer
-from auditui.events.model import AuditEvent
-from auditui.events.store import EventStore, EventView
-from auditui.stats.timeline import time_terms
+from auditui.events import AuditEvent, EventStore, EventView
+from auditui.stats import time_terms
 from auditui.tui.app import AuditApp
 from auditui.tui.widgets.facets import FacetsPanel
 from auditui.tui.widgets.filter_bar import FilterBar
 from auditui.tui.widgets.timeline import Timeline
 from tests.helpers.app import (
-    WIDE,
     cursor_uuid,
     header,
-    make_app,
+    idle,
+    loaded_app,
     messages,
     screen_text,
-    served,
+    search_palette,
     settle,
     table,
+    view_uuids,
     wait_for,
     wait_loaded,
 )
-
-
-@pytest.fixture
-def server() -> Iterator[DemoServer]:
-    yield from served()
-
 
 # -- helpers --------------------------------------------------------------------------------
 
@@ -59,19 +53,8 @@ def bar(app: AuditApp) -> FilterBar:
     return app.query_one(FilterBar)
 
 
-def shown_uuids(app: AuditApp) -> list[str]:
-    return [app.view.event_at(row).event_uuid for row in range(len(app.view))]
-
-
 def all_events(app: AuditApp) -> list[AuditEvent]:
     return list(app.store.events)
-
-
-async def idle(pilot: Any) -> None:
-    """Let pending timers, messages and workers (facets, timeline, history) finish."""
-    await settle(pilot)
-    await pilot.app.workers.wait_for_complete()
-    await settle(pilot)
 
 
 async def submit(pilot: Any, query: str, *, paste: bool = False) -> None:
@@ -173,7 +156,7 @@ TYPED = {"nguyen", '"viewed monitor"', "-source:web", "action:*.view", "user:/^[
 
 
 def test_view_takes_ascending_indices_without_a_scan() -> None:
-    from tests.core.test_facets import decode, raw
+    from tests.helpers.events import decode, raw
 
     events = decode(*[raw(i, user_email=f"u{i * 7 % 5}@acme.com") for i in range(12)])
     for store in (EventStore(events), EventStore(list(reversed(events)))):
@@ -195,9 +178,7 @@ def test_view_takes_ascending_indices_without_a_scan() -> None:
 
 
 async def test_every_query_form_filters_the_table(server: DemoServer) -> None:
-    app = make_app(server)
-    async with app.run_test(size=WIDE) as pilot:
-        await wait_loaded(pilot)
+    async with loaded_app(server) as (app, pilot):
         events = all_events(app)
         total = len(events)
         for query, oracle in FORMS:
@@ -205,7 +186,7 @@ async def test_every_query_form_filters_the_table(server: DemoServer) -> None:
             assert bar(app).error is None, (query, bar(app).error)
             assert not bar(app).is_open and table(app).has_focus, query
             expected = {e.event_uuid for e in events if oracle(e)}
-            got = shown_uuids(app)
+            got = view_uuids(app)
             assert 0 < len(expected) < total, (query, len(expected))
             assert set(got) == expected and len(got) == len(expected), query
             assert f"{len(got):,} of {total:,} events" in header(app), query
@@ -213,9 +194,7 @@ async def test_every_query_form_filters_the_table(server: DemoServer) -> None:
 
 
 async def test_counter_header_and_rows_sorted_newest_first(server: DemoServer) -> None:
-    app = make_app(server)
-    async with app.run_test(size=WIDE) as pilot:
-        await wait_loaded(pilot)
+    async with loaded_app(server) as (app, pilot):
         total = len(app.store)
         await submit(pilot, "status:success")
         shown = len(app.view)
@@ -235,9 +214,7 @@ async def test_counter_header_and_rows_sorted_newest_first(server: DemoServer) -
 
 
 async def test_typing_filters_without_enter(server: DemoServer) -> None:
-    app = make_app(server)
-    async with app.run_test(size=WIDE) as pilot:
-        await wait_loaded(pilot)
+    async with loaded_app(server) as (app, pilot):
         await pilot.press("slash", *"status:denied")
         await wait_for(pilot, lambda: app.filter_flow.text == "status:denied", "the filter")
         await idle(pilot)
@@ -250,8 +227,8 @@ async def test_payload_text_of_a_large_store_is_built_in_a_worker_first(
 ) -> None:
     """A `payload:` query on a large store (here: any size) says "indexing payloads…",
     builds the payload text off the UI thread, then filters."""
+    from auditui.query import SearchIndex
     from auditui.query.engine import vector as query_vector
-    from auditui.query.engine.search_index import SearchIndex
 
     monkeypatch.setattr(query_vector, "ASYNC_PAYLOAD_FROM", 0)
     monkeypatch.setattr(query_vector, "PREBUILT_PAYLOAD_EVENTS", -1)  # not built by `warm`
@@ -263,16 +240,14 @@ async def test_payload_text_of_a_large_store_is_built_in_a_worker_first(
         return original(index)
 
     monkeypatch.setattr(SearchIndex, "payload_data", recording)
-    app = make_app(server)
-    async with app.run_test(size=WIDE) as pilot:
-        await wait_loaded(pilot)
+    async with loaded_app(server) as (app, pilot):
         await idle(pilot)
         await pilot.press("slash")
         bar(app).input.post_message(events.Paste("payload:tier-1"))
         await wait_for(pilot, lambda: app.filter_flow.text == "payload:tier-1", "the filter")
         await idle(pilot)
         assert 0 < len(app.view) < len(app.store)
-        assert set(shown_uuids(app)) == {
+        assert set(view_uuids(app)) == {
             e.event_uuid for e in all_events(app) if "tier-1" in payload(e)
         }
         assert threads and threading.main_thread().name not in threads
@@ -284,8 +259,8 @@ async def test_payload_text_of_a_large_store_is_built_in_a_worker_first(
 async def test_a_failed_payload_build_is_a_toast_and_the_table_stays(
     server: DemoServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from auditui.query import SearchIndex
     from auditui.query.engine import vector as query_vector
-    from auditui.query.engine.search_index import SearchIndex
 
     monkeypatch.setattr(query_vector, "ASYNC_PAYLOAD_FROM", 0)
     monkeypatch.setattr(query_vector, "PREBUILT_PAYLOAD_EVENTS", -1)
@@ -294,28 +269,24 @@ async def test_a_failed_payload_build_is_a_toast_and_the_table_stays(
         raise MemoryError("no room")
 
     monkeypatch.setattr(SearchIndex, "payload_data", failing)
-    app = make_app(server)
-    async with app.run_test(size=WIDE) as pilot:
-        await wait_loaded(pilot)
+    async with loaded_app(server) as (app, pilot):
         await idle(pilot)
-        before = shown_uuids(app)
+        before = view_uuids(app)
         await pilot.press("slash")
         bar(app).input.post_message(events.Paste("payload:tier-1"))
         await wait_for(
             pilot, lambda: any("Failed indexing payloads" in m for m in messages(app)), "toast"
         )
         await idle(pilot)
-        assert shown_uuids(app) == before
+        assert view_uuids(app) == before
         count = str(bar(app).query_one("#filter-count").render())
         assert "indexing" not in count and f"{len(app.store):,}" in count
 
 
 async def test_invalid_query_shows_the_error_and_keeps_the_table(server: DemoServer) -> None:
-    app = make_app(server)
-    async with app.run_test(size=WIDE) as pilot:
-        await wait_loaded(pilot)
+    async with loaded_app(server) as (app, pilot):
         await submit(pilot, "status:failure OR status:denied")
-        before = shown_uuids(app)
+        before = view_uuids(app)
         assert before
         await pilot.press("slash")
         await pilot.press("space", "left_parenthesis")
@@ -328,21 +299,19 @@ async def test_invalid_query_shows_the_error_and_keeps_the_table(server: DemoSer
         assert bar(app)._highlighter.span == (error.position, error.position + error.length)
         assert "✗ " + str(error) in screen_text(app)
         assert f"column {error.position + 1}" in str(error)
-        assert shown_uuids(app) == before
+        assert view_uuids(app) == before
         assert app.filter_flow.text.strip() == "status:failure OR status:denied"
         await pilot.press("enter")  # Enter on an invalid query: the bar stays open
         await idle(pilot)
-        assert bar(app).is_open and shown_uuids(app) == before
+        assert bar(app).is_open and view_uuids(app) == before
         await pilot.press("backspace", "backspace", "backspace", "backspace", "backspace")
         await wait_for(pilot, lambda: bar(app).error is None, "the error to go")
         await idle(pilot)
-        assert shown_uuids(app) == before
+        assert view_uuids(app) == before
 
 
 async def test_esc_keeps_the_filter_second_esc_and_ctrl_u_clear(server: DemoServer) -> None:
-    app = make_app(server)
-    async with app.run_test(size=WIDE) as pilot:
-        await wait_loaded(pilot)
+    async with loaded_app(server) as (app, pilot):
         total = len(app.store)
         await pilot.press("slash", *"source:api")
         await wait_for(pilot, lambda: app.filter_flow.text == "source:api", "the filter")
@@ -380,9 +349,7 @@ async def test_esc_keeps_the_filter_second_esc_and_ctrl_u_clear(server: DemoServ
 
 
 async def test_selection_stays_on_the_event_when_it_still_matches(server: DemoServer) -> None:
-    app = make_app(server)
-    async with app.run_test(size=WIDE) as pilot:
-        await wait_loaded(pilot)
+    async with loaded_app(server) as (app, pilot):
         rows = [app.view.event_at(i) for i in range(len(app.view))]
         row = next(i for i, e in enumerate(rows) if i > 3 and e.source == "web")
         await pilot.press(*["j"] * row)
@@ -391,21 +358,20 @@ async def test_selection_stays_on_the_event_when_it_still_matches(server: DemoSe
         await submit(pilot, "source:web")
         assert cursor_uuid(app) == chosen and table(app).cursor_row < row
         await submit(pilot, "source:ci")  # gone: the cursor stays in range
-        assert table(app).cursor_event is not None and table(app).cursor_event.source == "ci"
+        event = table(app).cursor_event
+        assert event is not None and event.source == "ci"
 
 
 async def test_filter_persists_across_a_reload(server: DemoServer) -> None:
-    app = make_app(server)
-    async with app.run_test(size=WIDE) as pilot:
-        await wait_loaded(pilot)
+    async with loaded_app(server) as (app, pilot):
         await submit(pilot, "status:failure OR status:denied")
         await pilot.press("j")
-        chosen, before = cursor_uuid(app), shown_uuids(app)
+        chosen, before = cursor_uuid(app), view_uuids(app)
         old_store = app.store
         await pilot.press("r")
         await wait_for(pilot, lambda: app.store is not old_store, "the reload")
         await wait_loaded(pilot)
-        assert shown_uuids(app) == before and cursor_uuid(app) == chosen
+        assert view_uuids(app) == before and cursor_uuid(app) == chosen
         assert app.filter_flow.text == "status:failure OR status:denied"
         assert f"{len(before)} of {len(app.store)} events" in header(app)
 
@@ -414,9 +380,7 @@ async def test_filter_persists_across_a_reload(server: DemoServer) -> None:
 
 
 async def test_history_walks_with_up_and_down_across_restarts(server: DemoServer) -> None:
-    app = make_app(server)
-    async with app.run_test(size=WIDE) as pilot:
-        await wait_loaded(pilot)
+    async with loaded_app(server) as (_app, pilot):
         await submit(pilot, "status:failure")  # Enter records
         await pilot.press("slash", "ctrl+u", *"source:ci")
         await pilot.press("escape")  # closing with a valid query records it too
@@ -427,9 +391,7 @@ async def test_history_walks_with_up_and_down_across_restarts(server: DemoServer
     path = history_file("default")
     assert path.is_file() and str(path).startswith(os.environ["XDG_STATE_HOME"])
 
-    again = make_app(server)
-    async with again.run_test(size=WIDE) as pilot:
-        await wait_loaded(pilot)
+    async with loaded_app(server) as (again, pilot):
         await pilot.press("slash")
         await settle(pilot)
         await pilot.press("ctrl+u", *"draft")
@@ -462,9 +424,7 @@ async def highlight(pilot: Any, panel: FacetsPanel, field: str, value: str) -> N
 
 
 async def test_facets_enter_and_minus_add_terms(server: DemoServer) -> None:
-    app = make_app(server)
-    async with app.run_test(size=WIDE) as pilot:
-        await wait_loaded(pilot)
+    async with loaded_app(server) as (app, pilot):
         events = all_events(app)
         panel = app.query_one(FacetsPanel)
         assert not panel.display
@@ -487,7 +447,7 @@ async def test_facets_enter_and_minus_add_terms(server: DemoServer) -> None:
         await idle(pilot)
         assert bar(app).value == "source:web" and panel.has_focus
         web = [e for e in events if e.source == "web"]
-        assert set(shown_uuids(app)) == {e.event_uuid for e in web}
+        assert set(view_uuids(app)) == {e.event_uuid for e in web}
         # the facets now count the matches only
         status = next(f for f in panel.facets if f.field == "status")
         assert status.total == len(web)
@@ -500,7 +460,7 @@ async def test_facets_enter_and_minus_add_terms(server: DemoServer) -> None:
         await idle(pilot)
         assert bar(app).value == "source:web -status:success"
         expected = {e.event_uuid for e in web if e.status != "success"}
-        assert expected and set(shown_uuids(app)) == expected
+        assert expected and set(view_uuids(app)) == expected
 
         await pilot.press("f")  # hides the panel, back to the table
         await settle(pilot)
@@ -508,9 +468,7 @@ async def test_facets_enter_and_minus_add_terms(server: DemoServer) -> None:
 
 
 async def test_facet_term_on_an_or_query_is_parenthesised(server: DemoServer) -> None:
-    app = make_app(server)
-    async with app.run_test(size=WIDE) as pilot:
-        await wait_loaded(pilot)
+    async with loaded_app(server) as (app, pilot):
         await submit(pilot, "status:failure OR status:denied")
         await pilot.press("f")
         await idle(pilot)
@@ -530,9 +488,7 @@ async def test_facet_term_on_an_or_query_is_parenthesised(server: DemoServer) ->
 async def test_timeline_marks_the_selection_and_enter_narrows_to_a_bucket(
     server: DemoServer,
 ) -> None:
-    app = make_app(server)
-    async with app.run_test(size=WIDE) as pilot:
-        await wait_loaded(pilot)
+    async with loaded_app(server) as (app, pilot):
         timeline = app.query_one(Timeline)
         assert timeline.shown is not None and timeline.shown.total == len(app.store)
         assert timeline.region.y > table(app).region.bottom - 1  # under the table
@@ -557,7 +513,7 @@ async def test_timeline_marks_the_selection_and_enter_narrows_to_a_bucket(
         assert bar(app).value == time_terms(chosen)
         inside = [e for e in all_events(app) if chosen.start <= e.timestamp < chosen.end]
         assert len(app.view) == len(inside) == count
-        assert set(shown_uuids(app)) == {e.event_uuid for e in inside}
+        assert set(view_uuids(app)) == {e.event_uuid for e in inside}
         # the histogram now counts the matches only
         assert timeline.shown.total == count
 
@@ -577,17 +533,10 @@ async def test_saved_queries_are_palette_commands(server: DemoServer) -> None:
         '[queries]\n"support failures" = "support:true OR status:failure"\n'
         'odd = "user:[x] [b]bold"\n'
     )
-    app = make_app(server)
-    async with app.run_test(size=WIDE) as pilot:
-        await wait_loaded(pilot)
+    async with loaded_app(server) as (app, pilot):
         titles = [command.title for command in app.get_system_commands(app.screen)]
         assert "Query: support failures" in titles
-        await pilot.press("ctrl+p")
-        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
-        await pilot.press(*"query: support")
-        results = app.screen.query_one(CommandList)
-        await wait_for(pilot, lambda: results.option_count >= 1, "palette results")
-        await settle(pilot)
+        results = await search_palette(pilot, "query: support")
         first = str(results.get_option_at_index(0).prompt)
         assert first.startswith("Query: support failures"), first
         await pilot.press("enter")
@@ -597,13 +546,8 @@ async def test_saved_queries_are_palette_commands(server: DemoServer) -> None:
         expected = {
             e.event_uuid for e in all_events(app) if e.is_support_user or e.status == "failure"
         }
-        assert expected and set(shown_uuids(app)) == expected
+        assert expected and set(view_uuids(app)) == expected
         # a saved query with markup-like text is shown literally in the palette
-        await pilot.press("ctrl+p")
-        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
-        await pilot.press(*"query: odd")
-        results = app.screen.query_one(CommandList)
-        await wait_for(pilot, lambda: results.option_count >= 1, "palette results")
-        await settle(pilot)
+        results = await search_palette(pilot, "query: odd")
         assert "user:[x] [b]bold" in screen_text(app)
         await pilot.press("escape")

@@ -4,13 +4,9 @@ The key lives only in the dialog's password input and the credential store: thes
 check it never reaches the screen or a notification.
 """
 
-# Widgets change between awaits; mypy's narrowing across them is wrong here:
-# mypy: disable-error-code="unreachable, comparison-overlap"
-
 from __future__ import annotations
 
 import stat
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -27,10 +23,10 @@ from tests.helpers.app import (
     NARROW,
     WIDE,
     header,
+    loaded_app,
     make_app,
     messages,
     screen_text,
-    served,
     settle,
     table,
     toast_texts,
@@ -40,11 +36,6 @@ from tests.helpers.app import (
 from tests.helpers.keyring_service import SecretServiceHandle
 
 WRONG_KEY = "dfk_wrong_0123456789abcdef"
-
-
-@pytest.fixture
-def server() -> Iterator[DemoServer]:
-    yield from served()
 
 
 def assert_no_key_shown(app: AuditApp, *keys: str) -> None:
@@ -209,9 +200,7 @@ async def test_a_key_entered_after_a_refused_env_key_is_the_one_used(
 async def test_after_a_refused_range_change_the_login_loads_that_range(
     server: DemoServer, secret_service: SecretServiceHandle
 ) -> None:
-    app = make_app(server)
-    async with app.run_test(size=WIDE) as pilot:
-        await wait_loaded(pilot)
+    async with loaded_app(server) as (app, pilot):
         first = app.time_range
         server.faults.push(Fault(kind="status", status=401, repeat=5))  # the key was revoked
         await pilot.press("t")

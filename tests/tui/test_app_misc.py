@@ -10,14 +10,13 @@ import json
 import os
 import stat
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from textual.command import CommandList, CommandPalette
+from textual.command import CommandPalette
 from textual.widgets import DataTable, SelectionList
 
-from auditui.config.settings import load_ui_state
+from auditui.config.state import load_ui_state
 from auditui.demo import DemoServer, Fault
 from auditui.errors import AudituiError
 from auditui.paths import ui_state_file
@@ -32,23 +31,16 @@ from auditui.tui.widgets.table.event_table import EventTable
 from auditui.tui.widgets.timeline import Timeline
 from tests.helpers.app import (
     NARROW,
-    WIDE,
     cursor_uuid,
-    make_app,
+    loaded_app,
     messages,
     screen_text,
-    served,
+    search_palette,
     settle,
     table,
     toast_texts,
     wait_for,
-    wait_loaded,
 )
-
-
-@pytest.fixture
-def server() -> Iterator[DemoServer]:
-    yield from served()
 
 
 def binding_ids() -> list[str]:
@@ -62,9 +54,7 @@ def binding_ids() -> list[str]:
 
 
 async def test_help_lists_every_binding_with_its_id(server: DemoServer) -> None:
-    app = make_app(server)
-    async with app.run_test(size=WIDE) as pilot:
-        await wait_loaded(pilot)
+    async with loaded_app(server) as (app, pilot):
         await pilot.press("question_mark")
         await settle(pilot)
         assert isinstance(app.screen, HelpScreen)
@@ -84,17 +74,10 @@ async def test_help_lists_every_binding_with_its_id(server: DemoServer) -> None:
 
 
 async def test_command_palette_finds_and_runs_app_commands(server: DemoServer) -> None:
-    app = make_app(server)
-    async with app.run_test(size=WIDE) as pilot:
-        await wait_loaded(pilot)
+    async with loaded_app(server) as (app, pilot):
         await pilot.press("j")
         uuid = cursor_uuid(app)
-        await pilot.press("ctrl+p")
-        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
-        await pilot.press(*"copy")
-        results = app.screen.query_one(CommandList)
-        await wait_for(pilot, lambda: results.option_count >= 2, "palette results")
-        await settle(pilot)
+        results = await search_palette(pilot, "copy", at_least=2)
         prompts = [str(results.get_option_at_index(i).prompt) for i in range(results.option_count)]
         assert any("App: Copy" in prompt for prompt in prompts), prompts
         assert any("App: Copy value" in prompt for prompt in prompts), prompts
@@ -109,9 +92,7 @@ async def test_command_palette_finds_and_runs_app_commands(server: DemoServer) -
 
 
 async def test_every_binding_is_a_palette_command(server: DemoServer) -> None:
-    app = make_app(server)
-    async with app.run_test(size=WIDE) as pilot:
-        await wait_loaded(pilot)
+    async with loaded_app(server) as (app, pilot):
         commands = {command.title: command for command in app.get_system_commands(app.screen)}
         wanted = {f"App: {a.title}" for a in APP_ACTIONS} | {
             f"{group}: {binding.description}"  # type: ignore[union-attr]
@@ -121,12 +102,7 @@ async def test_every_binding_is_a_palette_command(server: DemoServer) -> None:
         assert wanted <= set(commands), wanted - set(commands)
         assert "(c)" in commands["App: Copy"].help
         # table commands act on the table, even from the palette
-        await pilot.press("ctrl+p")
-        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
-        await pilot.press(*"table: last")
-        results = app.screen.query_one(CommandList)
-        await wait_for(pilot, lambda: results.option_count >= 1, "palette results")
-        await settle(pilot)
+        results = await search_palette(pilot, "table: last")
         assert results.highlighted == 0
         assert str(results.get_option_at_index(0).prompt).startswith("Table: Last")
         await pilot.press("enter")
@@ -139,9 +115,7 @@ async def test_every_binding_is_a_palette_command(server: DemoServer) -> None:
 
 
 async def test_column_picker_hides_a_column(server: DemoServer) -> None:
-    app = make_app(server)
-    async with app.run_test(size=WIDE) as pilot:
-        await wait_loaded(pilot)
+    async with loaded_app(server) as (app, pilot):
         before = table(app).columns
         assert before == ("time", "user", "action", "object", "status", "source", "ip")
         await pilot.press("C")
@@ -168,9 +142,7 @@ async def test_column_picker_hides_a_column(server: DemoServer) -> None:
 
 @pytest.mark.parametrize("key", ["o", "O"])
 async def test_pager_and_editor_in_headless_mode_say_so(server: DemoServer, key: str) -> None:
-    app = make_app(server)
-    async with app.run_test(size=NARROW, notifications=True) as pilot:
-        await wait_loaded(pilot)
+    async with loaded_app(server, size=NARROW, notifications=True) as (app, pilot):
         await pilot.press(key)
         await settle(pilot)
         assert app.is_running and len(app.screen_stack) == 1
@@ -213,9 +185,7 @@ async def test_config_keymap_remaps_bindings(server: DemoServer) -> None:
     config = Path(os.environ["XDG_CONFIG_HOME"]) / "auditui" / "config.toml"
     config.parent.mkdir(parents=True)
     config.write_text('[keymap]\n"app.copy_event" = "ctrl+y"\n"table.sort_next" = "f6"\n')
-    app = make_app(server)
-    async with app.run_test(size=WIDE) as pilot:
-        await wait_loaded(pilot)
+    async with loaded_app(server) as (app, pilot):
         await pilot.press("c")  # no longer bound
         await settle(pilot)
         assert app.clipboard == ""
@@ -236,17 +206,13 @@ async def test_config_keymap_remaps_bindings(server: DemoServer) -> None:
 
 
 async def test_theme_is_remembered_for_the_next_start(server: DemoServer) -> None:
-    app = make_app(server)
-    async with app.run_test(size=NARROW) as pilot:
-        await wait_loaded(pilot)
+    async with loaded_app(server, size=NARROW) as (app, pilot):
         assert app.theme != "nord"
         app.theme = "nord"
         await settle(pilot)
         assert load_ui_state()["theme"] == "nord"
         assert stat.S_IMODE(ui_state_file().stat().st_mode) == 0o600
-    again = make_app(server)
-    async with again.run_test(size=NARROW) as pilot:
-        await wait_loaded(pilot)
+    async with loaded_app(server, size=NARROW) as (again, pilot):
         assert again.theme == "nord"
 
 
@@ -254,9 +220,7 @@ async def test_a_damaged_state_file_does_not_stop_the_app(server: DemoServer) ->
     path = ui_state_file()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("not json", encoding="utf-8")
-    app = make_app(server)
-    async with app.run_test(size=NARROW) as pilot:
-        await wait_loaded(pilot)
+    async with loaded_app(server, size=NARROW) as (app, pilot):
         assert table(app).row_count > 0
         app.theme = "nord"
         await settle(pilot)
@@ -267,9 +231,7 @@ async def test_a_damaged_state_file_does_not_stop_the_app(server: DemoServer) ->
 
 
 async def test_q_quits(server: DemoServer) -> None:
-    app = make_app(server)
-    async with app.run_test(size=NARROW) as pilot:
-        await wait_loaded(pilot)
+    async with loaded_app(server, size=NARROW) as (app, pilot):
         await pilot.press("q")
         await settle(pilot)
         assert not app.is_running
@@ -277,9 +239,7 @@ async def test_q_quits(server: DemoServer) -> None:
 
 
 async def test_q_quits_during_a_load(server: DemoServer) -> None:
-    app = make_app(server)
-    async with app.run_test(size=NARROW) as pilot:
-        await wait_loaded(pilot)
+    async with loaded_app(server, size=NARROW) as (app, pilot):
         server.faults.push(Fault(kind="delay", seconds=2.0, repeat=4))
         await pilot.press("r")
         await wait_for(pilot, lambda: app.loading, "the load to start")

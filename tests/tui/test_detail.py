@@ -5,8 +5,6 @@
 
 from __future__ import annotations
 
-import html
-import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,16 +14,15 @@ from textual.app import App, ComposeResult
 from textual.containers import Vertical
 from textual.widgets import OptionList
 
-from auditui.events.model import AuditEvent
+from auditui.events import AuditEvent
 from auditui.tui.widgets import json_tree
-from auditui.tui.widgets.detail import DetailPane, PayloadText
+from auditui.tui.widgets.detail import DetailPane, Mode, PayloadText
 from auditui.tui.widgets.json_tree import JsonNodeData, JsonTree, child_path
+from tests.helpers.hosts import DetailApp, TreeApp
+from tests.helpers.pilot import screen_text
 
 HOSTILE = "[bold]x[/] \x1b]52;c;QUFB\x07 \u202eevil \x85end"
 SIZE = (110, 50)
-_SVG_TEXT = re.compile(
-    r'<text class="[^"]*" x="([\d.]+)" y="([\d.]+)" textLength[^>]*>([^<]*)</text>'
-)
 
 
 def make_event(payload: Any = None, *, raw: bytes | None = None, **fields: Any) -> AuditEvent:
@@ -41,53 +38,6 @@ def make_event(payload: Any = None, *, raw: bytes | None = None, **fields: Any) 
     }
     base.update(fields)
     return AuditEvent(payload=msgspec.Raw(body), **base)
-
-
-def screen_lines(app: App[Any]) -> list[str]:
-    """The screen as text lines, rebuilt from the SVG screenshot (cells are 12.2 px wide)."""
-    svg = app.export_screenshot()
-    assert "\x1b" not in svg and "\u202e" not in svg
-    rows: dict[float, list[tuple[int, str]]] = {}
-    for match in _SVG_TEXT.finditer(svg):
-        text = html.unescape(match.group(3)).replace("\xa0", " ")
-        rows.setdefault(float(match.group(2)), []).append(
-            (round(float(match.group(1)) / 12.2), text)
-        )
-    lines = []
-    for y in sorted(rows):
-        cells: list[str] = []
-        for column, text in sorted(rows[y]):
-            cells.extend(" " * (column - len(cells)))
-            cells[column : column + len(text)] = text
-        lines.append("".join(cells).rstrip())
-    return lines
-
-
-def screen_text(app: App[Any]) -> str:
-    """Everything on screen as plain text, one line per terminal row."""
-    return "\n".join(screen_lines(app))
-
-
-class DetailApp(App[None]):
-    def compose(self) -> ComposeResult:
-        yield DetailPane()
-
-    @property
-    def pane(self) -> DetailPane:
-        return self.query_one(DetailPane)
-
-
-class TreeApp(App[None]):
-    def __init__(self, value: Any) -> None:
-        super().__init__()
-        self.value = value
-
-    def compose(self) -> ComposeResult:
-        yield JsonTree(self.value)
-
-    @property
-    def json(self) -> JsonTree:
-        return self.query_one(JsonTree)
 
 
 def field_rows(pane: DetailPane) -> list[str]:
@@ -274,7 +224,7 @@ async def test_big_payload_opens_as_tree_quickly() -> None:
         await pilot.press("x")
         await pilot.pause()
         plain = payload_plain(app.pane)
-        assert "cut at 256.0 KB" in plain
+        assert "cut at 256.0 KiB" in plain
         assert len(plain) < 300_000
 
 
@@ -290,11 +240,11 @@ async def test_many_lines_open_as_tree() -> None:
 
 
 @pytest.mark.parametrize("mode", ["text", "tree"])
-async def test_too_deep_payload_shows_message_and_raw_text(mode: str) -> None:
+async def test_too_deep_payload_shows_message_and_raw_text(mode: Mode) -> None:
     raw = b"[" * 25_000 + b"]" * 25_000  # beyond models.MAX_DEPTH
     app = DetailApp()
     async with app.run_test(size=SIZE) as pilot:
-        app.pane.set_mode(mode)  # type: ignore[arg-type]
+        app.pane.set_mode(mode)
         app.pane.show_event(make_event(raw=raw), utc=True)
         await pilot.pause()
         plain = payload_plain(app.pane)

@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from textual.app import App
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, DataTable, Input, SelectionList, Static
 
@@ -20,29 +19,13 @@ from auditui.timespec import TimeRange
 from auditui.tui.dialogs.columns import ColumnPicker
 from auditui.tui.dialogs.help import HelpScreen, display_keys, rows_from_bindings
 from auditui.tui.dialogs.login import INSECURE_LABEL, LoginDialog
-from auditui.tui.dialogs.message import MessageDialog
 from auditui.tui.dialogs.range import RangeDialog
-from tests.tui.test_detail import screen_text
+from tests.helpers.hosts import NOT_YET, DialogHost
+from tests.helpers.pilot import screen_text
 
 SIZE = (100, 40)
 NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
 SECRET = "dfk_live_SECRET_3f9a8b7c6d5e"
-NOT_YET = object()
-
-
-class Host(App[None]):
-    """Pushes one dialog on mount and records what it dismissed with."""
-
-    def __init__(self, dialog: ModalScreen[Any]) -> None:
-        super().__init__()
-        self.dialog = dialog
-        self.result: Any = NOT_YET
-
-    def on_mount(self) -> None:
-        self.push_screen(self.dialog, self._done)
-
-    def _done(self, result: Any) -> None:
-        self.result = result
 
 
 def static_text(screen: ModalScreen[Any], selector: str) -> str:
@@ -57,13 +40,13 @@ def range_dialog(current: TimeRange | None = None) -> RangeDialog:
 
 
 async def test_range_preset_key_and_button() -> None:
-    app = Host(range_dialog(TimeRange(NOW - timedelta(days=1), NOW)))
+    app = DialogHost(range_dialog(TimeRange(NOW - timedelta(days=1), NOW)))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("4")  # 7d
         await pilot.pause()
         assert app.result == TimeRange(NOW - timedelta(days=7), NOW)
-    app = Host(range_dialog())
+    app = DialogHost(range_dialog())
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.click("#range-preset-15m")
@@ -73,7 +56,7 @@ async def test_range_preset_key_and_button() -> None:
 
 async def test_range_prefilled_enter_applies_current() -> None:
     current = TimeRange(datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 10, 2, 6, tzinfo=UTC))
-    app = Host(range_dialog(current))
+    app = DialogHost(range_dialog(current))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         dialog = app.dialog
@@ -88,7 +71,7 @@ async def test_range_prefilled_enter_applies_current() -> None:
 
 
 async def test_range_custom_valid_input_enter_applies() -> None:
-    app = Host(range_dialog())
+    app = DialogHost(range_dialog())
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         dialog = app.dialog
@@ -107,7 +90,7 @@ async def test_range_custom_valid_input_enter_applies() -> None:
 
 
 async def test_range_relative_from_and_blank_to_means_now() -> None:
-    app = Host(range_dialog())
+    app = DialogHost(range_dialog())
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.click("#range-from")
@@ -118,7 +101,7 @@ async def test_range_relative_from_and_blank_to_means_now() -> None:
 
 
 async def test_range_invalid_input_shows_error_and_disables_apply() -> None:
-    app = Host(range_dialog(TimeRange(NOW - timedelta(days=1), NOW)))
+    app = DialogHost(range_dialog(TimeRange(NOW - timedelta(days=1), NOW)))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         dialog = app.dialog
@@ -147,7 +130,7 @@ async def test_range_invalid_input_shows_error_and_disables_apply() -> None:
 
 
 async def test_range_escape_cancels() -> None:
-    app = Host(range_dialog(TimeRange(NOW - timedelta(days=1), NOW)))
+    app = DialogHost(range_dialog(TimeRange(NOW - timedelta(days=1), NOW)))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.click("#range-from")
@@ -206,7 +189,7 @@ async def type_key(pilot: Any, key: str = SECRET) -> None:
 
 async def test_login_success_dismisses_with_description() -> None:
     backend = FakeBackend()
-    app = Host(login_dialog(backend, reason="The server refused the stored key (HTTP 401)"))
+    app = DialogHost(login_dialog(backend, reason="The server refused the stored key (HTTP 401)"))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         text = screen_text(app)
@@ -230,7 +213,7 @@ async def test_login_shows_verifying_state() -> None:
     backend = FakeBackend()
     backend.gate = asyncio.Event()
     dialog = login_dialog(backend)
-    app = Host(dialog)
+    app = DialogHost(dialog)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await type_key(pilot)
@@ -248,7 +231,7 @@ async def test_login_shows_verifying_state() -> None:
 async def test_login_wrong_key_keeps_dialog_open_with_error() -> None:
     backend = FakeBackend(accept=False)
     dialog = login_dialog(backend)
-    app = Host(dialog)
+    app = DialogHost(dialog)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await type_key(pilot)
@@ -277,7 +260,7 @@ async def test_login_error_text_never_echoes_the_key() -> None:
         raise NetworkError("app.datafold.com", f"proxy said: bad token {key}")
 
     dialog = LoginDialog(host="h", profile="p", verify=verify, store=lambda key: "x")
-    app = Host(dialog)
+    app = DialogHost(dialog)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await type_key(pilot)
@@ -292,7 +275,7 @@ async def test_login_error_text_never_echoes_the_key() -> None:
 async def test_login_no_keyring_then_insecure_file() -> None:
     backend = FakeBackend(keyring=False)
     dialog = login_dialog(backend)
-    app = Host(dialog)
+    app = DialogHost(dialog)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         checkbox = dialog.query_one("#login-insecure", Checkbox)
@@ -323,7 +306,7 @@ async def test_login_store_error_without_insecure_option() -> None:
         return None
 
     dialog = LoginDialog(host="h", profile="p", verify=verify, store=store)
-    app = Host(dialog)
+    app = DialogHost(dialog)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await type_key(pilot)
@@ -338,7 +321,7 @@ async def test_login_store_error_without_insecure_option() -> None:
 async def test_login_empty_key_and_cancel() -> None:
     backend = FakeBackend()
     dialog = login_dialog(backend)
-    app = Host(dialog)
+    app = DialogHost(dialog)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("enter")
@@ -366,7 +349,7 @@ async def test_help_lists_rows_literally_and_closes() -> None:
         ("Detail", "x", "Text/tree [bold]view[/]", "detail.toggle_tree"),
         *rows_from_bindings("Range", RangeDialog.BINDINGS),
     ]
-    app = Host(HelpScreen(rows))
+    app = DialogHost(HelpScreen(rows))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         table = app.dialog.query_one("#help-table", DataTable)
@@ -383,28 +366,10 @@ async def test_help_lists_rows_literally_and_closes() -> None:
 
 @pytest.mark.parametrize("key", ["escape", "q"])
 async def test_help_closes_on_escape_and_q(key: str) -> None:
-    app = Host(HelpScreen([("App", "q", "Quit", "app.quit")]))
+    app = DialogHost(HelpScreen([("App", "q", "Quit", "app.quit")]))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press(key)
-        await pilot.pause()
-        assert app.result is None
-
-
-# -- message --------------------------------------------------------------------------------
-
-
-async def test_message_dialog_literal_text() -> None:
-    message = "Export failed: [red]disk full[/]\nsecond line \x1b[2J done"
-    app = Host(MessageDialog("Could not export", message))
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        text = screen_text(app)
-        assert "Could not export" in text
-        assert "Export failed: [red]disk full[/]" in text
-        assert "second line \\x1b[2J done" in text
-        assert "\x1b" not in app.export_screenshot()
-        await pilot.press("enter")  # OK has the focus
         await pilot.pause()
         assert app.result is None
 
@@ -416,7 +381,7 @@ COLUMNS = [("time", "Time"), ("user", "User"), ("action", "Action"), ("ip", "Cli
 
 async def test_column_picker_toggle_and_reorder() -> None:
     picker = ColumnPicker(["user", "time"], COLUMNS)
-    app = Host(picker)
+    app = DialogHost(picker)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert picker.order == ["user", "time", "action", "ip"]
@@ -436,7 +401,7 @@ async def test_column_picker_toggle_and_reorder() -> None:
 
 async def test_column_picker_escape_and_empty_choice() -> None:
     picker = ColumnPicker(["time"], COLUMNS)
-    app = Host(picker)
+    app = DialogHost(picker)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("space", "enter")  # nothing ticked: refused
@@ -450,7 +415,7 @@ async def test_column_picker_escape_and_empty_choice() -> None:
 
 async def test_column_picker_defaults_to_all_known_columns() -> None:
     picker = ColumnPicker(["time", "nonexistent"])
-    app = Host(picker)
+    app = DialogHost(picker)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert picker.order[0] == "time"

@@ -1,8 +1,5 @@
 """ExportDialog through Pilot, and the export job (atomic, cancellable, with progress)."""
 
-# Widgets change between awaits; mypy's narrowing across them is wrong here:
-# mypy: disable-error-code="unreachable, comparison-overlap"
-
 from __future__ import annotations
 
 import os
@@ -13,19 +10,18 @@ from typing import Any
 
 import msgspec
 import pytest
-from textual.app import App
 from textual.widgets import Button, Checkbox, Input, RadioButton, Static
 
 from auditui.errors import UsageError
-from auditui.events.store import EventStore, EventView
+from auditui.events import EventStore, EventView
 from auditui.export.formats import atomic_output
 from auditui.export.job import ExportCancelled, export_events, snapshot
 from auditui.timespec import TimeRange
 from auditui.tui.dialogs.export import ExportDialog, ExportRequest, default_name, with_extension
-from tests.core.test_facets import decode, raw
+from tests.helpers.events import decode, raw
+from tests.helpers.hosts import NOT_YET, DialogHost
 
 SIZE = (100, 30)
-NOT_YET = object()
 START = datetime(2026, 11, 1, tzinfo=UTC)
 DAY = TimeRange(START, START + timedelta(days=1))
 
@@ -33,24 +29,11 @@ DAY = TimeRange(START, START + timedelta(days=1))
 # -- ExportDialog ---------------------------------------------------------------------------
 
 
-class DialogHost(App[None]):
-    def __init__(self, dialog: ExportDialog) -> None:
-        super().__init__()
-        self.dialog = dialog
-        self.result: Any = NOT_YET
-
-    def on_mount(self) -> None:
-        self.push_screen(self.dialog, self._done)
-
-    def _done(self, result: Any) -> None:
-        self.result = result
-
-
-def path_input(app: DialogHost) -> Input:
+def path_input(app: DialogHost[ExportDialog]) -> Input:
     return app.dialog.query_one("#export-path", Input)
 
 
-def shown(app: DialogHost, selector: str) -> str:
+def shown(app: DialogHost[ExportDialog], selector: str) -> str:
     return str(app.dialog.query_one(selector, Static).render())
 
 

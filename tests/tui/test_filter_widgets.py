@@ -1,12 +1,8 @@
 """FilterBar, FacetsPanel and Timeline in tiny host apps, through Pilot (ExportDialog:
 test_export_dialog.py)."""
 
-# Widgets change between awaits; mypy's narrowing across them is wrong here:
-# mypy: disable-error-code="unreachable, comparison-overlap"
-
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
@@ -18,27 +14,17 @@ from textual.timer import Timer
 from textual.widgets import Static
 
 from auditui.config.history import QueryHistory, history_file
-from auditui.events.store import EventStore
-from auditui.query.matcher import QueryError, parse
-from auditui.stats.facets import compute_facets
-from auditui.stats.timeline import histogram
+from auditui.events import EventStore
+from auditui.query import QueryError, parse
+from auditui.stats import compute_facets, histogram
 from auditui.timespec import TimeRange
 from auditui.tui.widgets.facets import FacetsPanel
 from auditui.tui.widgets.filter_bar import ERROR_STYLE, FilterBar
 from auditui.tui.widgets.timeline import Timeline
-from tests.core.test_facets import decode, raw
-from tests.tui.test_detail import screen_text
+from tests.helpers.events import decode, raw
+from tests.helpers.pilot import screen_text, wait_for
 
 SIZE = (100, 30)
-
-
-async def wait_for(pilot: Pilot[Any], condition: Callable[[], object], what: str) -> None:
-    """Pause until `condition()` is true; fail after a bounded number of pauses."""
-    for _ in range(400):
-        if condition():
-            return
-        await pilot.pause(0.01)
-    raise AssertionError(f"gave up waiting for {what}")
 
 
 class Host(App[None]):

@@ -1,15 +1,12 @@
 """The App shown issue 6's hostile corpus, served over HTTP by the demo server.
 
 Every string field and payload key/value of the events holds one hostile string (see
-`test_hostile_corpus.HOSTILE`); others carry a 1 MB user agent, duplicate keys, a 10**400
-number literal and deep nesting. Every surface must show them inert: the table (each line
-exactly the table's width, each cell exactly its column's width, escapes visible), the
-detail pane and JSON tree, toasts, dialogs and the clipboard (the event's JSON, which
-decodes back to the original values, and never a raw control byte).
+`HOSTILE` in tests/helpers/hostile.py); others carry a 1 MB user agent, duplicate keys, a
+10**400 number literal and deep nesting. Every surface must show them inert: the table
+(each line exactly the table's width, each cell exactly its column's width, escapes
+visible), the detail pane and JSON tree, toasts, dialogs and the clipboard (the event's
+JSON, which decodes back to the original values, and never a raw control byte).
 """
-
-# Widgets change between awaits; mypy's narrowing across them is wrong here:
-# mypy: disable-error-code="unreachable, comparison-overlap"
 
 from __future__ import annotations
 
@@ -23,13 +20,24 @@ from rich.cells import cell_len
 from textual.widgets import OptionList
 
 from auditui.demo import DemoServer, Fault
-from auditui.events.columns import KNOWN_COLUMNS, fit
-from auditui.events.model import AuditEvent, decode_logs, event_to_pretty_json
+from auditui.events import KNOWN_COLUMNS, AuditEvent, decode_logs, event_to_pretty_json
 from auditui.textsafe import visible
-from auditui.tui.dialogs.message import MessageDialog
 from auditui.tui.widgets.detail import PayloadText
 from auditui.tui.widgets.json_tree import JsonTree
-from tests.core.test_hostile_corpus import (
+from auditui.tui.widgets.table.layout import fit
+from tests.helpers.app import (
+    WIDE,
+    detail,
+    loaded_app,
+    make_app,
+    messages,
+    screen_text,
+    settle,
+    table,
+    wait_for,
+    wait_loaded,
+)
+from tests.helpers.hostile import (
     BIG_AGENT,
     DEEP_ARRAYS,
     DEEP_OBJECTS,
@@ -43,18 +51,7 @@ from tests.core.test_hostile_corpus import (
     hostile_events,
     raw_event_json,
 )
-from tests.helpers.app import (
-    WIDE,
-    detail,
-    make_app,
-    messages,
-    screen_text,
-    settle,
-    table,
-    wait_for,
-    wait_loaded,
-)
-from tests.tui.test_detail import DetailApp
+from tests.helpers.hosts import DetailApp
 
 EVENTS = hostile_events()
 RAW = {
@@ -95,9 +92,7 @@ def walk(node: Any) -> Iterator[Any]:
 async def test_every_table_line_is_exactly_as_wide_as_the_table(
     hostile_server: DemoServer,
 ) -> None:
-    app = make_app(hostile_server)
-    async with app.run_test(size=WIDE) as pilot:
-        await wait_loaded(pilot)
+    async with loaded_app(hostile_server) as (app, pilot):
         assert len(app.view) == len(EVENTS) + len(RAW) and app.load_flow.counts.skipped == 0
         grid = table(app)
         grid.columns = tuple(KNOWN_COLUMNS)  # every column, the long ones included
@@ -132,9 +127,7 @@ async def test_every_table_line_is_exactly_as_wide_as_the_table(
 async def test_a_megabyte_user_agent_is_cut_in_its_cell_and_shown_in_the_detail(
     hostile_server: DemoServer,
 ) -> None:
-    app = make_app(hostile_server)
-    async with app.run_test(size=WIDE) as pilot:
-        await wait_loaded(pilot)
+    async with loaded_app(hostile_server) as (app, pilot):
         grid = table(app)
         grid.columns = ("time", "user_agent", "user")
         await goto(pilot, "raw103")
@@ -153,9 +146,7 @@ async def test_a_megabyte_user_agent_is_cut_in_its_cell_and_shown_in_the_detail(
 
 
 async def test_detail_tree_toast_and_clipboard_are_inert(hostile_server: DemoServer) -> None:
-    app = make_app(hostile_server)
-    async with app.run_test(size=WIDE, notifications=True) as pilot:
-        await wait_loaded(pilot)
+    async with loaded_app(hostile_server, notifications=True) as (_app, pilot):
         for name, text in HOSTILE.items():
             await check_event_surfaces(pilot, name, text)
 
@@ -183,7 +174,7 @@ async def check_event_surfaces(pilot: Any, name: str, text: str) -> None:
     tree = pane.query_one(JsonTree)
     tree.expand_all()
     await settle(pilot)
-    labels = [node.label.plain for node in walk(tree.root)]  # type: ignore[union-attr]
+    labels = [node.label.plain for node in walk(tree.root)]
     assert len(labels) > 5 and any(visible(text) in label for label in labels)
     rendered = [tree.render_line(y).text for y in range(tree.size.height)]
     for label in [*labels, *rendered]:
@@ -214,9 +205,7 @@ async def check_event_surfaces(pilot: Any, name: str, text: str) -> None:
 async def test_duplicate_keys_and_huge_numbers_are_shown_and_copied_verbatim(
     hostile_server: DemoServer,
 ) -> None:
-    app = make_app(hostile_server)
-    async with app.run_test(size=WIDE, notifications=True) as pilot:
-        await wait_loaded(pilot)
+    async with loaded_app(hostile_server, notifications=True) as (app, pilot):
         await goto(pilot, "raw101")
         payload = detail(app).query_one("#detail-payload-text", PayloadText).plain
         assert '"role": "viewer"' in payload and '"role": "admin"' in payload  # as sent
@@ -244,23 +233,6 @@ async def test_duplicate_keys_and_huge_numbers_are_shown_and_copied_verbatim(
         labels = [c.label.plain for c in detail(app).query_one(JsonTree).root.children]  # type: ignore[union-attr]
         assert labels[0] == f"big: {HUGE_NUMBER}"
         assert app.is_running
-
-
-async def test_a_message_dialog_shows_hostile_server_text_literally(
-    hostile_server: DemoServer,
-) -> None:
-    app = make_app(hostile_server)
-    async with app.run_test(size=WIDE) as pilot:
-        await wait_loaded(pilot)
-        text = "\n".join(HOSTILE.values())
-        app.push_screen(MessageDialog(HOSTILE["osc0_title"], text))
-        await settle(pilot)
-        screen = screen_text(app)
-        assert "\\x1b]0;pwned\\x07" in screen and "[@click=app.quit]" in screen
-        assert "[link=https://x]" in screen and "\\u202eevil" in screen
-        await pilot.press("enter")
-        await settle(pilot)
-        assert app.is_running and not isinstance(app.screen, MessageDialog)
 
 
 # -- deep nesting (depth 1,000) ----------------------------------------------------------------
@@ -323,9 +295,7 @@ async def test_a_load_with_a_deep_payload_finishes() -> None:
 
 async def test_a_hostile_422_is_an_inert_toast(hostile_server: DemoServer) -> None:
     detail_list = [{"loc": ["body", "\x1b]0;pwned\x07"], "msg": "[@click=app.quit] \x1b[2J\u202e"}]
-    app = make_app(hostile_server)
-    async with app.run_test(size=WIDE, notifications=True) as pilot:
-        await wait_loaded(pilot)
+    async with loaded_app(hostile_server, notifications=True) as (app, pilot):
         rows = table(app).row_count
         body = json.dumps({"detail": detail_list}).encode()
         hostile_server.faults.push(Fault("raw", status=422, body=body, repeat=4))

@@ -8,27 +8,19 @@ and each screenshot is taken only after the load has finished. Regenerate with
 
 from __future__ import annotations
 
-import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-import pytest
 from textual.pilot import Pilot
 
 from auditui.config.settings import load_settings
 from auditui.demo import DemoServer
 from auditui.sources.connection import Connection
 from auditui.tui.app import AuditApp
-from tests.helpers.app import NARROW, RANGE, make_app, served, settle, wait_for, wait_loaded
+from tests.helpers.app import NARROW, RANGE, make_app, settle, wait_for, wait_loaded
 
 SnapCompare = Callable[..., bool]
 LARGE = (160, 48)
-
-
-@pytest.fixture
-def server() -> Iterator[DemoServer]:
-    time.tzset()  # TZ=UTC from conftest
-    yield from served()
 
 
 def after_load(*keys: str) -> Callable[[Pilot[Any]], Awaitable[None]]:
@@ -82,7 +74,6 @@ def test_filter_bar_and_facets(snap_compare: SnapCompare, server: DemoServer) ->
 
 def test_login_dialog_on_first_run(snap_compare: SnapCompare) -> None:
     """No key: the dialog opens at start, before any request (so no server is needed)."""
-    time.tzset()
     profile = load_settings().profile("default", env={})
     connection = Connection(profile=profile, host="http://127.0.0.1:8808", demo=True)
     app = AuditApp(connection, RANGE)

@@ -1,39 +1,38 @@
 """Evaluating a compiled query over a store's search index, many events at a time.
 
-This is the fast path behind `Matcher.filter_indices`; `query.py` holds the reference
-per-event semantics it must agree with (a hypothesis test checks every path). When the
-candidates are many, `query_vector` evaluates whole-store numpy masks first; what it
-cannot do cheaply, and small candidate lists (a narrowed query, streamed events), go
-through the per-combination and per-event evaluation below.
+This is the fast path behind `Matcher.filter_indices`; `auditui.query.matcher` holds the
+reference per-event semantics it must agree with (a hypothesis test checks every path).
+When the candidates are many, `select` lets `vector.py` evaluate whole-store numpy masks
+first; what that cannot do cheaply, and small candidate lists (a narrowed query, streamed
+events), go through the per-combination and per-event evaluation below.
 """
 
 from __future__ import annotations
 
-import re
-from array import array
 from collections.abc import Callable, Iterator
-from datetime import datetime
 from functools import lru_cache, reduce
 from itertools import chain, compress, repeat
 from operator import and_, not_, or_, truth
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from auditui.query.engine.search_index import (
-    FIELDS,
-    SEPARATOR,
-    SearchIndex,
+from auditui.query.engine.common import (
+    CACHE_LIMIT,
+    Indices,
+    Part,
+    at_or_after,
+    per_text,
+    uuid_part,
 )
+from auditui.query.engine.search_index import SearchIndex
+from auditui.query.fields import FIELDS
 from auditui.query.nodes import (
-    _CACHE_LIMIT,
-    _CONTEXT,
-    _contains,
-    _cost,
-    _Junction,
-    _Node,
-    _Not,
-    _Text,
-    _Time,
-    regex_flags,
+    Compiled,
+    Junction,
+    Negation,
+    TextTest,
+    TimeBound,
+    contains_test,
+    cost,
 )
 
 # -- the index path ----------------------------------------------------------------------
@@ -46,28 +45,23 @@ from auditui.query.nodes import (
 # - an iterator of bools aligned with seq (anything else).
 # A conjunction first narrows with its cheap parts, then runs the others on the survivors.
 
-if TYPE_CHECKING:
-    Indices = list[int] | array[int]  # results: many matches come as an array("q")
-else:  # array is not subscriptable at run time before Python 3.12
-    Indices = list | array
 Members = range | set[int]
 Mask = bool | tuple[str, list[bool]] | Members | Iterator[bool]
-_Part = tuple[str, Any, Any]  # a bare word's per-field part, see `_any_of`
 
 
-def _everything(index: SearchIndex, seq: Indices | None) -> Indices:
+def everything(index: SearchIndex, seq: Indices | None) -> Indices:
+    """The candidates when every one matches: seq, or all store indices when None."""
     return list(range(index.size)) if seq is None else seq
 
 
-_VECTOR_SHARE = 128  # candidates from which whole-store masks beat testing each: size/128
+VECTOR_SHARE = 128  # candidates from which whole-store masks beat testing each: size/128
 
 
-def _select(node: _Node, index: SearchIndex, seq: Indices | None) -> Indices:
+def select(node: Compiled, index: SearchIndex, seq: Indices | None) -> Indices:
     """The items of seq (all indices when None) that match, in order."""
-    if seq is None or len(seq) * _VECTOR_SHARE >= index.size:
-        from auditui.query.engine import (
-            vector as query_vector,
-        )  # numpy loads on the first query, not at start-up
+    if seq is None or len(seq) * VECTOR_SHARE >= index.size:
+        # numpy loads on the first query, not at start-up
+        from auditui.query.engine import vector as query_vector
 
         vectorised = query_vector.select(node, index, seq)
         if vectorised is not None:
@@ -85,12 +79,12 @@ def _as_list(seq: Indices | None) -> list[int] | None:
     return seq if seq is None or isinstance(seq, list) else list(seq)
 
 
-def _select_scalar(node: _Node, index: SearchIndex, seq: list[int] | None) -> Indices:
-    """`_select` without whole-store masks: per combination, per distinct text, per event."""
-    if isinstance(node, _Junction) and node.conjunction:
-        times = [item for item in node.items if isinstance(item, _Time)]
-        cheap = [item for item in node.items if _cost(item) <= 1 and not isinstance(item, _Time)]
-        rest = sorted((item for item in node.items if _cost(item) > 1), key=_cost)
+def _select_scalar(node: Compiled, index: SearchIndex, seq: list[int] | None) -> Indices:
+    """`select` without whole-store masks: per combination, per distinct text, per event."""
+    if isinstance(node, Junction) and node.conjunction:
+        times = [item for item in node.items if isinstance(item, TimeBound)]
+        cheap = [item for item in node.items if cost(item) <= 1 and not isinstance(item, TimeBound)]
+        rest = sorted((item for item in node.items if cost(item) > 1), key=cost)
         for stage in (times, cheap):  # time bounds first: a contiguous range when sorted
             if stage and (seq is None or seq):
                 masks = [_mask(item, index, seq) for item in stage]
@@ -98,14 +92,14 @@ def _select_scalar(node: _Node, index: SearchIndex, seq: list[int] | None) -> In
         for item in rest:
             if seq is not None and not seq:
                 break
-            seq = _as_list(_select(item, index, seq))
-        return _everything(index, seq)
-    if isinstance(node, _Text) and seq is not None and _few(node, index, seq):
+            seq = _as_list(select(item, index, seq))
+        return everything(index, seq)
+    if isinstance(node, TextTest) and seq is not None and _few(node, index, seq):
         return _text_few(node, index, seq)
-    if isinstance(node, _Text) and len(node.fields) > 1:
+    if isinstance(node, TextTest) and len(node.fields) > 1:
         parts = _text_parts(node, index, seq)
         if isinstance(parts, bool):
-            return _everything(index, seq) if parts else []
+            return everything(index, seq) if parts else []
         if parts:
             items = range(index.size) if seq is None else seq
             return _any_of(tuple(kind for kind, _, _ in parts))(items, *_flatten(parts, index))
@@ -203,12 +197,12 @@ def _fold(group: str, hits: list[bool]) -> Mask:
     return (group, hits)
 
 
-def _mask(node: _Node, index: SearchIndex, seq: list[int] | None) -> Mask:
-    if isinstance(node, _Text):
+def _mask(node: Compiled, index: SearchIndex, seq: list[int] | None) -> Mask:
+    if isinstance(node, TextTest):
         return _text_mask(node, index, seq)
-    if isinstance(node, _Time):
+    if isinstance(node, TimeBound):
         return _time_mask(node, index, seq)
-    if isinstance(node, _Not):
+    if isinstance(node, Negation):
         inner = _mask(node.item, index, seq)
         if isinstance(inner, bool):
             return not inner
@@ -218,7 +212,7 @@ def _mask(node: _Node, index: SearchIndex, seq: list[int] | None) -> Mask:
     return _combine(node.conjunction, [_mask(i, index, seq) for i in node.items], index, seq)
 
 
-def _group_hits(node: _Text, name: str, index: SearchIndex) -> list[bool]:
+def _group_hits(node: TextTest, name: str, index: SearchIndex) -> list[bool]:
     """Per combination of the field's group: does the field's text match? [] when none."""
     group_name = FIELDS[name].group
     key = (group_name, name, node.kind, node.value)
@@ -226,30 +220,21 @@ def _group_hits(node: _Text, name: str, index: SearchIndex) -> list[bool]:
     if cached is not None:
         return cached
     group = index.groups[group_name]
-    per_text = _per_text(node, group.texts[name])
-    if not any(per_text):
+    by_text = per_text(node, group.texts[name])
+    if not any(by_text):
         hits = []
     elif group.identity[name]:
-        hits = per_text
+        hits = by_text
     else:
-        hits = list(map(per_text.__getitem__, group.field_codes[name]))
-    if len(group.counts) <= _CACHE_LIMIT:
+        hits = list(map(by_text.__getitem__, group.field_codes[name]))
+    if len(group.counts) <= CACHE_LIMIT:
         if len(index.hits_cache) > 256:
             index.hits_cache.clear()
         index.hits_cache[key] = hits
     return hits
 
 
-def _per_text(node: _Text, texts: list[str]) -> list[bool]:
-    """node's test over distinct texts, at C speed for the common kinds."""
-    if node.kind == "contains":
-        return list(map(str.__contains__, texts, repeat(node.value)))
-    if node.kind == "equals":
-        return list(map(node.value.__eq__, texts))
-    return list(map(truth, map(node.test, texts)))
-
-
-def _few(node: _Text, index: SearchIndex, seq: list[int]) -> bool:
+def _few(node: TextTest, index: SearchIndex, seq: list[int]) -> bool:
     """True when testing seq's events one by one beats testing every distinct text."""
     distinct = 0
     for name in node.fields:
@@ -261,7 +246,7 @@ def _few(node: _Text, index: SearchIndex, seq: list[int]) -> bool:
     return len(seq) * len(node.fields) * 8 < distinct
 
 
-def _text_few(node: _Text, index: SearchIndex, seq: list[int]) -> list[int]:
+def _text_few(node: TextTest, index: SearchIndex, seq: list[int]) -> list[int]:
     getters = [index.text_getter(name) for name in node.fields]
     test = node.test
     if len(getters) == 1:
@@ -270,7 +255,7 @@ def _text_few(node: _Text, index: SearchIndex, seq: list[int]) -> list[int]:
     return [i for i in seq if any(test(get(i)) for get in getters)]
 
 
-def _text_parts(node: _Text, index: SearchIndex, seq: list[int] | None) -> bool | list[_Part]:
+def _text_parts(node: TextTest, index: SearchIndex, seq: list[int] | None) -> bool | list[Part]:
     """The per-field parts of a text test (any may match), or a constant."""
     groups: dict[str, list[bool]] = {}
     for name in node.fields:
@@ -283,7 +268,7 @@ def _text_parts(node: _Text, index: SearchIndex, seq: list[int] | None) -> bool 
                 if all(hits):
                     return True  # every event matches: skip the other fields
                 groups[group] = hits
-    parts: list[tuple[float, _Part]] = []
+    parts: list[tuple[float, Part]] = []
     for group, hits in groups.items():
         counts = index.groups[group].counts
         share = sum(compress(counts, hits))
@@ -293,17 +278,17 @@ def _text_parts(node: _Text, index: SearchIndex, seq: list[int] | None) -> bool 
     parts.sort(key=lambda item: item[0])  # likeliest first: `or` stops early
     result = [part for _, part in parts]
     if "uuid" in node.fields:
-        uuid_part = _uuid_part(node, index, seq)
-        if uuid_part is True:
+        part = uuid_part(node, index, seq)
+        if part is True:
             return True
-        if uuid_part is not False:
-            result.append(uuid_part)
+        if part is not False:
+            result.append(part)
     if "payload" in node.fields:
         result.append(("T", node.test, index.payload_texts()))
     return result
 
 
-def _text_mask(node: _Text, index: SearchIndex, seq: list[int] | None) -> Mask:
+def _text_mask(node: TextTest, index: SearchIndex, seq: list[int] | None) -> Mask:
     parts = _text_parts(node, index, seq)
     if isinstance(parts, bool):
         return parts
@@ -315,12 +300,12 @@ def _text_mask(node: _Text, index: SearchIndex, seq: list[int] | None) -> Mask:
             masks.append(first)
         else:
             items = second if seq is None else map(second.__getitem__, seq)
-            test = _contains(first) if kind == "C" else first
+            test = contains_test(first) if kind == "C" else first
             masks.append(map(truth, map(test, items)))
     return _combine(False, masks, index, seq)
 
 
-def _flatten(parts: list[_Part], index: SearchIndex) -> list[Any]:
+def _flatten(parts: list[Part], index: SearchIndex) -> list[Any]:
     """The arguments of `_any_of(kinds)` for these parts."""
     values: list[Any] = []
     for kind, first, second in parts:
@@ -360,56 +345,7 @@ def _any_of(kinds: tuple[str, ...]) -> Callable[..., list[int]]:
     return function
 
 
-def _uuid_part(node: _Text, index: SearchIndex, seq: list[int] | None) -> bool | _Part:
-    """How to test the uuid field: a constant, or a part for `_any_of`."""
-    uuids = index.uuids
-    if node.kind == "contains" and not node.value:
-        return True
-    literal = node.value if node.kind in ("contains", "equals") else ""
-    if node.kind == "glob":
-        literal = max(node.segments, key=len)
-    if literal and not set(literal) <= index.uuid_chars:
-        return False  # no uuid holds a character of the literal
-    # a match inside one uuid is also a match in the joined text (`^`/`$` match at the
-    # separators with MULTILINE; no lookaround or \A/\Z), so none there means none at all
-    if (
-        node.kind == "regex"
-        and not _CONTEXT.search(node.value)
-        and not re.compile(node.value, regex_flags(node.value) | re.MULTILINE).search(
-            index.uuid_joined()
-        )
-    ):
-        return False
-    few = seq is not None and len(seq) * 8 < index.size
-    if len(literal) < 3 or index.uuid_width < 0 or few:
-        if node.kind == "contains":
-            return ("C", node.value, uuids)
-        return ("T", node.test, uuids)
-    # find the literal in all uuids at once (they share one width), then check those rows
-    joined, found, step = index.uuid_joined(), set(), index.uuid_width + len(SEPARATOR)
-    test, position = node.test, joined.find(literal)
-    while position >= 0:
-        row = position // step
-        if test(uuids[row]):
-            found.add(row)
-        position = joined.find(literal, (row + 1) * step)
-    return ("M", found, None) if found else False
-
-
-def at_or_after(index: SearchIndex, cutoff: datetime) -> int:
-    """How many events, from the first, are at or after cutoff (events newest first)."""
-    stamps = index.stamps
-    low, high = 0, len(stamps)
-    while low < high:
-        middle = (low + high) // 2
-        if stamps[middle] >= cutoff:
-            low = middle + 1
-        else:
-            high = middle
-    return low
-
-
-def _time_mask(node: _Time, index: SearchIndex, seq: list[int] | None) -> Mask:
+def _time_mask(node: TimeBound, index: SearchIndex, seq: list[int] | None) -> Mask:
     stamps, cutoff = index.stamps, node.cutoff
     if index.descending:  # events newest first: a prefix is at or after the cutoff
         low = at_or_after(index, cutoff)

@@ -1,42 +1,24 @@
 """Precomputed lowercase search text for the query language (core, no Textual).
 
-The searchable fields and their text (shared by `SearchIndex` and by `field_text`, the
-per-event path `Matcher.matches` uses, so both always agree):
+The searchable fields and how their text is made are defined in `auditui.query.fields`;
+`SearchIndex` holds that text for a list of events and `field_text` makes it for one event
+(the per-event path `Matcher.matches` uses), from the same definitions, so both always agree.
 
-| field     | text (lowercased; a missing value is "")                | bare words? |
-|-----------|---------------------------------------------------------|-------------|
-| `user`    | the e-mail, else `user:<id>` (the User cell)            | yes |
-| `action`, `status`, `source` | the value                            | yes |
-| `ip`      | `client_ip`                                             | yes |
-| `method`  | `request_type`                                          | yes |
-| `agent`   | `user_agent`                                            | yes |
-| `object`  | the Object cell: `monitor #193`, `#193` or `monitor`    | yes |
-| `type`    | `object_type`                                           | no (via `object`) |
-| `id`      | `object_id` in decimal                                  | no (via `object`) |
-| `url`, `referer`                                                    || yes |
-| `entry`   | `log_entry`                                             | yes |
-| `uuid`    | `event_uuid`                                            | yes |
-| `support` | `true` when `is_support_user` is true, else `false`     | no |
-| `payload` | the payload's raw JSON text (UTF-8), newlines as spaces | no |
-
-"Shown fields" (what a bare word searches) are the ones marked yes: everything a column or
-the detail pane shows as text, except the payload (search it with `payload:`).
-
-Layout (memory-conscious: no per-event concatenated text, which would be ~380 MB and
-~200 ms per scan at 1M events). Fields are dictionary-encoded in three groups, each event
-holding one combination code per group: *low* (user, action, status, source, ip, method,
-agent, type, support: 15k combinations at 1M demo events), *high* (object, id, url,
-referer: 74k) and *entry* (log_entry alone: 309k). A term is evaluated once per distinct
-text (at C speed for substrings), lifted to the group's combinations, then mapped over the
-events by code. Uuids are kept per event (the event's own string when already lowercase);
-one string of them all is made only when a per-event uuid search asks for it. Timestamps
-are kept per event (a newest-first store makes `after:`/`before:` a bisection). Payload
-text is made on the first `payload:` query that needs it: `payload_data()` (one buffer for
-`query_vector`'s payload column, ~0.8 s and ~185 MB at 1M demo events) or, for a payload
-regex or exact value, `payload_texts()` (a string per event). At 1M demo events the index
-adds ~140 MB to the events and builds in ~4.5 s (pure Python, so a worker thread still
-shares the GIL with the UI). `derived` holds what `query_vector` builds from the index
-(numpy codes, text columns); it is emptied whenever the index grows.
+Layout (memory-conscious: no per-event concatenated text, which would cost a large
+string per event and a slow scan per query). Fields are dictionary-encoded in three
+groups (`GROUP_ATTRS`), each event holding one combination code per group: *low* (user,
+action, status, source, ip, method, agent, type, support: few combinations), *high*
+(object, id, url, referer: many more) and *entry* (log_entry alone: the most).
+A term is evaluated once per distinct text (at C speed for substrings), lifted to the
+group's combinations, then mapped over the events by code. Uuids are kept per event (the
+event's own string when already lowercase); one string of them all is made only when a
+per-event uuid search asks for it. Timestamps are kept per event (a newest-first store
+makes `after:`/`before:` a bisection). Payload text is made on the first `payload:` query
+that needs it: `payload_data()` (one buffer for the vector path's payload column) or, for
+a payload regex or exact value, `payload_texts()` (a string per event). The index is built
+in pure Python, so a worker thread building it still shares the GIL with the UI (figures:
+benchmarks/README.md). `derived` holds what `auditui.query.engine.vector` builds from the
+index (numpy codes, text columns); it is emptied whenever the index grows.
 
 `index_for(store)` returns the store's index, built once per store generation (extended
 in place when the store only appended events) and cached weakly; call it in a worker thread
@@ -50,7 +32,6 @@ import weakref
 from array import array
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice, pairwise
 from operator import attrgetter, itemgetter
@@ -58,85 +39,12 @@ from typing import Any
 
 from auditui.events.model import AuditEvent
 from auditui.gc_pause import gc_paused
+from auditui.query.fields import FIELDS, GROUP_ATTRS, FieldSpec
 
 _CHUNK = 100_000
 SEPARATOR = "\n"  # joins uuids; never inside a uuid text or a needle that can match one
-
-LOW_ATTRS = (
-    "user_email", "user_id", "action", "status", "source", "client_ip", "request_type",
-    "user_agent", "object_type", "is_support_user",
-)  # fmt: skip
-HIGH_ATTRS = ("object_type", "object_id", "url", "referer")
-
-
-def _s(value: str | None) -> str:
-    return value or ""
-
-
-def _user(email: str | None, user_id: int | None) -> str:
-    if email:
-        return email
-    return "" if user_id is None else f"user:{user_id}"
-
-
-def _object(kind: str | None, object_id: int | None) -> str:
-    if object_id is None:
-        return kind or ""
-    return f"{kind} #{object_id}" if kind else f"#{object_id}"
-
-
-@dataclass(frozen=True, slots=True)
-class FieldSpec:
-    """One searchable field: its group and how its text is made from the group's raw tuple.
-
-    `column` is the position of a plain string value in the raw tuple (text: the value or
-    ""); derived fields give `text` instead.
-    """
-
-    name: str
-    group: str  # "low", "high", "uuid" or "payload"
-    bare: bool  # searched by bare words
-    column: int | None = None
-    text: Callable[[Any], str] | None = None
-    exact: bool = False  # a plain value must equal the whole text (not a substring)
-
-
-def _support(raw: tuple[Any, ...]) -> str:
-    return "true" if raw[9] else "false"
-
-
-def _object_id(raw: tuple[Any, ...]) -> str:
-    return "" if raw[1] is None else str(raw[1])
-
-
-FIELDS: dict[str, FieldSpec] = {
-    spec.name: spec
-    for spec in (
-        FieldSpec("user", "low", True, text=lambda r: _user(r[0], r[1])),
-        FieldSpec("action", "low", True, 2),
-        FieldSpec("status", "low", True, 3),
-        FieldSpec("source", "low", True, 4),
-        FieldSpec("ip", "low", True, 5),
-        FieldSpec("method", "low", True, 6),
-        FieldSpec("agent", "low", True, 7),
-        FieldSpec("type", "low", False, 8),
-        FieldSpec("support", "low", False, text=_support, exact=True),
-        FieldSpec("object", "high", True, text=lambda r: _object(r[0], r[1])),
-        FieldSpec("id", "high", False, text=_object_id, exact=True),
-        FieldSpec("url", "high", True, 2),
-        FieldSpec("referer", "high", True, 3),
-        FieldSpec("entry", "entry", True, text=_s),
-        FieldSpec("uuid", "uuid", True),
-        FieldSpec("payload", "payload", False),
-    )
-}
-BARE_FIELDS: tuple[str, ...] = tuple(name for name, spec in FIELDS.items() if spec.bare)
-GROUPS = ("low", "high", "entry")
-_GETTERS = {
-    "low": attrgetter(*LOW_ATTRS),
-    "high": attrgetter(*HIGH_ATTRS),
-    "entry": attrgetter("log_entry"),  # the raw key is the value itself
-}
+GROUPS = tuple(GROUP_ATTRS)
+_GETTERS = {name: attrgetter(*attrs) for name, attrs in GROUP_ATTRS.items()}
 
 
 def payload_text(event: AuditEvent) -> str:
@@ -245,9 +153,9 @@ class SearchIndex:
         self._payload: list[str] | None = None
         self._events: list[AuditEvent] = []
         self._lock = threading.Lock()
-        # evaluated terms, by (group, field, kind, value): per-combination hits (see query.py)
+        # evaluated terms, by (group, field, kind, value): per-combination hits (see index.py)
         self.hits_cache: dict[tuple[str, ...], list[bool]] = {}
-        # numpy arrays and text columns `query_vector` derives from this index, by name
+        # numpy arrays and text columns `vector.py` derives from this index, by name
         # (replaced by an empty dict whenever the index grows)
         self.derived: dict[Any, Any] = {}
         self.extend(events)
@@ -288,8 +196,8 @@ class SearchIndex:
         self.size += len(events)
 
     def uuid_joined(self) -> str:
-        """All uuid texts joined by `SEPARATOR` (made on first use: ~35 MB at a million
-        events, which only a uuid regex or a per-event uuid search needs)."""
+        """All uuid texts joined by `SEPARATOR` (made on first use: a large string, which
+        only a uuid regex or a per-event uuid search needs)."""
         with self._lock:
             if self._uuid_joined is None:
                 self._uuid_joined = SEPARATOR.join(self.uuids)
@@ -343,23 +251,6 @@ class SearchIndex:
             return self._payload.__getitem__
         events = self._events
         return lambda i: payload_text(events[i])
-
-    def memory_estimate(self) -> int:
-        """Bytes held by the index itself (lists, distinct texts, combos; not the events)."""
-        import sys
-
-        total = 8 * (len(self.uuids) + len(self.stamps) + len(self._events))
-        total += sum(sys.getsizeof(u) for u in self.uuids if u is not None) // 2  # ~shared
-        if self._uuid_joined is not None:
-            total += sys.getsizeof(self._uuid_joined)
-        for group in self.groups.values():
-            total += 8 * (len(group.codes) + 2 * len(group.counts))
-            total += sys.getsizeof(group.combos) + 64 * len(group.combos)
-            for name, texts in group.texts.items():
-                total += sum(map(sys.getsizeof, texts)) + 8 * len(group.field_codes[name])
-        if self._payload is not None:
-            total += sum(map(sys.getsizeof, self._payload)) + 8 * len(self._payload)
-        return total
 
 
 _cache: weakref.WeakKeyDictionary[Any, tuple[int, list[AuditEvent], SearchIndex]]

@@ -28,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 BoolArray = npt.NDArray[np.bool_]
-_BLOCK_BYTES = 8 << 20
+BLOCK_BYTES = 8 << 20
 _SPARSE = 1024  # go sparse once under 1 survivor in this many positions
 _SINGLE_KEPT = 40  # one-byte needles whose results a column keeps
 _SAMPLE_STEP = 61  # bytes between the samples that estimate byte frequencies
@@ -94,7 +94,7 @@ class TextColumn:
         total = len(self.buffer)
         first = 0
         while first < self.size:
-            limit = int(self.starts[first]) + _BLOCK_BYTES
+            limit = int(self.starts[first]) + BLOCK_BYTES
             end = int(np.searchsorted(self.starts, limit, side="left"))
             end = max(end, first + 1)
             byte_end = int(self.starts[end]) if end < self.size else total
@@ -110,7 +110,7 @@ class TextColumn:
         if len(needle) == 1:
             with self._lock:
                 packed = self._single.get(needle)
-            if packed is not None:  # kept as bits: 1/8 of the memory, ~1 ms to unpack
+            if packed is not None:  # kept as bits: 1/8 of the memory, quick to unpack
                 return np.unpackbits(packed, count=self.size).view(np.bool_)
             found = self._contains(needle)
             with self._lock:

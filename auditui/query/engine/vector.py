@@ -1,6 +1,6 @@
 """Evaluating a compiled query for every event at once, as numpy masks (core, no Textual).
 
-`query_index._select` tries this first whenever the candidates are many (all events, or a
+`index.select` tries this first whenever the candidates are many (all events, or a
 large share of them when a query narrows the last one): each term becomes one bool per
 event, built without a Python loop over events:
 
@@ -13,7 +13,7 @@ event, built without a Python loop over events:
 
 Terms this cannot do cheaply (a uuid glob or regex, a payload glob, regex or exact value,
 time bounds over unsorted events) return None; a conjunction evaluates the rest here and
-leaves those to `query_index` over the survivors. numpy is imported only when a query runs
+leaves those to `index.py` over the survivors. numpy is imported only when a query runs
 (never at start-up), and `warm(index)` builds the arrays in a worker after a load.
 """
 
@@ -28,10 +28,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from auditui.query.engine.index import Indices, _per_text, _uuid_part, at_or_after
-from auditui.query.engine.search_index import FIELDS, SearchIndex
+from auditui.query.engine.common import CACHE_LIMIT, Indices, at_or_after, per_text, uuid_part
+from auditui.query.engine.search_index import SearchIndex
 from auditui.query.engine.text_column import BoolArray, TextColumn, encode
-from auditui.query.nodes import _CACHE_LIMIT, _cost, _Junction, _Node, _Not, _Text, _Time
+from auditui.query.fields import FIELDS
+from auditui.query.nodes import Compiled, Junction, Negation, TextTest, TimeBound, cost
 
 Codes = npt.NDArray[np.int32]
 _COLUMN_MIN = 20_000  # distinct texts from which a TextColumn beats a per-text loop
@@ -42,16 +43,16 @@ _PAYLOAD_LOCK = threading.Lock()
 
 
 def select(
-    node: _Node, index: SearchIndex, seq: Indices | None
-) -> tuple[Indices, list[_Node]] | None:
+    node: Compiled, index: SearchIndex, seq: Indices | None
+) -> tuple[Indices, list[Compiled]] | None:
     """(matches of the vectorisable part, the terms left to test on them) or None.
 
     The left terms are parts of a top-level conjunction, cheapest first; None when nothing
     of the node can be vectorised.
     """
-    items = list(node.items) if isinstance(node, _Junction) and node.conjunction else [node]
+    items = list(node.items) if isinstance(node, Junction) and node.conjunction else [node]
     masks: list[BoolArray] = []
-    rest: list[_Node] = []
+    rest: list[Compiled] = []
     size = index.size  # the index only grows meanwhile: every mask covers these events
     for item in items:
         mask = mask_of(item, index)
@@ -61,7 +62,7 @@ def select(
             masks.append(mask[:size])
     if not masks:
         return None
-    return _indices(index, reduce(np.logical_and, masks), seq), sorted(rest, key=_cost)
+    return _indices(index, reduce(np.logical_and, masks), seq), sorted(rest, key=cost)
 
 
 def _indices(index: SearchIndex, mask: BoolArray, seq: Indices | None) -> Indices:
@@ -87,20 +88,20 @@ def _indices(index: SearchIndex, mask: BoolArray, seq: Indices | None) -> Indice
 
 def _result(positions: npt.NDArray[np.intp]) -> Indices:
     """Store indices for the caller: many as an `array("q")` (8 bytes each, copied at C
-    speed; a list would make an int object per match, ~20 ms per million), few as a list."""
+    speed; a list would make an int object per match), few as a list."""
     if len(positions) >= ARRAY_FROM:
         return array("q", positions.astype(np.int64, copy=False).tobytes())
     found: list[int] = positions.tolist()
     return found
 
 
-def mask_of(node: _Node, index: SearchIndex) -> BoolArray | None:
+def mask_of(node: Compiled, index: SearchIndex) -> BoolArray | None:
     """One bool per event, or None when the node is cheaper to test per event."""
-    if isinstance(node, _Text):
+    if isinstance(node, TextTest):
         return _text_mask(node, index)
-    if isinstance(node, _Time):
+    if isinstance(node, TimeBound):
         return _time_mask(node, index)
-    if isinstance(node, _Not):
+    if isinstance(node, Negation):
         inner = mask_of(node.item, index)
         return None if inner is None else np.logical_not(inner)
     masks = [mask_of(item, index) for item in node.items]
@@ -110,7 +111,7 @@ def mask_of(node: _Node, index: SearchIndex) -> BoolArray | None:
     return reduce(op, masks)  # type: ignore[arg-type]
 
 
-def _time_mask(node: _Time, index: SearchIndex) -> BoolArray | None:
+def _time_mask(node: TimeBound, index: SearchIndex) -> BoolArray | None:
     if not index.descending:
         return None
     low = at_or_after(index, node.cutoff)  # newest first: the events before `low` match after:
@@ -122,7 +123,7 @@ def _time_mask(node: _Time, index: SearchIndex) -> BoolArray | None:
     return mask
 
 
-def _text_mask(node: _Text, index: SearchIndex) -> BoolArray | None:
+def _text_mask(node: TextTest, index: SearchIndex) -> BoolArray | None:
     masks: list[BoolArray] = []
     for name in node.fields:  # the per-event fields first: they may give up
         if name in ("uuid", "payload"):
@@ -145,7 +146,7 @@ def _text_mask(node: _Text, index: SearchIndex) -> BoolArray | None:
     return reduce(np.logical_or, masks)
 
 
-def _combination_hits(node: _Text, name: str, index: SearchIndex) -> BoolArray:
+def _combination_hits(node: TextTest, name: str, index: SearchIndex) -> BoolArray:
     """Per combination of the field's group: does the field's text match?"""
     group_name = FIELDS[name].group
     key = ("hits", group_name, name, node.kind, node.value)
@@ -154,29 +155,29 @@ def _combination_hits(node: _Text, name: str, index: SearchIndex) -> BoolArray:
     if cached is not None and len(cached) == len(group.counts):
         return cached
     texts = group.texts[name]
-    per_text: BoolArray
+    by_text: BoolArray
     if node.kind == "contains" and len(texts) >= _COLUMN_MIN:
         column = _column(index, ("column", group_name, name), texts)
-        per_text = column.contains(encode(node.value))
+        by_text = column.contains(encode(node.value))
     else:
-        per_text = np.array(_per_text(node, texts), dtype=np.bool_)
-    hits = per_text if group.identity[name] else per_text[_field_codes(index, group_name, name)]
-    if len(hits) <= _CACHE_LIMIT and len(index.derived) < 512:
+        by_text = np.array(per_text(node, texts), dtype=np.bool_)
+    hits = by_text if group.identity[name] else by_text[_field_codes(index, group_name, name)]
+    if len(hits) <= CACHE_LIMIT and len(index.derived) < 512:
         index.derived[key] = hits
     return hits
 
 
-def _uuid_mask(node: _Text, index: SearchIndex) -> BoolArray | None:
+def _uuid_mask(node: TextTest, index: SearchIndex) -> BoolArray | None:
     literal = _literal(node)
     if literal is None:  # a regex: often no uuid matches at all (one search says so)
-        part = _uuid_part(node, index, None)
+        part = uuid_part(node, index, None)
         return np.full(index.size, part, dtype=np.bool_) if isinstance(part, bool) else None
     if not set(literal) <= index.uuid_chars:
         return np.zeros(index.size, dtype=np.bool_)  # no uuid holds a character of it
     return _confirm(node, _column(index, "uuids", index.uuids), literal)
 
 
-def _payload_mask(node: _Text, index: SearchIndex) -> BoolArray | None:
+def _payload_mask(node: TextTest, index: SearchIndex) -> BoolArray | None:
     literal = _literal(node)
     if literal is None:
         return None
@@ -219,7 +220,7 @@ def payload_preparation(index: SearchIndex, kinds: set[str]) -> Callable[[], obj
     return build
 
 
-def _literal(node: _Text) -> str | None:
+def _literal(node: TextTest) -> str | None:
     """A substring every match contains (a glob's longest part), or None for other kinds."""
     if node.kind == "contains":
         return node.value
@@ -228,7 +229,7 @@ def _literal(node: _Text) -> str | None:
     return None
 
 
-def _confirm(node: _Text, column: TextColumn, literal: str) -> BoolArray:
+def _confirm(node: TextTest, column: TextColumn, literal: str) -> BoolArray:
     """Texts containing literal; for a glob, those of them its full test accepts."""
     mask = column.contains(encode(literal))
     if node.kind != "contains":

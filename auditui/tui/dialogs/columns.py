@@ -18,7 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
-from auditui.events.columns import KNOWN_COLUMNS
+from auditui.events import KNOWN_COLUMNS
 
 
 def all_columns() -> list[tuple[str, str]]:

@@ -1,19 +1,19 @@
 """`HelpScreen`: every key binding of the app and its widgets, in one scrollable table.
 
 The app collects the rows (group, keys, description, binding id) from its own bindings and
-those of the focused widgets and passes them in; `rows_from_active_bindings` helps with
-that. Cells are `Text` objects (never markup); keys are shown as the footer shows them
-(`ctrl+p` → `^p`, `question_mark` → `?`).
+those of its panes (`bindings_help.help_rows`) and passes them in. Cells are `Text`
+objects (never markup); keys are shown as the footer shows them (`ctrl+p` → `^p`,
+`question_mark` → `?`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import ActiveBinding, Binding, BindingType
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.keys import format_key
 from textual.screen import ModalScreen
@@ -48,18 +48,6 @@ def rows_from_bindings(group: str, bindings: Iterable[BindingType]) -> list[Help
         if binding.description or binding.id:
             rows.append((group, binding.key, binding.description, binding.id or ""))
     return rows
-
-
-def rows_from_active_bindings(active: Mapping[str, ActiveBinding]) -> list[HelpRow]:
-    """Rows from `App.active_bindings` (grouped by the class of the node that binds them)."""
-    merged: dict[tuple[str, str, str], list[str]] = {}
-    for key, bound in active.items():
-        binding = bound.binding
-        if not (binding.description or binding.id):
-            continue
-        group = type(bound.node).__name__
-        merged.setdefault((group, binding.description, binding.id or ""), []).append(key)
-    return [(group, ",".join(keys), desc, id_) for (group, desc, id_), keys in merged.items()]
 
 
 class HelpScreen(ModalScreen[None]):

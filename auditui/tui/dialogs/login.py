@@ -22,13 +22,13 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Static
 
 from auditui.errors import KEYS_HELP, AudituiError
-from auditui.textsafe import visible
+from auditui.textsafe import visible, visible_lines
 
 INSECURE_LABEL = "Store in a 0600 file instead (insecure storage)"
 
 
 def _literal(text: str) -> Text:
-    return Text("\n".join(visible(line) for line in text.split("\n")))
+    return Text(visible_lines(text))
 
 
 def redact(text: str, key: str) -> str:

@@ -14,7 +14,7 @@ import contextlib
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.notifications import SeverityLevel
@@ -28,7 +28,9 @@ from auditui.tui.dialogs.export import ExportDialog, ExportRequest
 from auditui.tui.widgets.status_bar import LoadProgress
 
 if TYPE_CHECKING:
-    from auditui.tui.app import AuditApp
+    from textual.app import App
+
+    from auditui.tui.session import Session
 
 
 def display_path(path: Path, cwd: Path | None = None) -> str:
@@ -42,10 +44,11 @@ def display_path(path: Path, cwd: Path | None = None) -> str:
 
 
 class ExportFlow:
-    """Opens the export dialog and runs the export worker."""
+    """Opens the export dialog and runs the export worker (the session's shown events)."""
 
-    def __init__(self, app: AuditApp) -> None:
+    def __init__(self, app: App[Any], session: Session) -> None:
         self.app = app
+        self.session = session
         self.worker: Worker[None] | None = None
 
     @property
@@ -60,13 +63,13 @@ class ExportFlow:
         if self.running:
             self.app.notify("An export is already running (Esc cancels it).", timeout=4)
             return
-        app = self.app
-        app.push_screen(ExportDialog(len(app.view), app.time_range), self._chosen)
+        session = self.session
+        self.app.push_screen(ExportDialog(len(session.view), session.time_range), self._chosen)
 
     def _chosen(self, request: ExportRequest | None) -> None:
         if request is None:
             return
-        events = snapshot(self.app.view)
+        events = snapshot(self.session.view)
         shown = visible(display_path(request.path))
         self.progress.start(f" exporting {len(events):,} events to {shown} · Esc cancels")
 

@@ -1,101 +1,70 @@
-"""The find-and-slice wiring: filter bar, facets panel and timeline (kept out of app.py).
+"""The find-and-slice wiring: filter bar, facets panel, timeline and the table's rows.
 
-`FilterFlow` owns the `Filterer` of the App's store and answers the widgets:
+`FilterFlow` shows the session's view and answers the widgets; the query, its matches and
+the view are the session's (`Session.match`/`show`/`install`/`extend`):
 
 - `FilterBar.Changed`/`Submitted` → `apply(text)`: match (narrowing when it can), then
-  `EventView.set_filter(indices, ascending=True)` and a table refresh that keeps the
-  selection. An invalid query shows its error in the bar and leaves the table as it was.
-  The counter and the header say "1,234 of 56,789 events".
+  the view filtered and a table refresh that keeps the selection. An invalid query shows
+  its error in the bar and leaves the table as it was. The counter and the header say
+  "1,234 of 56,789 events".
 - Facets and the timeline are recomputed for the matches in a thread worker (serial
   numbered: a stale result is dropped), so a keystroke pays only for the match and the
   table. `FacetsPanel.AddTerm` and `Timeline.BucketChosen` add a term to the query.
-- Loading: `preparer(events)` returns a function for a worker thread that builds the new
-  store, sort keys and the current filter's matches (the search index only when there is
-  a filter); `install()` swaps them in on the UI thread. So the filter persists across
-  reloads and nothing O(n) runs on the UI thread. After the load a worker builds the index
-  and the arrays queries derive from it (`prepare_index`); a query typed before it is
-  done, or one needing payload text of a large store, shows "indexing …" in the counter
-  and is applied once a worker has done that (`Matcher.preparation`).
+- Loading (the load flow reports, the App calls): `installed` shows a store the session
+  just swapped in (readied in a worker with the current filter: the filter persists
+  across reloads and nothing O(n) runs on the UI thread), `extend` shows streamed events,
+  `load_done` warms the index. The selected event keeps its line on screen, gets the
+  cursor back once its window arrives after a reload; a cursor on the first row stays on
+  the first row (the newest event). After the load a worker builds the index and the
+  arrays queries derive from it (`prepare_index`); a query typed before it is done, or
+  one needing payload text of a large store, shows "indexing …" in the counter and is
+  applied once a worker has done that (`Matcher.preparation`).
 - Saved queries (`[queries]` in config.toml) become palette commands "Query: <name>".
 """
 
 from __future__ import annotations
 
 import contextlib
-import gc
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import Any
 
-from textual.app import SystemCommand
+from textual.app import App, SystemCommand
 from textual.markup import escape
 from textual.worker import get_current_worker
 
 from auditui.config.settings import load_settings
 from auditui.errors import ConfigError
-from auditui.events.model import AuditEvent
-from auditui.events.store import EventStore, EventView
+from auditui.events import AuditEvent, EventStore
 from auditui.gc_pause import gc_paused
-from auditui.query.engine.search_index import index_for
-from auditui.query.matcher import Preparation, compile_query, parse, prepare_index
-from auditui.query.narrowing import Filterer, FilterResult, QueryError, add_term
-from auditui.stats.facets import Facet, compute_facets
-from auditui.stats.timeline import Histogram, histogram, time_terms
+from auditui.query import (
+    FilterResult,
+    Preparation,
+    QueryError,
+    add_term,
+    compile_query,
+    index_for,
+    parse,
+    prepare_index,
+)
+from auditui.stats import Facet, Histogram, compute_facets, histogram, time_terms
 from auditui.textsafe import visible
 from auditui.timespec import TimeRange
+from auditui.tui.session import Session
 from auditui.tui.widgets.facets import FacetsPanel
 from auditui.tui.widgets.filter_bar import FilterBar
+from auditui.tui.widgets.table.event_table import EventTable
 from auditui.tui.widgets.timeline import Timeline
-
-if TYPE_CHECKING:
-    from auditui.tui.app import AuditApp
-
-
-FREEZE_AT = 50_000  # events from which a load moves everything alive out of the GC's reach
-
-
-@dataclass(frozen=True, slots=True)
-class Prepared:
-    """A loaded store made ready off the UI thread: view, filterer and the filter's result."""
-
-    store: EventStore
-    view: EventView
-    filterer: Filterer
-    text: str  # the query the view was filtered with ("" for none)
-
-
-def prepare(events: list[AuditEvent], text: str, sort_column: str, descending: bool) -> Prepared:
-    """Build a store, sort keys and the filtered, sorted view (any thread).
-
-    The search index is built here only when a filter must be applied; otherwise rows
-    show first and `refresh_stats(warm=True)` builds it in a worker after the load.
-    """
-    store = EventStore(events)
-    store.warm([sort_column])
-    store.in_time_order()  # cached: a filter's matches then need no reordering
-    store.index_of("")  # builds the uuid table the selection is found again with
-    if text:  # else rows show first: the index is built in a worker after the load
-        prepare_index(store)
-    filterer = Filterer(store)
-    view = EventView(store)
-    if text:
-        try:
-            result = filterer.apply(text)
-        except QueryError:  # `text` applied before, but a relative time may now be invalid
-            text = ""
-        else:
-            view.set_filter(result.view_filter, ascending=True)
-    view.sort(sort_column, descending)
-    return Prepared(store, view, filterer, text)
 
 
 class FilterFlow:
-    """Applies queries to the App's view and keeps the bar, facets and timeline in step."""
+    """Applies queries to the session's view and keeps the table, bar, facets and timeline
+    in step; `changed` is called when the counts the header shows may have changed."""
 
-    def __init__(self, app: AuditApp) -> None:
+    def __init__(self, app: App[Any], session: Session, *, changed: Callable[[], None]) -> None:
         self.app = app
-        self.filterer = Filterer(app.store)
+        self.session = session
+        self._changed = changed
         self._serial = 0  # which stats computation is the latest
         self._saved: dict[str, str] | None = None
         # While typing, a query may drop the selected event for a keystroke or two: the
@@ -103,8 +72,14 @@ class FilterFlow:
         # `_placed` is where the last filter left the cursor, to tell the user's moves apart.
         self._anchor: str | None = None
         self._placed: str | None = None
+        # The event selected before a reload: it gets the cursor back once its window arrives.
+        self._want: str | None = None
 
     # -- widgets -------------------------------------------------------------------------
+
+    @property
+    def table(self) -> EventTable:
+        return self.app.query_one(EventTable)
 
     @property
     def bar(self) -> FilterBar:
@@ -121,61 +96,69 @@ class FilterFlow:
     @property
     def active(self) -> bool:
         """True when a (non-empty) filter is applied."""
-        return bool(self.filterer.text)
+        return bool(self.session.filter_text)
 
     @property
     def text(self) -> str:
         """The query currently applied ("" for none)."""
-        return self.filterer.text
+        return self.session.filter_text
 
     # -- loading -------------------------------------------------------------------------
 
-    def preparer(self, events: list[AuditEvent]) -> Callable[[], Prepared]:
-        """A function for a worker thread that readies `events` with the current filter."""
-        text, view = self.text, self.app.view
-        column, descending = view.sort_column, view.descending
-        return lambda: prepare(events, text, column, descending)
-
-    def install(self, prepared: Prepared, *, stats: bool = True) -> None:
-        """Swap a prepared store in (UI thread); the selection stays where it still exists."""
-        app, old_view, typed = self.app, self.app.view, self.filterer.text
-        app.store, app.view, self.filterer = prepared.store, prepared.view, prepared.filterer
-        if len(prepared.store) >= FREEZE_AT:
-            # The events and their index are long-lived: keep them out of the cyclic GC's
-            # full collections, which otherwise walk millions of objects (~90 ms at 100k
-            # events) in the middle of a keystroke. They hold no reference cycles, so
-            # reference counting still frees them when a reload replaces them.
-            gc.freeze()
-        wanted = (old_view.sort_column, old_view.descending)
-        if (prepared.view.sort_column, prepared.view.descending) != wanted:
-            prepared.view.sort(*wanted)  # sorted again while the load was finishing
-        app.table.set_view(prepared.view)
-        if typed != prepared.text:  # the filter changed while the load was finishing
-            self.apply(typed)
-        else:
-            self._after_filter(stats=stats)
-
-    def extend(self, events: list[AuditEvent], *, stats: bool = True) -> None:
-        """Append streamed events to the store (UI thread), filtering only the new ones.
-
-        O(len(events)) plus the view's re-sort. The selected event keeps its line on
-        screen; a cursor on the first row (the newest event) stays on the first row.
-        """
-        app, table = self.app, self.app.table
-        store, view = app.store, app.view
+    def installed(self, requery: str | None) -> None:
+        """Show the store the session just swapped in (UI thread); `requery`: the query
+        typed while it was readied, to apply now. The selection stays where it still exists."""
+        table = self.table
+        selected = table.cursor_event  # the table still shows the previous view
+        self._want = None if selected is None else selected.event_uuid
         at_top = table.cursor_row == 0
-        result = self.filterer.add_events(events)
-        if result is not None:
-            view.set_filter(result.indices, ascending=True)
-        elif self.filterer.text:  # the filter's result is stale: match everything again
-            self.apply(self.filterer.text)
+        table.set_view(self.session.view)
+        if requery is not None:  # the filter changed while the load was finishing
+            self.apply(requery)
+        else:
+            self._after_filter(stats=False)
+        if at_top:
+            table.move_cursor(0)
+        self._find_wanted()
+
+    def extended(self, current: bool, stats: bool) -> None:
+        """Show events the session just appended (UI thread): `current` False when the
+        query must run again over every event; `stats`: refresh facets and timeline too.
+
+        The selected event keeps its line on screen; a cursor on the first row (the newest
+        event) stays on the first row.
+        """
+        if not current:  # the filter's result was stale: match everything again
+            self.apply(self.session.filter_text)
+            self._find_wanted()
             return
+        table, session = self.table, self.session
+        at_top = table.cursor_row == 0
         table.refresh_rows(remeasure=False)
         if at_top:
             table.move_cursor(0)
-        self.bar.set_counts(len(view), len(store))
+        self.bar.set_counts(len(session.view), len(session.store))
         if stats:
             self.refresh_stats()
+        self._find_wanted()
+
+    def load_done(self, installed: bool) -> None:
+        """A load streamed to its end: once the finished screen is drawn, build the index
+        in a worker (it competes with loading for the CPU)."""
+        self._want = None
+        if installed:
+            self.app.call_after_refresh(self.refresh_stats, warm=True)
+
+    def _find_wanted(self) -> None:
+        want = self._want
+        if want is None:
+            return
+        row = self.session.view.row_of(want)
+        if row is not None:
+            self._want = None
+            table = self.table
+            if row != table.cursor_row:
+                table.move_cursor(row)
 
     # -- applying ------------------------------------------------------------------------
 
@@ -195,12 +178,12 @@ class FilterFlow:
                 bar.open()
             return False
         bar.show_error(None)
-        preparation = matcher.preparation(self.filterer.store)
+        preparation = self.session.preparation(matcher)
         if preparation is not None:
             bar.show_status(preparation.label)
             self._prepare_then_apply(preparation, text)
             return True
-        result = self.filterer.apply_matcher(matcher)
+        result = self.session.match(matcher)
         with gc_paused():  # the table takes the new index list: no full collection meanwhile
             self._show(result)
         return True
@@ -224,21 +207,22 @@ class FilterFlow:
 
     def _prepare_failed(self, message: str) -> None:
         self.app.notify(message, title="Filter", severity="error", timeout=12)
-        self.bar.set_counts(len(self.app.view), len(self.app.store))  # the table is unchanged
+        session = self.session
+        self.bar.set_counts(len(session.view), len(session.store))  # the table is unchanged
 
     def _prepared(self, text: str) -> None:
         if self.bar.value.strip() == text.strip():  # still the query the user wants
             self.apply(text)
 
     def _show(self, result: FilterResult) -> None:
-        app, table = self.app, self.app.table
+        table, session = self.table, self.session
         selected = table.cursor_event
         if selected is not None and selected.event_uuid != self._placed:
             self._anchor = selected.event_uuid  # the user chose it since the last filter
-        app.view.set_filter(result.view_filter, ascending=True)
+        session.show(result)
         table.refresh_rows(remeasure=False)
         if self._anchor is not None:  # back on the chosen event once it matches again
-            row = app.view.row_of(self._anchor)
+            row = session.view.row_of(self._anchor)
             if row is not None and row != table.cursor_row:
                 table.move_cursor(row)
         placed = table.cursor_event
@@ -246,9 +230,9 @@ class FilterFlow:
         self._after_filter()
 
     def _after_filter(self, *, stats: bool = True) -> None:
-        app = self.app
-        self.bar.set_counts(len(app.view), len(app.store))
-        app.update_header()
+        session = self.session
+        self.bar.set_counts(len(session.view), len(session.store))
+        self._changed()
         if stats:
             self.refresh_stats()
 
@@ -275,10 +259,9 @@ class FilterFlow:
         once a load has finished (not while rows stream in: the index still grows).
         """
         self._serial += 1
-        app, serial = self.app, self._serial
-        last = self.filterer.last
-        indices = None if last is None or last.is_empty else last.indices
-        store, time_range = app.store, app.time_range
+        app, serial, session = self.app, self._serial, self.session
+        indices = session.matches
+        store, time_range = session.store, session.time_range
         want_facets = self.facets.display
 
         def compute() -> None:
@@ -300,7 +283,7 @@ class FilterFlow:
     def _show_stats(
         self, serial: int, store: EventStore, hist: Histogram, facets: list[Facet] | None
     ) -> None:
-        if serial != self._serial or store is not self.app.store:
+        if serial != self._serial or store is not self.session.store:
             return
         self.timeline.show_histogram(hist)
         if facets is not None:
@@ -313,7 +296,7 @@ class FilterFlow:
             self.refresh_stats()
             panel.focus()
         else:
-            self.app.table.focus()
+            self.table.focus()
 
     def mark(self, event: AuditEvent | None) -> None:
         self.timeline.mark(None if event is None else event.timestamp)
@@ -344,4 +327,4 @@ class FilterFlow:
 
     def run_saved(self, query: str) -> None:
         if self.set_query(query):
-            self.app.table.focus()
+            self.table.focus()

@@ -1,50 +1,71 @@
-"""Streaming a range into the App (kept out of app.py).
+"""Streaming a range into the session; what happens is reported, the App wires the answers.
 
-`LoadFlow.run` consumes `connection.stream(...)`: windows arrive cached first, then fetched
-newest first. The first batch of a new load is readied (`FilterFlow.preparer`; on the event
-loop when small, else in a thread) and swapped in, so the previous events stay on screen
-until then (and for good when every window fails); later batches are appended to the store
-together, at most every `FLUSH_EVERY` seconds and once more at the end (`EventStore.add`
-keeps the time order in O(store) at C speed), and the active filter is applied to the new
-events only (`FilterFlow.extend`). The selected event keeps its line on screen; a cursor on
-the first row stays on the first row (the newest event). A retry (`r` after failed windows)
-grows the current store instead of replacing it.
+`LoadFlow.run` consumes `session.source.stream(...)`: windows arrive cached first, then
+fetched newest first. The first batch of a new load is readied (`Session.preparer`; on the
+event loop when small, else in a thread) and swapped in (`Session.install`), so the
+previous events stay on screen until then (and for good when every window fails); later
+batches are appended to the store together, at most every `FLUSH_EVERY` seconds and once
+more at the end (`Session.extend`: `EventStore.add` keeps the time order in O(store) at C
+speed, the active filter is applied to the new events only). A retry (`r` after failed
+windows) grows the current store instead of replacing it.
+
+The flow touches no widget and no other flow: it reports through `LoadHooks` ("installed",
+"extended", "counted", "auth refused", "stopped", "done"), which the App connects to the
+filter flow, the login flow, the header and the progress line.
 
 A failed window is reported by its dates and the others keep loading; `r` retries the
-failed ones. An `AuthError` opens the login flow (never for a file). Any other exception is
-a bug: the loading state ends and a toast says so.
+failed ones. An `AuthError` asks for a key (never for a file). Any other exception is a
+bug: the loading state ends and a toast says so.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from contextlib import aclosing
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import Protocol
+
+from textual.notifications import SeverityLevel
 
 from auditui.errors import AudituiError, AuthError
-from auditui.events.model import AuditEvent
-from auditui.sources.windows import WindowBatch
+from auditui.events import AuditEvent
+from auditui.sources.windows import Progress, WindowBatch
 from auditui.timespec import TimeRange
-
-if TYPE_CHECKING:
-    from auditui.tui.app import AuditApp
+from auditui.tui.session import LoadCounts, Session
 
 STATS_EVERY = 0.3  # seconds between timeline/facet refreshes while rows stream in
 FLUSH_EVERY = 0.25  # seconds: streamed windows reach the table at most this often
 INLINE_FIRST = 20_000  # a first batch up to this size is readied on the event loop
 
 
-@dataclass
-class LoadCounts:
-    """What the header says about the loaded windows."""
+class Notify(Protocol):
+    """`App.notify`, as far as a load uses it."""
 
-    windows: int = 0  # windows of the range (loaded or failed)
-    cached: int = 0  # of those, read from the cache
-    skipped: int = 0  # malformed events
-    dropped: int = 0  # events outside their window
-    failed: list[TimeRange] = field(default_factory=list)
+    def __call__(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+    ) -> None: ...
+
+
+@dataclass(frozen=True)
+class LoadHooks:
+    """What a load reports; the App connects each to the flow or widget that answers it."""
+
+    notify: Notify
+    log_error: Callable[[str], None]
+    progress: Callable[[Progress], None]  # windows done, events and bytes so far
+    counted: Callable[[], None]  # counts changed (windows arrived or failed)
+    installed: Callable[[str | None], None]  # a new store is the session's (query to redo)
+    extended: Callable[[bool, bool], None]  # events appended (view current?, stats due?)
+    auth_refused: Callable[[str, TimeRange], None]  # the key was refused (reason, range)
+    stopped: Callable[[], None]  # the load ended, whichever way
+    done: Callable[[bool], None]  # the stream ran to its end (a store was installed?)
 
 
 def _one_line(error: BaseException) -> str:
@@ -53,88 +74,88 @@ def _one_line(error: BaseException) -> str:
 
 
 class LoadFlow:
-    """Runs one stream into the App's store; see the module doc."""
+    """Runs one stream into the session; see the module doc."""
 
-    def __init__(self, app: AuditApp) -> None:
-        self.app = app
-        self.counts = LoadCounts()
+    def __init__(self, session: Session, hooks: LoadHooks) -> None:
+        self.session = session
+        self.hooks = hooks
         self._stats_at = 0.0
-        self._want: str | None = None
         self._reported: set[str] = set()  # distinct window errors toasted in this load
         self._pending: list[AuditEvent] = []  # streamed events not yet in the store
         self._flushed_at = 0.0
 
     @property
+    def counts(self) -> LoadCounts:
+        """The session's counts (read-only here)."""
+        return self.session.counts
+
+    @property
     def failed(self) -> list[TimeRange]:
-        return self.counts.failed
+        """The failed windows of the events shown (`r` retries them)."""
+        return self.session.counts.failed
 
     async def run(
         self, time_range: TimeRange, serial: int, windows: list[TimeRange] | None = None
     ) -> None:
-        """Stream `time_range` (or just `windows` of it, a retry) into the App."""
-        app = self.app
+        """Stream `time_range` (or just `windows` of it, a retry) into the session."""
+        session, hooks = self.session, self.hooks
         retry = windows is not None
-        seen = {event.event_uuid for event in app.store.events} if retry else None
-        counts = self.counts if retry else LoadCounts()
-        if retry:
-            counts.failed = []
+        seen = session.known_uuids() if retry else None
+        counts = session.start_counting(retry=retry)
         installed = retry  # a retry grows the store on screen
         auth: AuthError | None = None
         self._reported = set()
         self._pending = []
         try:
-            stream = app.connection.stream(time_range, app.on_progress, windows=windows, seen=seen)
+            stream = session.source.stream(time_range, hooks.progress, windows=windows, seen=seen)
             async with aclosing(stream) as batches:
                 async for batch in batches:
                     if batch.error is not None:
-                        if isinstance(batch.error, AuthError) and not app.offline:
+                        if isinstance(batch.error, AuthError) and not session.offline:
                             auth = batch.error
                             break
-                        counts.windows += not retry
-                        counts.failed.append(batch.window)
+                        session.count_failure(batch.window)
                         self._report(batch)
                         continue
                     if not installed:
-                        await self._install(time_range, batch, counts)
+                        await self._install(time_range, batch)
                         installed = True
                     else:
-                        self._append(batch, counts, retry=retry)
+                        self._append(batch)
         except asyncio.CancelledError:
             # Replaced by a newer load (exclusive worker): that one is still loading.
-            if serial == app.load_serial:
-                app.load_finished()
+            if session.is_current(serial):
+                hooks.stopped()
             raise
         except AuthError as exc:
             auth = exc
         except AudituiError as exc:
             self._flush()
-            app.load_finished()
-            app.notify(str(exc), title="Load failed", severity="error", timeout=12)
+            hooks.stopped()
+            hooks.notify(str(exc), title="Load failed", severity="error", timeout=12)
             return
         except Exception as exc:  # noqa: BLE001  # a bug: never leave "loading…" on screen
-            app.load_finished()
-            app.notify(
+            hooks.stopped()
+            hooks.notify(
                 f"Unexpected error while loading: {type(exc).__name__}: {_one_line(exc)}"
                 " — see --debug",
                 title="Load failed",
                 severity="error",
                 timeout=15,
             )
-            app.log.error(f"load failed: {exc!r}")
+            hooks.log_error(f"load failed: {exc!r}")
             return
         self._flush()
-        self._want = None
-        app.load_finished()
-        if installed:  # once the finished screen is drawn: the index build competes for CPU
-            app.call_after_refresh(app.filter_flow.refresh_stats, warm=True)
-        if auth is not None and not app.offline:
-            app.login_flow.start(reason=str(auth), retry=time_range)
+        hooks.stopped()
+        hooks.done(installed)
+        if auth is not None and not session.offline:
+            hooks.auth_refused(str(auth), time_range)
         elif counts.skipped:
-            app.notify(
+            hooks.notify(
                 f"{counts.skipped:,} malformed events skipped", severity="warning", timeout=6
             )
         if len(counts.failed) > 1:
-            app.notify(
+            hooks.notify(
                 f"{len(counts.failed):,} windows failed; "
                 + ("the others loaded" if installed else "the events on screen are unchanged")
                 + " — r retries them",
@@ -150,68 +171,43 @@ class LoadFlow:
         if message in self._reported:
             return
         self._reported.add(message)
-        self.app.notify(
+        self.hooks.notify(
             f"{batch.window.label()}: {message} — r retries it",
             title="Window failed",
             severity="error",
             timeout=12,
         )
 
-    async def _install(self, time_range: TimeRange, batch: WindowBatch, counts: LoadCounts) -> None:
+    async def _install(self, time_range: TimeRange, batch: WindowBatch) -> None:
         """The first batch of a new load: a new store, readied in a thread, swapped in."""
-        app = self.app
-        preparer = app.filter_flow.preparer(batch.events)
-        if len(batch.events) <= INLINE_FIRST and not app.filter_flow.text:
-            prepared = preparer()  # a few ms: a thread would wait for the GIL far longer
+        session = self.session
+        preparer = session.preparer(batch.events)
+        if len(batch.events) <= INLINE_FIRST and not session.filter_text:
+            prepared = preparer()  # small: a thread would wait for the GIL longer than this
         else:
             prepared = await asyncio.to_thread(preparer)
-        self.counts = counts
-        self._count(batch, counts, retry=False)
-        app.time_range = time_range
-        selected = app.table.cursor_event
-        # the event selected before the reload gets the cursor back once its window arrives
-        self._want = None if selected is None else selected.event_uuid
-        at_top = app.table.cursor_row == 0
-        app.filter_flow.install(prepared, stats=False)
-        if at_top:
-            app.table.move_cursor(0)
-        self._find_wanted()
+        requery = session.install(prepared, time_range)
+        session.count_window(batch)
+        self.hooks.installed(requery)
         self._stats_at = self._flushed_at = time.monotonic()  # the first rows paint first
 
-    def _find_wanted(self) -> None:
-        table, want = self.app.table, self._want
-        if want is None:
-            return
-        row = self.app.view.row_of(want)
-        if row is not None:
-            self._want = None
-            if row != table.cursor_row:
-                table.move_cursor(row)
-
-    def _append(self, batch: WindowBatch, counts: LoadCounts, *, retry: bool) -> None:
-        """Count a streamed window; its rows join the table within `FLUSH_EVERY`."""
-        self._count(batch, counts, retry=retry)
+    def _append(self, batch: WindowBatch) -> None:
+        """Count a streamed window; its rows join the store within `FLUSH_EVERY`."""
+        self.session.count_window(batch)
         self._pending.extend(batch.events)
         if time.monotonic() - self._flushed_at >= FLUSH_EVERY:
             self._flush()
 
     def _flush(self) -> None:
-        """Append the pending events to the store and the table (one refresh for many)."""
+        """Append the pending events to the store (one table refresh for many)."""
         self._flushed_at = now = time.monotonic()
         if not self._pending:
-            self.app.update_header()  # windows counted (empty or failed ones too)
+            self.hooks.counted()  # windows counted (empty or failed ones too)
             return
         events, self._pending = self._pending, []
         stats = now - self._stats_at >= STATS_EVERY
         if stats:
             self._stats_at = now
-        self.app.filter_flow.extend(events, stats=stats)
-        self._find_wanted()
-        self.app.update_header()
-
-    @staticmethod
-    def _count(batch: WindowBatch, counts: LoadCounts, *, retry: bool) -> None:
-        counts.windows += not retry
-        counts.cached += batch.cached
-        counts.skipped += batch.malformed
-        counts.dropped += batch.out_of_range
+        current = self.session.extend(events)
+        self.hooks.extended(current, stats)
+        self.hooks.counted()

@@ -1,38 +1,48 @@
 """The login flow inside the TUI: ask for a key, verify it, store it, then load.
 
-Used on first run without a key and whenever the server refuses the key (401/403).
+Used on first run without a key and whenever the server refuses the key (401/403). The
+session gets the new key (`Session.with_credential`); `resume` (the App's `start_load`)
+loads the refused range, or the session's range.
 The key lives only in the dialog's input and the credential store; it is never shown,
 logged or put in a notification.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from auditui.config.credentials import Credential, store_credential
+from auditui.sources.protocol import api_connection
 
 if TYPE_CHECKING:
+    from textual.app import App
+
     from auditui.timespec import TimeRange
-    from auditui.tui.app import AuditApp
+    from auditui.tui.session import Session
 
 
 class LoginFlow:
     """Opens the login dialog and resumes loading once a key is stored."""
 
-    def __init__(self, app: AuditApp) -> None:
+    def __init__(
+        self, app: App[Any], session: Session, *, resume: Callable[[TimeRange], None]
+    ) -> None:
         self.app = app
+        self.session = session
+        self._resume = resume
         self.active = False
         self.retry: TimeRange | None = None
 
     def start(self, reason: str | None, retry: TimeRange | None = None) -> None:
-        """Ask for a key; once stored, load `retry` (the refused range) or the App's range."""
+        """Ask for a key; once stored, load `retry` (the refused range) or the session's."""
         if self.active:
             return
         self.retry = retry
         from auditui.tui.dialogs.login import LoginDialog
 
         self.active = True
-        connection = self.app.connection
+        connection = self.session.source
         self.app.push_screen(
             LoginDialog(
                 host=connection.host,
@@ -46,7 +56,7 @@ class LoginFlow:
         )
 
     async def _verify(self, key: str) -> None:
-        async with self.app.connection.client(api_key=key) as client:
+        async with api_connection(self.session.source).client(api_key=key) as client:
             await client.verify()
 
     def _store(self, key: str) -> str:
@@ -56,17 +66,17 @@ class LoginFlow:
         return self._remember(key, insecure=True)
 
     def _remember(self, key: str, *, insecure: bool) -> str:
-        profile = self.app.connection.profile.name
+        profile = self.session.source.profile.name
         where = store_credential(profile, key, insecure_file=insecure)
         # The key just verified, not `resolve_credential`: DATAFOLD_API_KEY comes first
         # there, and it may be the very key the server refused.
-        self.app.connection = self.app.connection.with_credential(Credential(key, where))
+        self.session.with_credential(Credential(key, where))
         return where
 
     def _done(self, where: str | None) -> None:
         self.active = False
         if where is None:
-            if self.app.connection.credential is None:
+            if self.session.source.credential is None:
                 self.app.notify(
                     "No API key: press t to choose a range once you have one, "
                     "or quit and run `auditui login`.",
@@ -75,4 +85,4 @@ class LoginFlow:
                 )
             return
         self.app.notify(f"API key stored in {where}.", timeout=5)
-        self.app.start_load(self.retry or self.app.time_range)
+        self._resume(self.retry or self.session.time_range)

@@ -26,9 +26,10 @@ from textual.strip import Strip
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from auditui.events.model import FIELD_NAMES, AuditEvent, payload_text
-from auditui.textsafe import visible
+from auditui.events import FIELD_NAMES, AuditEvent, payload_text
+from auditui.textsafe import visible, visible_lines
 from auditui.tui.widgets.json_tree import JsonTree
+from auditui.units import human_bytes
 
 Mode = Literal["text", "tree"]
 
@@ -45,13 +46,8 @@ _LABEL_WIDTH = 17
 _NULL = Content.styled("null", "dim italic")
 
 
-def safe_lines(text: str) -> str:
-    """`visible()` on each line: newlines stay, every other control/bidi char is escaped."""
-    return "\n".join(visible(line) for line in text.split("\n"))
-
-
 def _plain_lines(text: str) -> list[Content]:
-    return [Content(visible(line)) for line in text.split("\n")]
+    return [Content(line) for line in visible_lines(text).split("\n")]
 
 
 def _format_time(moment: datetime, *, utc: bool) -> str:
@@ -89,19 +85,11 @@ def _row(label: str, value: Content, width: int) -> Content:
     return Content("\n").join([head, *(indent + line for line in lines[1:])])
 
 
-def _human_size(size: int) -> str:
-    if size < 1024:
-        return f"{size} B"
-    if size < 1024 * 1024:
-        return f"{size / 1024:.1f} KB"
-    return f"{size / (1024 * 1024):.1f} MB"
-
-
 class PayloadText(ScrollView, can_focus=True):
     """Read-only, virtual view of (highlighted) payload text, folded to the width.
 
     Only the visible lines are rendered, so a few hundred KB of JSON scrolls smoothly.
-    The caller hands in inert `Content` (already passed through `safe_lines`).
+    The caller hands in inert `Content` (already passed through `textsafe.visible_lines`).
     """
 
     DEFAULT_CSS: ClassVar[str] = """
@@ -383,7 +371,7 @@ class DetailPane(Vertical):
         header.update(
             Text.assemble(
                 ("payload", "bold"),
-                f"  {_human_size(len(raw))} · {self._mode} view · x: {other}",
+                f"  {human_bytes(len(raw))} · {self._mode} view · x: {other}",
             )
         )
         if self._mode == "tree":
@@ -430,11 +418,11 @@ class DetailPane(Vertical):
         if raw == b"null":
             view.set_content(Content.styled("null", "dim italic"))
         elif len(pretty) <= HIGHLIGHT_CHARS:
-            view.set_content(highlight(safe_lines(pretty), language="json"))
+            view.set_content(highlight(visible_lines(pretty), language="json"))
         else:
             lines = _plain_lines(pretty[:TEXT_CHARS])
             if len(pretty) > TEXT_CHARS:
-                note = f"… cut at {_human_size(TEXT_CHARS)} of {_human_size(len(pretty))}; "
+                note = f"… cut at {human_bytes(TEXT_CHARS)} of {human_bytes(len(pretty))}; "
                 lines.append(Content.styled(note + "press x for the tree view", "dim"))
             view.set_lines(lines)
         self._text_event = event
@@ -450,7 +438,7 @@ class DetailPane(Vertical):
         text = raw.decode("utf-8", "replace")
         lines = [Content.styled(message, "bold"), *_plain_lines(text[:TEXT_CHARS])]
         if len(text) > TEXT_CHARS:
-            lines.append(Content.styled(f"… cut at {_human_size(TEXT_CHARS)}", "dim"))
+            lines.append(Content.styled(f"… cut at {human_bytes(TEXT_CHARS)}", "dim"))
         self.query_one("#detail-payload-text", PayloadText).set_lines(lines)
         self._text_event = None
         self._tree_event = None

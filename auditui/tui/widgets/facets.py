@@ -25,9 +25,9 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from auditui.events.columns import fit
-from auditui.stats.facets import Facet, FacetValue
+from auditui.stats import Facet, FacetValue
 from auditui.textsafe import visible
+from auditui.tui.widgets.table.layout import fit
 
 BAR_WIDTH = 8
 VALUE_WIDTH = 20

@@ -30,10 +30,10 @@ from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from auditui.config.history import QueryHistory
-from auditui.query.matcher import QueryError, parse
+from auditui.query import QueryError, parse
 from auditui.textsafe import visible
 
-DEBOUNCE = 0.04  # seconds of quiet typing before `Changed` is posted (≤ 50 ms)
+DEBOUNCE = 0.04  # seconds of quiet typing before `Changed` is posted (within a keystroke)
 ERROR_STYLE = "bold reverse red"
 
 

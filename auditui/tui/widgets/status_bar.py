@@ -17,6 +17,7 @@ from textual.widgets import ProgressBar, Static
 
 from auditui.textsafe import visible
 from auditui.timespec import TimeRange
+from auditui.units import human_bytes
 
 REDRAW_EVERY = 0.1  # seconds between progress redraws while windows arrive
 
@@ -111,13 +112,13 @@ class HeaderLine(Static):
 
     def _draw(self) -> None:
         info, width = self.info, self.size.width
-        # one line, full width: new text never changes the layout (a relayout per streamed
-        # window cost ~20 ms each)
+        # one line, full width: new text never changes the layout (a relayout for each
+        # streamed window would cost more than the window's rows)
         self.update(header_text(info, width or None) if info else Text(""), layout=False)
 
 
 class LoadProgress(Horizontal):
-    """A progress bar with a caption (`windows 3/7 · 12,345 events · 4.2 MB · Esc cancels`)."""
+    """A progress bar with a caption (`windows 3/7 · 12,345 events · 4.2 MiB · Esc cancels`)."""
 
     DEFAULT_CSS = """
     LoadProgress {
@@ -152,10 +153,7 @@ class LoadProgress(Horizontal):
             return
         self._drawn_at = now
         self.query_one(ProgressBar).update(total=max(total, 1), progress=done)
-        caption = (
-            f" windows {done}/{total} · {events:,} events · {size / 1_000_000:,.1f} MB"
-            " · Esc cancels"
-        )
+        caption = f" windows {done}/{total} · {events:,} events · {human_bytes(size)} · Esc cancels"
         self.query_one("#load-caption", Static).update(Text(caption), layout=False)
 
     def stop(self) -> None:

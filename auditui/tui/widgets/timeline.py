@@ -22,7 +22,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from auditui.stats.timeline import Histogram
+from auditui.stats import Histogram
 from auditui.timespec import TimeRange
 
 

@@ -27,18 +27,17 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from auditui.events.columns import (
+from auditui.events import (
     DEFAULT_COLUMNS,
+    AuditEvent,
+    Bookmark,
     Column,
+    EventView,
     default_descending,
-    fit,
     get_column,
-    layout,
-    measure_widths,
     status_class,
 )
-from auditui.events.model import AuditEvent
-from auditui.events.store import Bookmark, EventView
+from auditui.tui.widgets.table.layout import fit, layout, measure_widths
 from auditui.tui.widgets.table.messages import SortMessage, TableMessage
 from auditui.tui.widgets.table.rows import cursor_strip, header_strip, row_cells, row_strip
 

@@ -13,8 +13,8 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 
-from auditui.events.columns import Column, fit, header_title
-from auditui.events.model import AuditEvent
+from auditui.events import AuditEvent, Column
+from auditui.tui.widgets.table.layout import fit, header_title
 
 ARROWS = {False: " ▲", True: " ▼"}
 

@@ -1,0 +1,98 @@
+"""`auditui` (browse a profile's API), `auditui --demo` and `auditui open FILE`.
+
+Each builds an `EventSource` (a `Connection`, the demo server's, or a `FileSource`) and the
+range to show, then opens the TUI (`auditui.tui.launch.run_app`). Textual is imported only
+when the browser opens; `open FILE` never imports the HTTP client.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from auditui.cli.common import StatusLine, requested_range, say
+from auditui.errors import UsageError
+
+if TYPE_CHECKING:
+    from auditui.sources.files import ReadProgress
+
+
+def browse(args: argparse.Namespace) -> int:
+    """Browse the profile's audit logs (or the built-in demo with `--demo`)."""
+    if args.demo:
+        return _browse_demo(args)
+    from auditui.sources.connection import open_connection
+
+    connection = open_connection(args.profile, use_cache=not getattr(args, "no_cache", False))
+    time_range = requested_range(args, connection.profile.default_range)
+    from auditui.tui.launch import run_app
+
+    return run_app(connection, time_range, since=_since(args, connection.profile.default_range))
+
+
+def _since(args: argparse.Namespace, default: str) -> str | None:
+    """The relative range to slide on reload (`--since 24h`), or None for a fixed range."""
+    if getattr(args, "start", None):
+        return None
+    return getattr(args, "since", None) or default
+
+
+def _browse_demo(args: argparse.Namespace) -> int:
+    from auditui.config.credentials import Credential
+    from auditui.config.settings import load_settings
+    from auditui.demo import DEMO_KEY, DemoServer
+    from auditui.sources.connection import Connection
+    from auditui.tui.launch import run_app
+
+    settings = load_settings()
+    profile = settings.profile("default", env={})
+    with DemoServer() as server:
+        connection = Connection(
+            profile=profile,
+            host=server.url,
+            credential=Credential(DEMO_KEY, "the built-in demo server"),
+            demo=True,
+        )
+        time_range = requested_range(args, profile.default_range)
+        return run_app(connection, time_range, since=_since(args, profile.default_range))
+
+
+class _ReadLine(StatusLine):
+    """The progress of reading a file, on stderr."""
+
+    def __call__(self, progress: ReadProgress) -> None:
+        share = progress.bytes_read / progress.bytes_total if progress.bytes_total else 1.0
+        self.show(f"reading · {progress.events:,} events · {share:.0%}")
+
+
+def _require_readable(name: str) -> None:
+    path = Path(name)
+    if not path.exists():
+        raise UsageError(f"Cannot open {name}: no such file.")
+    if not path.is_file() or not os.access(path, os.R_OK):
+        raise UsageError(f"Cannot open {name}: not a readable file.")
+
+
+def open_file(args: argparse.Namespace) -> int:
+    """Read FILE (NDJSON, JSON, an API body or auditui CSV, maybe gzipped), then browse it."""
+    from auditui.config.settings import profile_from_settings
+    from auditui.sources.files import FileSource
+    from auditui.tui.launch import check_terminal, run_app
+
+    _require_readable(args.file)  # a wrong path is the likelier mistake: say that first
+    check_terminal()  # before reading a big file for nothing
+    _, profile = profile_from_settings(getattr(args, "profile", None))
+    source = FileSource(args.file, profile)
+    progress = _ReadLine() if sys.stderr.isatty() else None
+    try:
+        source.read(progress)
+        time_range = source.span()
+    finally:
+        if progress:
+            progress.done()
+    if source.malformed:
+        say(f"auditui: warning: {source.malformed:,} bad lines or items skipped")
+    return run_app(source, time_range)

@@ -1,0 +1,56 @@
+"""Every binding of the App and its panes: the help screen's rows and the palette's entries.
+
+The App names its panes in order (`Panes`: group and node); bindings show with the keys
+the config's `[keymap]` gives them. A palette entry runs its binding's action on the node
+that binds it; App actions take their longer help text from `actions.APP_ACTIONS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from functools import partial
+from typing import Any
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.dom import DOMNode
+
+from auditui.tui.actions import APP_ACTIONS
+from auditui.tui.dialogs.help import HelpRow
+
+Panes = Sequence[tuple[str, DOMNode]]
+"""(group shown in the help, node whose `BINDINGS` it lists), in display order."""
+
+
+def all_bindings(panes: Panes) -> Iterator[tuple[str, DOMNode, Binding]]:
+    """Every binding of the panes, with its group and owner."""
+    for group, node in panes:
+        for binding in node.BINDINGS:
+            if isinstance(binding, Binding):
+                yield group, node, binding
+
+
+def keys_of(binding: Binding, keymap: Mapping[str, str]) -> str:
+    """The keys of `binding`, as remapped by `keymap` (binding id → keys)."""
+    return keymap.get(binding.id or "", binding.key)
+
+
+def help_rows(panes: Panes, keymap: Mapping[str, str]) -> list[HelpRow]:
+    return [
+        (group, keys_of(binding, keymap), binding.description, binding.id or "")
+        for group, _, binding in all_bindings(panes)
+    ]
+
+
+def palette_commands(
+    app: App[Any], panes: Panes, keymap: Mapping[str, str]
+) -> Iterator[SystemCommand]:
+    """A command-palette entry "<group>: <description>" for each binding."""
+    helps = {item.id: item.help for item in APP_ACTIONS}
+    for group, node, binding in all_bindings(panes):
+        text = helps.get(binding.id or "", binding.description)
+        yield SystemCommand(
+            f"{group}: {binding.description}",
+            f"{text} ({keys_of(binding, keymap)})",
+            partial(app.run_action, binding.action, node),
+        )

@@ -1,0 +1,285 @@
+"""`Session`: the state of one browsing session, with one owner (no Textual, no Rich).
+
+The session owns what the TUI shows and where it came from:
+
+- the event source (`source`: the API connection or a file), swapped for one holding the
+  new key after a login (`with_credential`);
+- the loaded range (`time_range`) and the relative `since` it was chosen as (`r` then
+  reloads "the last hour" again, not the same hour: `choose_range`, `reload_target`);
+- the events: `store`, `view` (filter and sort) and `filterer` (the current query and its
+  matches), always swapped together (`install`) and grown together (`extend`);
+- the load: its flag and serial (`begin_load`/`end_load`; a worker checks `is_current`),
+  and what the header says about its windows (`counts`, the failed ones included).
+
+The App and the flows read this state; only the methods here assign it. Everything runs
+on the UI thread, except `prepare` (and the function `preparer` returns), which builds a
+store for a load in a worker thread, and reading a store a worker was handed.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from auditui.config.credentials import Credential
+from auditui.events import AuditEvent, EventStore, EventView
+from auditui.query import (
+    Filterer,
+    FilterResult,
+    Matcher,
+    Preparation,
+    QueryError,
+    prepare_index,
+)
+from auditui.sources.protocol import EventSource, api_connection
+from auditui.sources.windows import WindowBatch
+from auditui.timespec import TimeRange, parse_duration, resolve_range, utcnow
+
+FREEZE_AT = 50_000  # events from which a load moves everything alive out of the GC's reach
+RELATIVE_SLACK = timedelta(seconds=5)  # a chosen range ending this close to now is "the last …"
+
+
+@dataclass
+class LoadCounts:
+    """What the header says about the loaded windows."""
+
+    windows: int = 0  # windows of the range (loaded or failed)
+    cached: int = 0  # of those, read from the cache
+    skipped: int = 0  # malformed events
+    dropped: int = 0  # events outside their window
+    failed: list[TimeRange] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A loaded store made ready off the UI thread: view, filterer and the filter's result."""
+
+    store: EventStore
+    view: EventView
+    filterer: Filterer
+    text: str  # the query the view was filtered with ("" for none)
+
+
+def prepare(events: list[AuditEvent], text: str, sort_column: str, descending: bool) -> Prepared:
+    """Build a store, sort keys and the filtered, sorted view (any thread).
+
+    The search index is built here only when a filter must be applied; otherwise rows
+    show first and a worker builds it after the load (`FilterFlow.refresh_stats(warm=True)`).
+    """
+    store = EventStore(events)
+    store.warm([sort_column])
+    store.in_time_order()  # cached: a filter's matches then need no reordering
+    store.index_of("")  # builds the uuid table the selection is found again with
+    if text:  # else rows show first: the index is built in a worker after the load
+        prepare_index(store)
+    filterer = Filterer(store)
+    view = EventView(store)
+    if text:
+        try:
+            result = filterer.apply(text)
+        except QueryError:  # `text` applied before, but a relative time may now be invalid
+            text = ""
+        else:
+            view.set_filter(result.view_filter, ascending=True)
+    view.sort(sort_column, descending)
+    return Prepared(store, view, filterer, text)
+
+
+class Session:
+    """The session's state and the operations on it; see the module doc."""
+
+    def __init__(
+        self, source: EventSource, time_range: TimeRange, *, since: str | None = None
+    ) -> None:
+        self._source = source
+        self._time_range = time_range
+        self._since = since
+        self._store = EventStore()
+        self._view = EventView(self._store)
+        self._filterer = Filterer(self._store)
+        self._counts = LoadCounts()
+        self._counting = self._counts  # the counts the running load adds to
+        self._retry = False  # the running load retries failed windows of the store shown
+        self._loading = False
+        self._serial = 0  # which `begin_load` the running load belongs to
+
+    # -- state (read-only) -----------------------------------------------------------------
+
+    @property
+    def source(self) -> EventSource:
+        """Where events come from: the API connection or a file."""
+        return self._source
+
+    @property
+    def offline(self) -> bool:
+        """True for a file: no API, no login."""
+        return self._source.offline
+
+    @property
+    def time_range(self) -> TimeRange:
+        """The range of the events shown (set when a load's first window is installed)."""
+        return self._time_range
+
+    @property
+    def since(self) -> str | None:
+        """The relative duration the range was chosen as (`3600s`), None for fixed dates."""
+        return self._since
+
+    @property
+    def store(self) -> EventStore:
+        return self._store
+
+    @property
+    def view(self) -> EventView:
+        """The store's events as shown: filtered by the current query, sorted."""
+        return self._view
+
+    @property
+    def filterer(self) -> Filterer:
+        """The current query and its matches over `store` (read it; `match` applies one)."""
+        return self._filterer
+
+    @property
+    def filter_text(self) -> str:
+        """The query currently applied ("" for none)."""
+        return self._filterer.text
+
+    @property
+    def matches(self) -> Sequence[int] | None:
+        """Store indices of the current query's matches; None when every event is shown."""
+        last = self._filterer.last
+        return None if last is None or last.is_empty else last.indices
+
+    @property
+    def counts(self) -> LoadCounts:
+        """The windows of the events shown: loaded, cached, failed; skipped events."""
+        return self._counts
+
+    @property
+    def loading(self) -> bool:
+        return self._loading
+
+    # -- the range -------------------------------------------------------------------------
+
+    def choose_range(self, time_range: TimeRange, *, now: datetime | None = None) -> None:
+        """The user chose `time_range`: one ending about now is kept as "the last …"."""
+        relative = abs((now or utcnow()) - time_range.end) < RELATIVE_SLACK
+        self._since = f"{int(time_range.duration.total_seconds())}s" if relative else None
+
+    def reload_target(self) -> tuple[TimeRange, list[TimeRange] | None]:
+        """What `r` loads: the failed windows, else the relative range again, else the same."""
+        if self._counts.failed and not self._loading:
+            return self._time_range, list(self._counts.failed)
+        if self._since and parse_duration(self._since) is not None:
+            return resolve_range(since=self._since), None
+        return self._time_range, None
+
+    # -- the source ------------------------------------------------------------------------
+
+    def with_credential(self, credential: Credential) -> None:
+        """Use `credential` from now on (a key just verified and stored by the login)."""
+        self._source = api_connection(self._source).with_credential(credential)
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def begin_load(self) -> int:
+        """A load starts (replacing any running one); returns its serial."""
+        self._loading = True
+        self._serial += 1
+        return self._serial
+
+    def end_load(self) -> None:
+        self._loading = False
+
+    def is_current(self, serial: int) -> bool:
+        """True while no newer load has begun since the one numbered `serial`."""
+        return serial == self._serial
+
+    def start_counting(self, *, retry: bool) -> LoadCounts:
+        """A load's stream starts: a retry adds to the counts shown (its failed windows
+        start over); a new load counts apart until `install` makes its counts current."""
+        self._retry = retry
+        if retry:
+            self._counts.failed = []
+            self._counting = self._counts
+        else:
+            self._counting = LoadCounts()
+        return self._counting
+
+    def count_window(self, batch: WindowBatch) -> None:
+        """A window of the running load arrived."""
+        counts = self._counting
+        counts.windows += not self._retry
+        counts.cached += batch.cached
+        counts.skipped += batch.malformed
+        counts.dropped += batch.out_of_range
+
+    def count_failure(self, window: TimeRange) -> None:
+        """A window of the running load failed (`r` retries it)."""
+        counts = self._counting
+        counts.windows += not self._retry
+        counts.failed.append(window)
+
+    def known_uuids(self) -> set[str]:
+        """The uuids of the stored events (a retry skips these)."""
+        return {event.event_uuid for event in self._store.events}
+
+    def preparer(self, events: list[AuditEvent]) -> Callable[[], Prepared]:
+        """A function for a worker thread that readies `events` with the current filter."""
+        text, view = self.filter_text, self._view
+        column, descending = view.sort_column, view.descending
+        return lambda: prepare(events, text, column, descending)
+
+    def install(self, prepared: Prepared, time_range: TimeRange) -> str | None:
+        """Swap in a prepared store with its view and filterer (UI thread), for `time_range`.
+
+        The counts of the running load become the ones shown, and the view takes the sort
+        chosen meanwhile. Returns the query to apply again when the filter changed while the
+        store was being prepared, else None.
+        """
+        old_view, typed = self._view, self._filterer.text
+        self._time_range = time_range
+        self._counts = self._counting
+        self._store, self._view, self._filterer = prepared.store, prepared.view, prepared.filterer
+        if len(prepared.store) >= FREEZE_AT:
+            # The events and their index are long-lived: keep them out of the cyclic GC's
+            # full collections, which otherwise walk millions of objects in the middle of a
+            # keystroke. They hold no reference cycles, so reference counting still frees
+            # them when a reload replaces them.
+            gc.freeze()
+        wanted = (old_view.sort_column, old_view.descending)
+        if (prepared.view.sort_column, prepared.view.descending) != wanted:
+            prepared.view.sort(*wanted)  # sorted again while the load was finishing
+        return typed if typed != prepared.text else None
+
+    def extend(self, events: list[AuditEvent]) -> bool:
+        """Append streamed events to the store, matching only them against the query.
+
+        O(len(events)) plus the view's re-sort. False when the query's last result was
+        stale: then apply the query again (`filter_text`) over every event.
+        """
+        result = self._filterer.add_events(events)
+        if result is not None:
+            self._view.set_filter(result.indices, ascending=True)
+            return True
+        return not self._filterer.text
+
+    # -- filtering -------------------------------------------------------------------------
+
+    def preparation(self, matcher: Matcher) -> Preparation | None:
+        """One-time work `matcher` needs first on this store (for a worker), or None."""
+        return matcher.preparation(self._store)
+
+    def match(self, matcher: Matcher) -> FilterResult:
+        """Run a compiled query (narrowing when it can); it becomes the current query.
+
+        The view is unchanged until `show(result)`, so the caller can read the selection
+        of the view as it was shown.
+        """
+        return self._filterer.apply_matcher(matcher)
+
+    def show(self, result: FilterResult) -> None:
+        """Filter the view with a result of `match` (every event for an empty query)."""
+        self._view.set_filter(result.view_filter, ascending=True)
