@@ -11,6 +11,7 @@ pytest-xdist (each worker has its own demo data and its own keyring daemons).
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,12 @@ from pathlib import Path
 import pytest
 
 pytest_plugins = ["tests.helpers.demo", "tests.helpers.keyring_service"]
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto` (pyproject's addopts): two workers per core. Most tests wait on a Pilot
+    pause, loopback HTTP or a subprocess rather than compute, so a core serves two."""
+    return 2 * (os.cpu_count() or 1)
 
 _ISOLATED_VARS = (
     "DATAFOLD_API_KEY",

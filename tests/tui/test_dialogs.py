@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from textual.binding import Binding
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, DataTable, Input, SelectionList, Static
 
@@ -17,7 +18,7 @@ from auditui.config.credentials import NoKeyringAvailable
 from auditui.errors import AuthError, CredentialError, NetworkError
 from auditui.timespec import TimeRange
 from auditui.tui.dialogs.columns import ColumnPicker
-from auditui.tui.dialogs.help import HelpScreen, display_keys, rows_from_bindings
+from auditui.tui.dialogs.help import HelpScreen, display_keys
 from auditui.tui.dialogs.login import INSECURE_LABEL, LoginDialog
 from auditui.tui.dialogs.range import RangeDialog
 from tests.helpers.hosts import NOT_YET, DialogHost
@@ -347,7 +348,11 @@ async def test_help_lists_rows_literally_and_closes() -> None:
         ("App", "ctrl+p", "Command palette", "app.command_palette"),
         ("App", "q", "Quit", "app.quit"),
         ("Detail", "x", "Text/tree [bold]view[/]", "detail.toggle_tree"),
-        *rows_from_bindings("Range", RangeDialog.BINDINGS),
+        *(
+            ("Range", binding.key, binding.description, binding.id or "")
+            for binding in RangeDialog.BINDINGS
+            if isinstance(binding, Binding) and (binding.description or binding.id)
+        ),
     ]
     app = DialogHost(HelpScreen(rows))
     async with app.run_test(size=SIZE) as pilot:

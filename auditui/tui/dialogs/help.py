@@ -8,7 +8,7 @@ objects (never markup); keys are shown as the footer shows them (`ctrl+p` → `^
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.text import Text
@@ -38,16 +38,6 @@ def display_key(key: str) -> str:
 def display_keys(keys: str) -> str:
     """A comma-separated key list (as in `Binding.key`) for display: `q,escape` → `q esc`."""
     return " ".join(display_key(key) for key in keys.split(",") if key.strip())
-
-
-def rows_from_bindings(group: str, bindings: Iterable[BindingType]) -> list[HelpRow]:
-    """Rows for a `BINDINGS` list (tuples included); only bindings with an id or a description."""
-    rows: list[HelpRow] = []
-    for item in bindings:
-        binding = item if isinstance(item, Binding) else Binding(*item)
-        if binding.description or binding.id:
-            rows.append((group, binding.key, binding.description, binding.id or ""))
-    return rows
 
 
 class HelpScreen(ModalScreen[None]):

@@ -26,7 +26,7 @@ from textual.strip import Strip
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from auditui.events import FIELD_NAMES, AuditEvent, payload_text
+from auditui.events import FIELD_NAMES, AuditEvent, payload_text, payload_value
 from auditui.textsafe import visible, visible_lines
 from auditui.tui.widgets.json_tree import JsonTree
 from auditui.units import human_bytes
@@ -391,7 +391,7 @@ class DetailPane(Vertical):
         if self._tree_event is event:
             return None
         try:
-            value = msgspec.json.decode(event.payload)
+            value = payload_value(event)
         except RecursionError:
             return "The payload is nested too deeply to decode; showing the raw JSON."
         except msgspec.DecodeError as exc:
