@@ -26,6 +26,7 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     pause, loopback HTTP or a subprocess rather than compute, so a core serves two."""
     return 2 * (os.cpu_count() or 1)
 
+
 _ISOLATED_VARS = (
     "DATAFOLD_API_KEY",
     "DATAFOLD_APIKEY",
