@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import time_machine
 from textual.pilot import Pilot
 
 from auditui.config.credentials import Credential
@@ -50,6 +51,14 @@ END = datetime(2026, 11, 26, 12, tzinfo=UTC)
 """Where the demo data ends (exclusive)."""
 RANGE = TimeRange(END - timedelta(days=1), END)
 """The range every App loads first: the last day of the demo data."""
+
+
+def at_midday() -> time_machine.travel:
+    """Pin the clock (running on) at noon UTC after the demo data ends, for tests of the
+    relative presets: at 00:xx UTC "the last hour" spans two day windows (two requests)."""
+    return time_machine.travel(datetime(2026, 11, 30, 12, 30, tzinfo=UTC), tick=True)
+
+
 EVENTS_PER_DAY = 120
 DAYS = 3
 WIDE = (200, 50)
@@ -96,6 +105,8 @@ async def wait_loaded(pilot: Pilot[Any]) -> None:
     assert isinstance(app, AuditApp)
     await app.workers.wait_for_complete()
     await wait_for(pilot, lambda: not app.loading, "the load to finish")
+    # then the post-load worker (search index, timeline), so screens are the same each run
+    await wait_for(pilot, lambda: app.filter_flow.stats_settled, "the timeline")
     await settle(pilot)
 
 

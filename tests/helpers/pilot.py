@@ -18,6 +18,7 @@ from typing import Any
 from textual.app import App
 from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 MAX_PAUSES = 400
 """How many 10 ms pauses `wait_for` makes before it gives up."""
@@ -31,6 +32,15 @@ async def settle(pilot: Pilot[Any], pauses: int = 3) -> None:
     """Let pending messages and refreshes run (`pauses` pauses of the app)."""
     for _ in range(pauses):
         await pilot.pause()
+
+
+async def steady_cursors(pilot: Pilot[Any]) -> None:
+    """Stop every input's cursor blinking (shown steadily), then settle: a screenshot taken
+    on a busy machine must not catch the cursor in its hidden half-second."""
+    for screen in pilot.app.screen_stack:
+        for field in screen.query(Input):
+            field.cursor_blink = False
+    await settle(pilot)
 
 
 async def wait_for(

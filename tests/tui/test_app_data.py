@@ -7,10 +7,9 @@ choosing another range, reloading, load errors and cancelling."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-import time_machine
 from textual.widgets import Input
 from textual.widgets._toast import Toast
 
@@ -21,6 +20,7 @@ from tests.helpers.app import (
     END,
     NARROW,
     RANGE,
+    at_midday,
     cursor_uuid,
     demo_server,
     header,
@@ -146,8 +146,7 @@ async def test_events_without_timestamp_are_skipped_with_a_warning() -> None:
 # -- 9. range dialog ------------------------------------------------------------------------
 
 
-# Mid-day: at 00:xx UTC the last hour spans two day windows (two requests, not one).
-@time_machine.travel(datetime(2026, 11, 30, 12, 30, tzinfo=UTC), tick=True)
+@at_midday()
 async def test_range_dialog_preset_loads_that_range(server: DemoServer) -> None:
     async with loaded_app(server, size=NARROW) as (app, pilot):
         before = len(server.requests)
@@ -270,6 +269,7 @@ async def test_escape_cancels_a_slow_load(server: DemoServer) -> None:
         server.faults.clear()
 
 
+@at_midday()
 async def test_a_new_load_replaces_a_running_one(server: DemoServer) -> None:
     async with loaded_app(server) as (app, pilot):
         rows = table(app).row_count

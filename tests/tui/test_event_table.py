@@ -341,6 +341,30 @@ async def test_empty_view_says_no_events() -> None:
         assert "No events match" in table.render_line(1).text
 
 
+def scrollbars(table: EventTable) -> tuple[bool, bool]:
+    return table.show_vertical_scrollbar, table.show_horizontal_scrollbar
+
+
+async def test_columns_fit_beside_the_vertical_scrollbar_the_rows_need() -> None:
+    """Rows that arrive after the first layout need a vertical scrollbar: the columns leave
+    room for it at once, so no horizontal scrollbar appears for its width."""
+    app = TableApp(EventView(EventStore([])))
+    async with app.run_test(size=(200, 24)) as pilot:
+        table = app.query_one(EventTable)
+        await pilot.pause()
+        assert table.virtual_size.width == table.scrollable_content_region.width  # filled
+        table.set_view(make_view(100))
+        await pilot.pause()
+        await pilot.pause()
+        assert scrollbars(table) == (True, False)  # vertical, horizontal
+        assert table.virtual_size.width == table.scrollable_content_region.width
+        table.set_view(make_view(3))  # the scrollbar goes: the columns fill its place
+        await pilot.pause()
+        await pilot.pause()
+        assert scrollbars(table) == (False, False)
+        assert table.virtual_size.width == table.scrollable_content_region.width
+
+
 async def test_no_view_at_all() -> None:
     app = TableApp(None)
     async with app.run_test(size=(80, 24)) as pilot:

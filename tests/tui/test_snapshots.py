@@ -18,6 +18,7 @@ from auditui.demo import DemoServer
 from auditui.sources.connection import Connection
 from auditui.tui.app import AuditApp
 from tests.helpers.app import NARROW, RANGE, make_app, settle, wait_for, wait_loaded
+from tests.helpers.pilot import steady_cursors
 
 SnapCompare = Callable[..., bool]
 LARGE = (160, 48)
@@ -31,6 +32,7 @@ def after_load(*keys: str) -> Callable[[Pilot[Any]], Awaitable[None]]:
         for key in keys:
             await pilot.press(key)
             await settle(pilot)
+        await steady_cursors(pilot)
 
     return run
 
@@ -67,7 +69,7 @@ def test_filter_bar_and_facets(snap_compare: SnapCompare, server: DemoServer) ->
         await pilot.press("f", "slash", *query)
         await wait_for(pilot, lambda: app.filter_flow.text == query, "the filter")
         await app.workers.wait_for_complete()
-        await settle(pilot)
+        await steady_cursors(pilot)
 
     assert snap_compare(make_app(server), terminal_size=LARGE, run_before=run)
 
@@ -83,6 +85,6 @@ def test_login_dialog_on_first_run(snap_compare: SnapCompare) -> None:
             if type(pilot.app.screen).__name__ == "LoginDialog":
                 break
             await pilot.pause()
-        await settle(pilot)
+        await steady_cursors(pilot)
 
     assert snap_compare(app, terminal_size=(100, 30), run_before=opened)

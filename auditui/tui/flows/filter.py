@@ -66,6 +66,8 @@ class FilterFlow:
         self.session = session
         self._changed = changed
         self._serial = 0  # which stats computation is the latest
+        self._shown = 0  # which stats computation is on screen
+        self._stats_due = False  # a finished load's stats start once its screen is drawn
         self._saved: dict[str, str] | None = None
         # While typing, a query may drop the selected event for a keystroke or two: the
         # event the user chose (`_anchor`) gets the cursor back as soon as it matches again.
@@ -147,7 +149,14 @@ class FilterFlow:
         in a worker (it competes with loading for the CPU)."""
         self._want = None
         if installed:
+            self._stats_due = True
             self.app.call_after_refresh(self.refresh_stats, warm=True)
+
+    @property
+    def stats_settled(self) -> bool:
+        """Whether the timeline and facets on screen are those of the current matches (no
+        computation pending or running)."""
+        return not self._stats_due and self._shown == self._serial
 
     def _find_wanted(self) -> None:
         want = self._want
@@ -259,6 +268,7 @@ class FilterFlow:
         once a load has finished (not while rows stream in: the index still grows).
         """
         self._serial += 1
+        self._stats_due = False
         app, serial, session = self.app, self._serial, self.session
         indices = session.matches
         store, time_range = session.store, session.time_range
@@ -285,6 +295,7 @@ class FilterFlow:
     ) -> None:
         if serial != self._serial or store is not self.session.store:
             return
+        self._shown = serial
         self.timeline.show_histogram(hist)
         if facets is not None:
             self.facets.show_facets(facets)

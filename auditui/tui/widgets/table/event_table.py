@@ -428,7 +428,16 @@ class EventTable(ScrollView, can_focus=True):
         self._layout()
 
     def _layout(self) -> None:
-        available = self.scrollable_content_region.width if self.is_mounted else 0
+        """Fit the measured columns to the width left beside the vertical scrollbar that the
+        rows will need, whether or not it is on screen yet (Textual shows it only after the
+        new virtual size): a layout made before it appears would overflow by its width."""
+        available = 0
+        if self.is_mounted:
+            region = self.content_region
+            available = region.width
+            overflow = self.styles.overflow_y
+            if overflow == "scroll" or (overflow == "auto" and self.row_count + 1 > region.height):
+                available -= self.styles.scrollbar_size_vertical
         self._widths, self._offsets = layout(self._measured, available)
 
     def _relayout(self) -> None:
