@@ -100,11 +100,8 @@ class Connection:
         windows: Sequence[TimeRange] | None = None,
         seen: set[str] | None = None,
     ) -> AsyncGenerator[WindowBatch, None]:
-        """Yield the range's windows as they load (`windows.stream_windows`).
-
-        `windows` limits the load to those windows (e.g. the failed ones, to retry them);
-        `seen` carries deduplication over from the load they belong to.
-        """
+        """Yield the range's windows as they load (`windows.stream_windows`; the arguments
+        are `EventSource.stream`'s)."""
         pieces = split_windows(time_range, self.profile.window) if windows is None else windows
         async with self.client() as client:
             batches = stream_windows(client, pieces, concurrency=self.profile.concurrency,

@@ -98,3 +98,17 @@ def test_byte_sizes_are_iec_everywhere() -> None:
     assert human_bytes(1024) == "1.0 KiB" and human_bytes(64 * 1024) == "64.0 KiB"
     assert human_bytes(1_500_000) == "1.4 MiB"
     assert human_bytes(2 * 1024**3) == "2.0 GiB"
+
+
+def test_lazy_exports_import_a_module_on_first_access() -> None:
+    import sys
+    import types
+
+    from auditui.lazy import lazy_exports
+
+    getattr_, dir_ = lazy_exports("auditui", {"human_bytes": "units", "visible": "textsafe"})
+    assert dir_() == ["human_bytes", "visible"]
+    assert getattr_("human_bytes") is sys.modules["auditui.units"].human_bytes
+    with pytest.raises(AttributeError, match="has no attribute 'nope'"):
+        getattr_("nope")
+    assert isinstance(sys.modules["auditui.units"], types.ModuleType)

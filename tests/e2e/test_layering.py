@@ -51,8 +51,19 @@ def test_help_and_version_import_neither_textual_nor_httpx() -> None:
         assert "auditui.cli.main" in loaded
 
 
+def test_reading_a_file_never_imports_httpx() -> None:
+    """`auditui open FILE` and the packages' lazy re-exports leave the HTTP client unloaded."""
+    loaded = _modules_after(
+        "import auditui.sources, auditui.config, auditui.export\n"
+        "from auditui.sources import FileSource, read_events\n"
+        "import auditui.cli.browse"
+    )
+    assert "auditui.sources.files" in loaded
+    assert "httpx" not in loaded and "auditui.sources.api" not in loaded
+
+
 def test_numpy_loads_with_the_first_query_not_at_start_up() -> None:
-    """numpy (~50 ms to import) is for whole-store masks: the App must not wait for it."""
+    """numpy is for whole-store masks: the App must not wait for its import."""
     loaded = _modules_after("import auditui.tui.app\nimport auditui.query\nimport auditui.stats")
     assert "auditui.tui.app" in loaded
     assert "numpy" not in loaded
