@@ -16,15 +16,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import time_machine
+from textual import events
 from textual.pilot import Pilot
 
 from auditui.config.credentials import Credential
 from auditui.config.settings import load_settings
 from auditui.demo import DEMO_KEY, DemoServer
+from auditui.events import AuditEvent
 from auditui.sources.connection import Connection
 from auditui.timespec import TimeRange
 from auditui.tui.app import AuditApp
 from auditui.tui.widgets.detail import DetailPane
+from auditui.tui.widgets.filter_bar import FilterBar
 from auditui.tui.widgets.table.event_table import EventTable
 from tests.helpers.pilot import (
     idle,
@@ -154,3 +157,27 @@ def header(app: AuditApp) -> str:
 def view_uuids(app: AuditApp) -> list[str]:
     """The uuid of every row the table shows (the view, filtered and sorted), in order."""
     return [app.view.event_at(row).event_uuid for row in range(len(app.view))]
+
+
+def bar(app: AuditApp) -> FilterBar:
+    return app.query_one(FilterBar)
+
+
+async def submit(pilot: Any, query: str, *, paste: bool = False) -> None:
+    """`/`, clear the bar, type `query` key by key (or paste it), Enter."""
+    app = pilot.app
+    await pilot.press("slash")
+    await settle(pilot, 1)
+    assert bar(app).is_open and bar(app).input.has_focus
+    await pilot.press("ctrl+u")
+    if paste:  # a terminal paste: one event (Pilot takes ~0.1 s per key)
+        bar(app).input.post_message(events.Paste(query))
+        await wait_for(pilot, lambda: bar(app).value == query, "the paste")
+    else:
+        await pilot.press(*query)
+    await pilot.press("enter")
+    await idle(pilot)
+
+
+def all_events(app: AuditApp) -> list[AuditEvent]:
+    return list(app.store.events)
