@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-import msgspec
 import pytest
 
 from auditui.errors import UsageError
-from auditui.events import AuditEvent, EventStore, decode_logs
+from auditui.events import EventStore
 from auditui.query import (
     MAX_DEPTH,
     MAX_QUERY_LENGTH,
@@ -23,6 +22,7 @@ from auditui.query import (
     compile_query,
     parse,
 )
+from tests.helpers.events import decode as events
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
@@ -36,12 +36,6 @@ def raw(n: int, **fields: Any) -> dict[str, Any]:
     }
     base.update(fields)
     return base
-
-
-def events(*items: dict[str, Any]) -> list[AuditEvent]:
-    decoded = decode_logs(msgspec.json.encode({"logs": list(items)}))
-    assert decoded.malformed == 0
-    return decoded.events
 
 
 EVENTS = events(
