@@ -12,6 +12,7 @@ error can never move the cursor, set the terminal's title or write to its clipbo
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Sequence
 
 from auditui.textsafe import visible
@@ -128,3 +129,49 @@ class InsecureHostError(ApiError):
     """An http:// host that is not loopback: the key would travel in clear."""
 
     exit_code = 2
+
+
+def brief_reason(error: BaseException) -> str:
+    """A few words naming why something failed, for a list of failures: "HTTP 500",
+    "HTTP 429", "network error", "bad response" (the full line is `str(error)`)."""
+    status = getattr(error, "status", None)
+    if isinstance(status, int):
+        return f"HTTP {status}"
+    if isinstance(error, RateLimitError):
+        return "HTTP 429"
+    if isinstance(error, NetworkError):
+        return "network error"
+    if isinstance(error, ResponseError):
+        return "bad response"
+    return "error"
+
+
+class StorageError(AudituiError):
+    """A file auditui reads or writes failed (disk full, read-only, permissions, not a file)."""
+
+
+_OS_REASONS = {
+    errno.ENOSPC: ("no space left on the device", "free some space or write elsewhere"),
+    errno.EDQUOT: ("the disk quota is exceeded", "free some space or write elsewhere"),
+    errno.EROFS: ("the file system is read-only", "write elsewhere"),
+    errno.EACCES: ("permission denied", "check the permissions or write elsewhere"),
+    errno.EPERM: ("operation not permitted", "check the permissions or write elsewhere"),
+    errno.EFBIG: ("the file is too large for this file system", "write elsewhere"),
+    errno.EIO: ("an input/output error from the device", "check the disk"),
+    errno.EISDIR: ("a folder is in the way", "check the path"),
+    errno.ENOTDIR: ("a part of the path is not a folder", "check the path"),
+}
+
+
+def storage_error(
+    action: str, where: str, exc: OSError, *, advice: str | None = None
+) -> StorageError:
+    """The one line for an OSError while `action`ing `where` ("write", "/tmp/out.csv").
+
+    Says what failed, why in words, and what to do (`advice`, else a default for the
+    errno, which is kept for searching: `Errno 28`); never the traceback.
+    """
+    reason, default = _OS_REASONS.get(exc.errno or 0, ("", "check the path"))
+    reason = reason or (exc.strerror or type(exc).__name__).lower()
+    code = f" (Errno {exc.errno})" if exc.errno else ""
+    return StorageError(f"Cannot {action} {where}: {reason}{code}; {advice or default}.")

@@ -2,7 +2,9 @@
 
 Locations come from platformdirs (XDG on Linux, ~/Library on macOS, %APPDATA% on Windows).
 Computing a path creates nothing; only `atomic_writer` (streaming) and `write_atomic` (bytes)
-write, and only when called. `AUDITUI_CONFIG` may name another config file.
+write, and only when called. `AUDITUI_CONFIG` may name another config file. A process killed
+mid-write (kill -9, power loss) leaves its temp file (`.NAME.XXXXXXXXXXXX.tmp`) behind;
+`sweep_stale_temps` removes such files of our own naming once they are over an hour old.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import contextlib
 import os
 import re
 import secrets
+import shutil
+import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import BinaryIO
@@ -23,6 +27,10 @@ APP_NAME = "auditui"
 CONFIG_ENV = "AUDITUI_CONFIG"
 CONFIG_FILE_NAME = "config.toml"
 UI_STATE_FILE_NAME = "ui-state.json"
+
+# The temp files of `atomic_writer`: `.NAME.` then 12 hex digits then `.tmp`.
+TEMP_NAME_RE = re.compile(r"^\.(?P<name>.+)\.[0-9a-f]{12}\.tmp$")
+STALE_AFTER = 3600.0  # seconds: no write of ours takes an hour between create and rename
 
 # A profile name doubles as a keyring user name and a file name: keep it boring.
 PROFILE_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -94,10 +102,12 @@ def atomic_writer(path: Path, *, mode: int = 0o600, fsync: bool = True) -> Itera
     and a rename, so readers see either the old file or the new one. On failure the temp
     file is removed and `path` is left as it was. The parent folder must exist.
     """
-    temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    temp = path.with_name(temp_name(path.name))
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-    fd = os.open(temp, flags, mode)
     try:
+        # Inside the `try`: a signal handled just after the file is created (SIGTERM raises
+        # in the CLI) still removes it.
+        fd = os.open(temp, flags, mode)
         with os.fdopen(fd, "wb") as out:
             if hasattr(os, "fchmod"):
                 os.fchmod(fd, mode)  # the umask may have removed bits we want
@@ -107,9 +117,46 @@ def atomic_writer(path: Path, *, mode: int = 0o600, fsync: bool = True) -> Itera
                 os.fsync(fd)
         os.replace(temp, path)
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
+        with contextlib.suppress(OSError):  # never there, or a read-only folder
             temp.unlink()
         raise
+
+
+def temp_name(name: str) -> str:
+    """A fresh name for the temp file of `name` (what `TEMP_NAME_RE` matches)."""
+    return f".{name}.{secrets.token_hex(6)}.tmp"
+
+
+def sweep_stale_temps(folder: Path, *, target: str | None = None, now: float | None = None) -> int:
+    """Remove our temp files in `folder` last modified over `STALE_AFTER` seconds ago.
+
+    Only names `temp_name` makes are touched (only those of `target` when given, e.g. the
+    output of `fetch -o`); a folder among them (the cache's scope in the making) goes whole.
+    Fresh ones may belong to a write in progress and stay. Errors are ignored: a sweep is
+    tidying, never a reason to fail. Returns how many were removed.
+    """
+    limit = (time.time() if now is None else now) - STALE_AFTER
+    removed = 0
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return 0
+    for entry in entries:
+        match = TEMP_NAME_RE.match(entry.name)
+        if match is None or (target is not None and match.group("name") != target):
+            continue
+        try:
+            info = entry.stat(follow_symlinks=False)
+            if info.st_mtime >= limit:
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path)
+            else:
+                os.unlink(entry.path)
+            removed += 1
+        except OSError:
+            continue
+    return removed
 
 
 def write_atomic(path: Path, data: bytes, *, mode: int = 0o600, fsync: bool = True) -> None:
@@ -133,5 +180,6 @@ def umask() -> int:
 
 
 def shared_file_mode() -> int:
-    """The mode of a file the user shares (an export): 0644 less the umask."""
+    """The mode of a file the user chose to share (an export with `--shared-output`): 0644
+    less the umask."""
     return 0o644 & ~umask()

@@ -6,6 +6,9 @@ WHEN is one of:
 - an ISO date-time (`2026-11-02T13:00`, `...Z`, `...+02:00`; naive means UTC);
 - a relative duration back from now: `90s`, `15m`, `1h`, `24h`, `7d`, `2w`;
 - `now`, `today` or `yesterday`.
+
+Every WHEN lies between `EARLIEST` (1970, before any audit log) and `LATEST` (the year 9000,
+far enough from the last date Python knows for any window arithmetic to stay exact).
 """
 
 from __future__ import annotations
@@ -22,6 +25,9 @@ Role = Literal["start", "end"]
 _DURATION = re.compile(r"^\s*(\d{1,7})\s*([smhdw])\s*$", re.IGNORECASE)
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 
 WHEN_HELP = "use a date (2026-11-02), a date-time (2026-11-02T13:00Z) or a duration (15m, 24h, 7d)"
 
@@ -90,11 +96,23 @@ def parse_when(text: str, *, role: Role = "start", now: datetime | None = None) 
     `role` matters only for a date alone: as an end it means the end of that day.
     Raises `UsageError` naming the value and the accepted forms.
     """
-    now = now or utcnow()
     value = text.strip()
-    lowered = value.lower()
     if not value:
         raise UsageError(f"An empty time was given; {WHEN_HELP}.")
+    try:
+        moment = _parse_when(value, role, now or utcnow())
+    except OverflowError:
+        moment = None
+    if moment is None or not EARLIEST <= moment <= LATEST:
+        raise UsageError(
+            f"{value!r} is outside the times auditui handles; use a time from "
+            f"{EARLIEST:%Y-%m-%d} to {LATEST:%Y-%m-%d}."
+        )
+    return moment
+
+
+def _parse_when(value: str, role: Role, now: datetime) -> datetime:
+    lowered = value.lower()
     if lowered == "now":
         return now
     if lowered in ("today", "yesterday"):
@@ -102,10 +120,7 @@ def parse_when(text: str, *, role: Role = "start", now: datetime | None = None) 
         return _midnight(day + timedelta(days=1) if role == "end" else day)
     duration = parse_duration(value)
     if duration is not None:
-        try:
-            return now - duration
-        except OverflowError:
-            raise UsageError(f"{value!r} reaches too far back; {WHEN_HELP}.") from None
+        return now - duration  # too far back: OverflowError, or before EARLIEST
     if _DATE_ONLY.match(value):
         try:
             day = date.fromisoformat(value)

@@ -72,7 +72,7 @@ class BenchApp(AuditApp):
     CSS_PATH = str(Path(sys.modules[AuditApp.__module__].__file__ or "").with_name("app.tcss"))
 
     def start_load(  # no server: events installed
-        self, time_range: TimeRange, windows: list[TimeRange] | None = None
+        self, time_range: TimeRange, windows: list[TimeRange] | None = None, *, chosen: bool = False
     ) -> None:
         pass
 

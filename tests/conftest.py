@@ -6,7 +6,8 @@ test reads or writes the developer's real config, cache, state or keyring; local
 UTC (TZ, applied with `time.tzset()`), whatever test ran before in the same process. Tests
 that need a real keyring ask for `secret_service` (gnome-keyring in a private D-Bus
 session). Everything here is per test or per process, so the suite runs under
-pytest-xdist (each worker has its own demo data and its own keyring daemons).
+pytest-xdist (each worker has its own demo data and its own keyring daemons). Hypothesis
+runs without its per-example deadline (no timed assertions).
 """
 
 from __future__ import annotations
@@ -17,8 +18,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 pytest_plugins = ["tests.helpers.demo", "tests.helpers.keyring_service"]
+
+# No time limit per Hypothesis example: a deadline is a timed assertion, and the machines
+# the suite runs on are shared and noisy (the examples themselves stay small).
+settings.register_profile("auditui", deadline=None)
+settings.load_profile("auditui")
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:

@@ -1,8 +1,12 @@
 """`auditui login`, `auditui logout` and `auditui status`: a profile's API key.
 
-The key is read from a hidden prompt or one stdin line, checked against the host (unless
-`--no-verify`), and stored in the OS keyring or, when asked, a 0600 file. Nothing here
-prints or logs it.
+Login checks first what can fail without the key (the config edit, a keyring to keep it,
+unless `--insecure-storage`), then reads the key from a hidden prompt or one stdin line,
+checks it against the host (unless `--no-verify`), and stores it in the OS keyring or,
+when asked, a 0600 file, removing the profile's key from the other store (the last login
+wins). A profile that config.toml lacks, or a new `--host`, is then written there
+(`config.profile_edit`). `status` exits 1 when no key can be used. Nothing here prints or
+logs the key.
 """
 
 from __future__ import annotations
@@ -34,13 +38,27 @@ def _env_key_set() -> bool:
 
 
 def login(args: argparse.Namespace) -> int:
-    from auditui.config.credentials import store_credential
-    from auditui.config.settings import profile_from_settings
+    from auditui.config.credentials import (
+        NoKeyringAvailable,
+        keyring_problem,
+        refused_entered_key,
+        store_key,
+    )
+    from auditui.config.profile_edit import apply, login_profile, plan_host
+    from auditui.config.settings import default_profile_name, load_settings
+    from auditui.errors import AuthError
     from auditui.sources.api import check_host
     from auditui.sources.connection import Connection
 
-    settings, profile = profile_from_settings(args.profile)
+    settings = load_settings()
+    profile, _ = login_profile(settings, args.profile or default_profile_name())
     host = check_host(args.host or profile.host)
+    # Everything that can fail without the key fails before it is asked for.
+    edit = plan_host(settings, profile.name, host, asked=bool(args.host))
+    if not args.insecure_storage:
+        problem = keyring_problem(profile.name)
+        if problem:
+            raise NoKeyringAvailable(problem)
     key = _read_key(args, host)
     if not args.no_verify:
         connection = Connection(profile, host)
@@ -49,16 +67,20 @@ def login(args: argparse.Namespace) -> int:
             async with connection.client(api_key=key) as client:
                 await client.verify()
 
-        asyncio.run(verify())
+        try:
+            asyncio.run(verify())
+        except AuthError as exc:
+            raise refused_entered_key(exc, host) from None
         say(f"The key works against {host}.")
-    where = store_credential(profile.name, key, insecure_file=args.insecure_storage)
-    print(f"Stored the API key for profile '{profile.name}' in {where}.")
-    if args.host and check_host(profile.host) != host:
-        print(
-            f"Note: profile '{profile.name}' uses {profile.host}; to use {host}, set "
-            f'host = "{host}" under [profiles.{profile.name}] in {settings.path} '
-            "or export DATAFOLD_HOST."
-        )
+    stored = store_key(profile.name, key, insecure_file=args.insecure_storage)
+    print(f"Stored the API key for profile '{profile.name}' in {stored.where}.")
+    for note in stored.notes():
+        print(note)
+    if edit is not None:
+        print(edit.describe(created=apply(edit)))
+    env_host = os.environ.get("DATAFOLD_HOST", "").strip()
+    if env_host and env_host.rstrip("/") != host:
+        print(f"Note: DATAFOLD_HOST is set to {env_host} in this environment and takes precedence.")
     if _env_key_set():
         print("Note: DATAFOLD_API_KEY is set in this environment and takes precedence.")
     return 0
@@ -80,7 +102,8 @@ def logout(args: argparse.Namespace) -> int:
 
 
 def status(args: argparse.Namespace) -> int:
-    from auditui.config.credentials import describe_credential
+    """Where the key comes from; exit 1 (one line on stderr) when there is none to use."""
+    from auditui.config.credentials import describe_credential, resolve_credential
     from auditui.config.settings import profile_from_settings
 
     settings, profile = profile_from_settings(args.profile)
@@ -89,5 +112,11 @@ def status(args: argparse.Namespace) -> int:
     print(f"profile: {profile.name}")
     print(f"host:    {profile.host}{host_note}")
     print(f"config:  {settings.path}{config_note}")
-    print(f"key:     {describe_credential(profile.name)}")
+    print(f"key:     {describe_credential(profile.name)}", flush=True)
+    if resolve_credential(profile.name) is None:  # an unreadable key file raises its own line
+        flag = "" if profile.name == "default" else f" --profile {profile.name}"
+        raise CredentialError(
+            f"No API key for profile '{profile.name}': log in with `auditui login{flag}` "
+            "(or set DATAFOLD_API_KEY)."
+        )
     return 0

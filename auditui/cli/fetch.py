@@ -1,20 +1,28 @@
 """`auditui fetch`: print a range's events for scripts (NDJSON, JSON or CSV), newest first.
 
-A `--query` is compiled before any request (a bad query fails first); `--output FILE` is
-written atomically (`export.formats.atomic_output`), stdout streamed. Warnings go to stderr.
+A `--query` is compiled before any request (a bad query fails first) and `--output FILE` is
+opened before it too (a folder that is missing or read-only fails first): a regular file is
+written atomically and private (`export.formats.atomic_output`; `--shared-output` or the
+profile's `export_mode = "umask"` for the umask's permissions), a FIFO or device streamed,
+stdout streamed. Warnings go to stderr. A full disk is one line (`StorageError`).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
+import os
 import sys
+from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, BinaryIO
 
 from auditui.cli.common import StatusLine, requested_range, say
 
 if TYPE_CHECKING:
+    from auditui.events import AuditEvent
+    from auditui.export.formats import ExportFormat, ExportMode
     from auditui.sources.windows import Progress
 
 
@@ -42,30 +50,72 @@ def fetch(args: argparse.Namespace) -> int:
     connection = open_connection(args.profile, use_cache=not getattr(args, "no_cache", False))
     connection.require_credential()
     time_range = requested_range(args, connection.profile.default_range)
-    progress = _ProgressLine() if sys.stderr.isatty() else None
-    try:
-        result = asyncio.run(connection.load(time_range, progress))
-    finally:
-        if progress:
-            progress.done()
-    events = result.events if matcher is None else matcher.filter_events(result.events)
-    with _output(args.output) as out:
-        write_events(events, out, args.format)
+    shared = getattr(args, "shared_output", False) or connection.profile.export_mode == "umask"
+    with _output(args.output, "umask" if shared else "private") as out:
+        progress = _ProgressLine() if sys.stderr.isatty() else None
+        try:
+            result = asyncio.run(connection.load(time_range, progress))
+        finally:
+            if progress:
+                progress.done()
+        events = result.events if matcher is None else matcher.filter_events(result.events)
+        if out is sys.stdout.buffer:
+            _write_stdout(events, out, args.format)
+        else:
+            write_events(events, out, args.format)
     if result.malformed:
         say(f"auditui: warning: {result.malformed:,} malformed events skipped")
+    if result.conflicts:
+        say(
+            f"auditui: warning: {result.conflicts:,} events shared an event_uuid with a "
+            "different event and were left out (the first of each uuid was kept)"
+        )
     if result.out_of_range:
         say(
             f"auditui: warning: {result.out_of_range:,} events outside the range were dropped "
             "(a proxy may have stripped the request body)"
         )
-    if args.output:
-        say(f"auditui: wrote {len(events):,} events to {args.output}")
+    if args.output and args.output != "-":
+        say(f"auditui: wrote {len(events):,} events to {args.output}{_mode_note(args.output)}")
     return 0
 
 
-def _output(path: str | None) -> AbstractContextManager[BinaryIO]:
+def _mode_note(path: str) -> str:
+    """`, mode 0600 (private)` for a regular file; nothing for a FIFO or device."""
+    import stat
+
+    from auditui.export.formats import describe_mode
+
+    try:
+        info = os.stat(path)
+    except OSError:
+        return ""
+    if not stat.S_ISREG(info.st_mode):
+        return ""
+    return f", mode {describe_mode(stat.S_IMODE(info.st_mode))}"
+
+
+def _output(path: str | None, mode: ExportMode) -> AbstractContextManager[BinaryIO]:
     if path is None or path == "-":
         return nullcontext(sys.stdout.buffer)
     from auditui.export.formats import atomic_output
 
-    return atomic_output(path)
+    return atomic_output(path, mode=mode)
+
+
+def _write_stdout(events: Sequence[AuditEvent], out: BinaryIO, fmt: ExportFormat) -> None:
+    """Write to stdout; a full disk or read-only file behind it is one line, not a trace."""
+    from auditui.errors import storage_error
+    from auditui.export.formats import write_events
+
+    try:
+        write_events(events, out, fmt)
+        out.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        if exc.errno in (errno.EPIPE, errno.EBADF):
+            raise
+        devnull = os.open(os.devnull, os.O_WRONLY)  # no second complaint when Python exits
+        os.dup2(devnull, sys.stdout.fileno())
+        raise storage_error("write", "standard output", exc) from None

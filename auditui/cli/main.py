@@ -5,13 +5,18 @@ One module per command family does the work: `browse` (browse, `--demo`, `open F
 This module imports only the standard library at start so that `auditui --help` and
 `auditui --version` stay fast (and never import Textual or httpx); a command's module is
 imported when it runs. Every user error becomes one line on stderr with exit code 2 (usage)
-or 1 (everything else); `--debug` shows the traceback instead.
+or 1 (everything else); `--debug` shows the traceback instead. SIGTERM and SIGHUP unwind
+like Ctrl+C (temp files are removed) and exit 128 + the signal's number.
+
+A query may start with `-` (`--query -source:ci`, a negation): argparse would read that as
+an option, so `--query`/`-q` followed by such a value is joined into `--query=VALUE` first.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -20,6 +25,8 @@ from auditui import __version__
 
 PROG = "auditui"
 EXIT_INTERRUPTED = 130
+_DASH_VALUE_OPTIONS = ("--query", "-q")  # options whose value may well start with "-"
+_SHORT_OPTION = re.compile(r"-[A-Za-z]")  # `-q -o`: the value was forgotten, `-o` is an option
 
 
 class _Parser(argparse.ArgumentParser):
@@ -99,9 +106,22 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument(
         "--format", choices=("ndjson", "json", "csv"), default="ndjson", help="output format"
     )
-    fetch.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
     fetch.add_argument(
-        "--query", "-q", metavar="QUERY", help="keep only events matching QUERY (as `/` in the app)"
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="write to FILE instead of stdout (private, 0600; a FIFO or device is written to)",
+    )
+    fetch.add_argument(
+        "--shared-output",
+        action="store_true",
+        help="create FILE with the umask's permissions (e.g. 0644) instead of 0600",
+    )
+    fetch.add_argument(
+        "--query",
+        "-q",
+        metavar="QUERY",
+        help="keep only events matching QUERY (as `/` in the app; '-source:ci' works)",
     )
 
     fetch.add_argument(
@@ -160,14 +180,49 @@ def _run(args: argparse.Namespace) -> int:
     return demo_server(args)
 
 
+def attach_dash_values(argv: Sequence[str]) -> list[str]:
+    """`--query -source:ci` → `--query=-source:ci` (and the same after `-q`), so argparse
+    takes a value that starts with `-` as the value, not as an unknown option. A lone short
+    option (`-q -o`) stays as it is: the value was forgotten, and argparse says so."""
+    out: list[str] = []
+    items = list(argv)
+    i = 0
+    while i < len(items):
+        arg = items[i]
+        if arg == "--":
+            out.extend(items[i:])
+            break
+        value = items[i + 1] if i + 1 < len(items) else ""
+        if (
+            arg in _DASH_VALUE_OPTIONS
+            and value.startswith("-")
+            and not value.startswith("--")
+            and value != "-"
+            and not _SHORT_OPTION.fullmatch(value)
+        ):
+            out.append(f"--query={value}")
+            i += 2
+            continue
+        out.append(arg)
+        i += 1
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(attach_dash_values(sys.argv[1:] if argv is None else argv))
     debug = bool(getattr(args, "debug", False)) or os.environ.get("AUDITUI_DEBUG") == "1"
+    from auditui.cli.common import Terminated, stop_cleanly_on_signals
     from auditui.errors import AudituiError
 
+    stop_cleanly_on_signals()
     try:
         return _run(args)
+    except Terminated as exc:
+        if debug:
+            raise
+        print(f"{PROG}: stopped by {exc.name}", file=sys.stderr)
+        return exc.exit_code
     except AudituiError as exc:
         if debug:
             raise

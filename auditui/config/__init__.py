@@ -6,8 +6,10 @@ The package owns:
   into `Settings` and `Profile`; `profile_from_settings` picks the profile in force;
 - `credentials`: the API key per profile (environment, OS keyring or an opted-in 0600
   file): resolve, store, delete, describe;
+- `profile_edit`: the one place that writes `config.toml`: a profile (and its host) added
+  by `auditui login`, as a minimal edit of the user's text;
 - `history`: the filter queries a user ran, per profile;
-- `state`: the TUI's remembered UI state (e.g. the theme).
+- `state`: the TUI's remembered UI state (the theme; per profile, columns and panes).
 
 Every file is written with `paths.write_atomic` (0600). Names are re-exported lazily
 (PEP 562): importing one module does not load the others (the keyring, the query syntax).
@@ -35,7 +37,13 @@ if TYPE_CHECKING:
         load_settings,
         profile_from_settings,
     )
-    from auditui.config.state import load_ui_state, save_ui_state
+    from auditui.config.state import (
+        PaneLayout,
+        load_pane_layout,
+        load_ui_state,
+        save_pane_layout,
+        save_ui_state,
+    )
 
 _WHERE = {
     "Credential": "credentials",
@@ -52,21 +60,27 @@ _WHERE = {
     "profile_from_settings": "settings",
     "load_ui_state": "state",
     "save_ui_state": "state",
+    "PaneLayout": "state",
+    "load_pane_layout": "state",
+    "save_pane_layout": "state",
 }
 
 __all__ = [
     "Credential",
     "HistoryCursor",
+    "PaneLayout",
     "Profile",
     "QueryHistory",
     "Settings",
     "default_profile_name",
     "delete_credential",
     "describe_credential",
+    "load_pane_layout",
     "load_settings",
     "load_ui_state",
     "profile_from_settings",
     "resolve_credential",
+    "save_pane_layout",
     "save_ui_state",
     "store_credential",
 ]

@@ -4,6 +4,11 @@ Resolution order for a profile: `DATAFOLD_API_KEY` → `DATAFOLD_APIKEY` (obsole
 → the OS keyring (service `auditui`, user name = profile) → the opted-in 0600 file
 `<config dir>/credentials/<profile>`. The key itself never appears in an exception, a repr,
 a log line or a file other than the keyring or that 0600 file.
+
+A profile has one stored key: the last login wins. Storing a key in one place removes the
+profile's key from the other (`store_key` says what it removed, or why it could not), so
+the keyring never shadows a newer key in the file. `keyring_problem` tells, before anyone
+types a key, whether the keyring can keep one at all.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import keyring
 import keyring.backends.fail
 import keyring.errors
 
-from auditui.errors import CredentialError, one_line
+from auditui.errors import KEYS_HELP, AuthError, CredentialError, one_line
 from auditui.paths import credentials_dir, credentials_file, display_path, write_atomic
 
 SERVICE = "auditui"
@@ -80,6 +85,28 @@ class NoKeyringAvailable(CredentialError):
             f"under {where}/."
         )
         Exception.__init__(self, text)  # several lines on purpose, unlike other errors
+
+
+@dataclass(frozen=True)
+class StoredKey:
+    """Where `store_key` put a key, and what became of the profile's key in the other store.
+
+    `removed` names the store whose (older) key was deleted; `left` is set when the other
+    store still holds a key that could not be removed (a one-line reason and what to do).
+    """
+
+    where: str
+    removed: str | None = None
+    left: str | None = None
+
+    def notes(self) -> list[str]:
+        """Lines for people: what happened to the other store's key (maybe none)."""
+        lines: list[str] = []
+        if self.removed:
+            lines.append(f"Removed the previous key from {self.removed}: the last login wins.")
+        if self.left:
+            lines.append(self.left)
+        return lines
 
 
 def backend_name() -> str:
@@ -227,18 +254,31 @@ def _write_key_file(profile: str, key: str) -> Path:
     return path
 
 
-def store_credential(profile: str, key: str, *, insecure_file: bool = False) -> str:
-    """Store the key for a profile; returns a description of where it went.
+def _is_fail_backend() -> bool:
+    return isinstance(keyring.get_keyring(), keyring.backends.fail.Keyring)
 
-    By default in the OS keyring (`NoKeyringAvailable` when there is none); with
-    `insecure_file=True` in a 0600 file under the config folder instead.
+
+def keyring_problem(profile: str) -> str | None:
+    """Why the OS keyring cannot store this profile's key, or None when it looks usable.
+
+    Asked before prompting for a key: selects the backend and reads the profile's entry
+    (which needs the D-Bus session and an unlocked keyring), without writing anything.
     """
-    key = validate_key(key)
-    if insecure_file:
-        return file_source(_write_key_file(profile, key))
     credentials_file(profile)  # validates the profile name
     try:
-        if isinstance(keyring.get_keyring(), keyring.backends.fail.Keyring):
+        if _is_fail_backend():
+            return "no OS keyring backend is available"
+        if type(keyring.get_keyring()).__module__.endswith(".null"):
+            return "the null backend does not keep keys"
+        keyring.get_password(SERVICE, profile)
+    except _KEYRING_FAILURES as exc:
+        return _reason(exc)
+    return None
+
+
+def _keyring_store(profile: str, key: str) -> str:
+    try:
+        if _is_fail_backend():
             raise keyring.errors.NoKeyringError("the fail backend is selected")
         keyring.set_password(SERVICE, profile, key)
         stored = keyring.get_password(SERVICE, profile)
@@ -254,31 +294,97 @@ def store_credential(profile: str, key: str, *, insecure_file: bool = False) -> 
     return keyring_source(profile)
 
 
-def delete_credential(profile: str) -> list[str]:
-    """Remove the profile's key from the keyring and the key file; returns where from."""
-    path = credentials_file(profile)
-    removed: list[str] = []
-    keyring_problem = None
+def _remove_from_keyring(profile: str) -> tuple[bool, str | None]:
+    """Delete the profile's keyring entries: (whether one was removed, why it failed)."""
+    removed = False
     for _ in range(16):  # a keyring may hold duplicates; each call removes one
         try:
             keyring.delete_password(SERVICE, profile)
         except (keyring.errors.PasswordDeleteError, keyring.errors.NoKeyringError):
             break  # nothing (more) there, or no keyring to hold anything
         except _KEYRING_FAILURES as exc:
-            keyring_problem = _reason(exc)
-            break
-        if not removed:
-            removed.append(keyring_source(profile))
+            return removed, _reason(exc)
+        removed = True
+    return removed, None
+
+
+def store_key(profile: str, key: str, *, insecure_file: bool = False) -> StoredKey:
+    """Store the key for a profile and remove the profile's key from the other store.
+
+    By default in the OS keyring (`NoKeyringAvailable` when there is none) and the 0600
+    file is deleted; with `insecure_file=True` in the 0600 file, and the keyring's entry is
+    deleted so that it cannot shadow the new key. Returns where the key went and what
+    became of the other one.
+    """
+    key = validate_key(key)
+    profile_file = credentials_file(profile)  # validates the profile name
+    if not insecure_file:
+        where = _keyring_store(profile, key)
+        try:
+            profile_file.unlink()
+        except FileNotFoundError:
+            return StoredKey(where)
+        except OSError as exc:
+            return StoredKey(
+                where,
+                left=f"Could not remove the previous key file {display_path(profile_file)} "
+                f"({exc.strerror}); the OS keyring is read first, so the new key is used.",
+            )
+        return StoredKey(where, removed=file_source(profile_file))
+    where = file_source(_write_key_file(profile, key))
+    try:
+        no_keyring = _is_fail_backend()  # no keyring at all: nothing there to shadow the file
+    except _KEYRING_FAILURES:
+        no_keyring = False  # one that cannot be reached now: say so below
+    if no_keyring:
+        return StoredKey(where)
+    removed, problem = _remove_from_keyring(profile)
+    if problem:
+        return StoredKey(
+            where,
+            left=f"Could not check the OS keyring for a previous key ({problem}); if it "
+            "holds one, it is read before the file: remove it with `auditui logout` "
+            "and log in again.",
+        )
+    return StoredKey(where, removed=keyring_source(profile) if removed else None)
+
+
+def store_credential(profile: str, key: str, *, insecure_file: bool = False) -> str:
+    """Store the key for a profile (see `store_key`); returns a description of where."""
+    return store_key(profile, key, insecure_file=insecure_file).where
+
+
+def refused_entered_key(error: AuthError, host: str) -> CredentialError:
+    """The one line for a key just typed (at `auditui login` or in the TUI) that the host
+    refused: says so in plain words, and that nothing was stored."""
+    if error.status == 403:
+        return CredentialError(
+            f"{host} accepted this key but it may not read audit logs (HTTP 403); nothing "
+            "was stored. Ask an admin for access or use another key."
+        )
+    return CredentialError(
+        f"{host} refused this key (HTTP {error.status}); nothing was stored. Check that it "
+        f"was copied whole and has not been revoked. {KEYS_HELP}."
+    )
+
+
+def delete_credential(profile: str) -> list[str]:
+    """Remove the profile's key from the keyring and the key file; returns where from."""
+    path = credentials_file(profile)
+    removed: list[str] = []
+    from_keyring, keyring_problem_text = _remove_from_keyring(profile)
+    if from_keyring:
+        removed.append(keyring_source(profile))
     try:
         path.unlink()
     except FileNotFoundError:
         pass  # nothing stored in a file: not an error
     else:
         removed.append(file_source(path))
-    if keyring_problem:
+    if keyring_problem_text:
         also = f"; removed from {removed[0]}" if removed else ""
         raise CredentialError(
-            f"Could not remove the key from the OS keyring ({keyring_problem}){also}."
+            f"Could not remove the key from the OS keyring ({keyring_problem_text}){also}."
         )
     return removed
 
@@ -303,7 +409,10 @@ def describe_credential(profile: str, env: Mapping[str, str] = os.environ) -> st
     elif stored is not None:
         text = f"API key from {stored.source}"
         if from_keyring is not None and from_file is not None:
-            notes.append(f"an older key in {from_file.source} is not used")
+            notes.append(
+                f"another key in {from_file.source} is not used (the OS keyring is read "
+                "first; `auditui logout` removes both)"
+            )
     else:
         text = f"For profile {profile!r}, {NO_KEY_HELP}"
     if problem and from_env is None:

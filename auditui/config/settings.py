@@ -35,13 +35,14 @@ Profile keys (in `[defaults]` or `[profiles.NAME]`):
 |---|---|---|
 | `host` | API host, a URL with scheme (`DATAFOLD_HOST` overrides) | `https://app.datafold.com` |
 | `range` | default WHEN when neither --since nor --from is given | `"24h"` |
-| `window` | span of one API request, a duration (`30m`, `6h`, `1d`) | `"1d"` |
+| `window` | span of one API request, a duration (`30m`, `6h`, `1d`) up to `366d` | `"1d"` |
 | `concurrency` | requests in flight, an integer from 1 to 32 | `4` |
-| `read_timeout` | seconds to wait for a response, more than 0 and at most 3600 | `120` |
+| `read_timeout` | seconds to wait for data (0 < s <= 3600); a response: 5 × this in all | `120` |
 | `columns` | table columns, names from `KNOWN_COLUMNS` | `DEFAULT_COLUMNS` |
 | `theme` | TUI theme name | none |
 | `keymap` | table of binding id = keys, merged over the top-level `[keymap]` | `{}` |
 | `cache` | keep fetched windows on disk | `true` |
+| `export_mode` | exports: `"private"` (0600) or `"umask"` (0644 less the umask) | `"private"` |
 
 A profile's value comes from, lowest first: the built-in default, the top-level `theme` and
 `[keymap]`, `[defaults]`, `[profiles.NAME]`, and for `host` the `DATAFOLD_HOST` variable.
@@ -74,6 +75,8 @@ DEFAULT_PROFILE = "default"
 PROFILE_ENV = "AUDITUI_PROFILE"
 HOST_ENV = "DATAFOLD_HOST"
 DEFAULT_HOST = "https://app.datafold.com"
+MAX_WINDOW = timedelta(days=366)  # longer ones are no use and overflow the date arithmetic
+EXPORT_MODES: tuple[str, ...] = ("private", "umask")  # as `export.formats.EXPORT_MODES`
 
 KNOWN_COLUMNS: tuple[str, ...] = (
     "time",
@@ -103,6 +106,7 @@ PROFILE_KEYS: tuple[str, ...] = (
     "theme",
     "keymap",
     "cache",
+    "export_mode",
 )
 
 
@@ -120,6 +124,7 @@ class Profile:
     theme: str | None = None
     keymap: dict[str, str] = field(default_factory=dict, hash=False)
     cache: bool = True
+    export_mode: str = "private"  # "private" (0600) or "umask" (export.formats.EXPORT_MODES)
     host_source: str = "built-in default"
 
 
@@ -161,11 +166,17 @@ def _range(value: object) -> str:
 
 
 def _window(value: object) -> timedelta:
-    expected = "a duration such as '30m', '6h' or '1d'"
+    expected = "a duration such as '30m', '6h' or '1d', at most '366d'"
     duration = parse_duration(value) if isinstance(value, str) else None
-    if duration is None or duration <= timedelta(0):
+    if duration is None or not timedelta(0) < duration <= MAX_WINDOW:
         raise _Bad(expected, value)
     return duration
+
+
+def _export_mode(value: object) -> str:
+    if value not in EXPORT_MODES:
+        raise _Bad('"private" (files 0600) or "umask" (0644 less the umask)', value)
+    return str(value)
 
 
 def _concurrency(value: object) -> int:
@@ -229,6 +240,7 @@ _PROFILE_VALIDATORS: dict[str, Callable[[object], object]] = {
     "theme": _name,
     "keymap": _keymap,
     "cache": _bool,
+    "export_mode": _export_mode,
 }
 
 
@@ -285,6 +297,7 @@ class Settings:
             theme=values.get("theme", self.theme),
             keymap=keymap,
             cache=values.get("cache", True),
+            export_mode=values.get("export_mode", "private"),
             host_source=host_source,
         )
 

@@ -6,9 +6,10 @@ with `repeat=n` serves n requests), and requests find the queue empty behave nor
 e.g. `"status:503*2,delay:1.5,status:429:2,reset"`.
 
 `delay` is the slow first byte (nothing at all, not even the status line, for `seconds`);
-`trickle` the slow body. `gzip_bomb` and `huge` are the two ways a body outgrows memory:
-a small gzip stream that inflates to `size` bytes, and a plain body of `size` bytes sent
-without a Content-Length, so only counting while reading can stop it.
+`trickle` the slow body (with a Content-Length, or `chunked` without one). `gzip_bomb`
+and `huge` are the two ways a body outgrows memory: a small gzip stream that inflates to
+`size` bytes, and a plain body of `size` bytes sent without a Content-Length, so only
+counting while reading can stop it.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ FaultKind = Literal[
     "status",  # answer `status` with `headers` and `body` (default: a JSON detail)
     "delay",  # wait `seconds`, then answer normally
     "trickle",  # answer normally, but send the body in `chunks` pieces over `seconds`
+    # (as HTTP chunks, without a Content-Length, when `chunked`)
     "reset",  # send headers and `fraction` of the body, then reset the connection (RST)
     "truncated",  # Content-Length of the whole body, send `fraction` of it, close (FIN)
     "html",  # `status` (default 200) with a text/html error page
@@ -58,6 +60,7 @@ class Fault:
     fraction: float = 0.5
     size: int = DEFAULT_BIG_SIZE
     repeat: int = 1
+    chunked: bool = False  # trickle: Transfer-Encoding: chunked instead of a Content-Length
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
@@ -150,7 +153,10 @@ def _parse_one(item: str) -> Fault:
                          repeat=repeat)  # fmt: skip
         if kind in ("delay", "trickle"):
             seconds = _number(first, item) if first else 1.0
-            return Fault(fault_kind, seconds=seconds, repeat=repeat)
+            if second not in (None, "chunked") or (second and kind == "delay"):
+                raise UsageError(f"Bad fault {item!r} in {FAULTS_ENV}: use {kind}:SECONDS"
+                                 + (":chunked" if kind == "trickle" else ""))  # fmt: skip
+            return Fault(fault_kind, seconds=seconds, repeat=repeat, chunked=bool(second))
         if kind in ("reset", "truncated"):
             fraction = _number(first, item) if first else 0.5
             return Fault(fault_kind, fraction=fraction, repeat=repeat)
@@ -174,7 +180,7 @@ def _parse_one(item: str) -> Fault:
 def parse_fault_spec(text: str) -> list[Fault]:
     """Parse `kind[:arg[:arg]][*repeat]` items separated by commas.
 
-    status:CODE[:RETRY_AFTER]  delay:SECONDS  trickle:SECONDS  reset[:FRACTION]
+    status:CODE[:RETRY_AFTER]  delay:SECONDS  trickle:SECONDS[:chunked]  reset[:FRACTION]
     truncated[:FRACTION]  html[:STATUS]  content_type[:TYPE]  ignore_range  raw:STATUS[:BODY]
     gzip_bomb[:MIB]  huge[:MIB]  (sizes in MiB, default 3 GiB)
     """

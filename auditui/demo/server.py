@@ -247,20 +247,27 @@ class _Handler(BaseHTTPRequestHandler):
             return _json_reply(503, {"detail": str(exc)})
 
     def _send(self, reply: _Reply, fault: Fault | None) -> None:
+        kind = fault.kind if fault is not None else None
+        chunked = kind == "trickle" and fault is not None and fault.chunked
         self.send_response(reply.status)
         self.send_header("Content-Type", reply.content_type)
-        self.send_header("Content-Length", str(len(reply.body)))
+        if chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Content-Length", str(len(reply.body)))
         for name, value in reply.headers.items():
             self.send_header(name, value)
         self.end_headers()
         if self.command == "HEAD":
             return
-        kind = fault.kind if fault is not None else None
         if kind == "trickle" and fault is not None:
             step = -(-len(reply.body) // fault.chunks) or 1
             for at in range(0, len(reply.body), step):
                 time.sleep(fault.seconds / fault.chunks)
-                self.wfile.write(reply.body[at : at + step])
+                piece = reply.body[at : at + step]
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
+            if chunked:
+                self.wfile.write(b"0\r\n\r\n")
         elif kind in ("reset", "truncated") and fault is not None:
             self.wfile.write(reply.body[: int(len(reply.body) * fault.fraction)])
             self.close_connection = True

@@ -9,9 +9,10 @@ Conventions:
 - A missing value shows as "" (or "—" for the user) and has the sort key `None`; the store
   sorts `None` last in both directions.
 - Time cells read `2026-11-26 14:03:07` in the local time zone (`tz=None`) and
-  `2026-11-26 14:03:07Z` in UTC (`tz=UTC`): the trailing `Z` marks UTC, so a copied cell
-  is never ambiguous. `time_title(utc)` gives the matching header, "Time (UTC)" or
-  "Time (local)". Seconds are shown; fractions are kept for sorting only.
+  `2026-11-26 14:03:07Z` in UTC (`tz=UTC`): the trailing `Z` marks UTC. `time_title(utc)`
+  gives the matching header, "Time (UTC)" or "Time (local)". Seconds are shown;
+  fractions are kept for sorting only. A copied cell (`copy_text`) is never ambiguous:
+  a time copies as ISO 8601 with its offset (`2026-11-26T19:33:07.048302+05:30`).
 - User, object and support texts follow `auditui.events.fields` (shared with the query
   language and the facets).
 
@@ -57,10 +58,17 @@ class Column:
     min_width: int = 4
     max_width: int = 40
     many_values: bool = False
+    copy: Callable[[Any, tzinfo | None], str] | None = None  # None: copies as `fmt`
 
     def text(self, event: AuditEvent, tz: tzinfo | None = None) -> str:
         """The cell text, safe for display (`tz=None` is the local time zone)."""
         return visible(self.fmt(self.raw(event), tz))
+
+    def copy_text(self, event: AuditEvent, tz: tzinfo | None = None) -> str:
+        """What copying the cell gives: its whole value, unambiguous (a time in ISO 8601
+        with its offset, whichever clock the table shows)."""
+        copy = self.copy or self.fmt
+        return visible(copy(self.raw(event), tz))
 
     def sort_key(self, event: AuditEvent) -> Any:
         """The key the store sorts by (None for a missing value)."""
@@ -79,6 +87,15 @@ def format_time(stamp: datetime, tz: tzinfo | None = None) -> str:
         f"{local.year:04d}-{local.month:02d}-{local.day:02d} "
         f"{local.hour:02d}:{local.minute:02d}:{local.second:02d}{suffix}"
     )
+
+
+def iso_time(stamp: datetime, tz: tzinfo | None = None) -> str:
+    """ISO 8601 with the offset, in local time (tz=None) or `tz`; UTC ends in `Z`.
+
+    The whole fraction, as stored: `2026-11-26T19:33:07.048302+05:30`.
+    """
+    text = stamp.astimezone(tz).isoformat()
+    return text[:-6] + "Z" if tz is UTC and text.endswith("+00:00") else text
 
 
 def time_title(utc: bool) -> str:
@@ -196,7 +213,7 @@ def _text_column(
 
 
 _ALL: tuple[Column, ...] = (
-    Column("time", "Time", attrgetter("timestamp"), _fmt_time, _key_time, 19, 20, True),
+    Column("time", "Time", attrgetter("timestamp"), _fmt_time, _key_time, 19, 20, True, iso_time),
     Column("user", "User", attrgetter("user_email", "user_id"), _fmt_user, _key_user, 4, 32),
     _text_column("action", "Action", "action", max_width=28),
     Column(

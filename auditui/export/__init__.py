@@ -20,18 +20,26 @@ from auditui.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from auditui.export.formats import (
+        EXPORT_MODES,
         FORMATS,
         ExportFormat,
+        ExportMode,
         atomic_output,
+        describe_mode,
+        file_mode,
         format_for_path,
         write_events,
     )
     from auditui.export.job import ExportCancelled, ExportResult, export_events, snapshot
 
 _WHERE = {
+    "EXPORT_MODES": "formats",
     "FORMATS": "formats",
     "ExportFormat": "formats",
+    "ExportMode": "formats",
     "atomic_output": "formats",
+    "describe_mode": "formats",
+    "file_mode": "formats",
     "format_for_path": "formats",
     "write_events": "formats",
     "ExportCancelled": "job",
@@ -41,12 +49,16 @@ _WHERE = {
 }
 
 __all__ = [
+    "EXPORT_MODES",
     "FORMATS",
     "ExportCancelled",
     "ExportFormat",
+    "ExportMode",
     "ExportResult",
     "atomic_output",
+    "describe_mode",
     "export_events",
+    "file_mode",
     "format_for_path",
     "snapshot",
     "write_events",

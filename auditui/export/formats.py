@@ -17,29 +17,39 @@ DEL, bidi overrides, invisible format characters):
   (`\x1b`, `\u202e`, as on screen); line feeds and tabs are kept (quoted by the CSV rules).
   The payload cell is the JSON text, escaped the JSON way.
 
-`atomic_output(path)` (`paths.atomic_writer`) opens a temporary file beside `path` and
-renames it over `path` only when the block succeeds (mode 0644 less the umask), so a failed
-or cancelled export never leaves a half-written file behind or clobbers an existing one.
+`atomic_output(path)` writes where `path` leads: a new or regular file is replaced atomically
+(`paths.atomic_writer`: a temporary file beside it, renamed over it only when the block
+succeeds, so a failed or cancelled export never leaves a half-written file behind or clobbers
+an existing one); through a symlink, the file it points to is replaced that way and the link
+stays; a FIFO or a character device (`/dev/null`, a terminal) is opened and written, never
+replaced; a folder, socket or block device is refused. Files are private (0600) unless the
+export mode is `"umask"` (0644 less the umask, to share them). A failed write (disk full,
+read-only) is a `StorageError`, one line.
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
+import errno
 import io
 import os
-from collections.abc import Iterable
+import stat
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO, Literal
 
-from auditui.errors import UsageError
+from auditui.errors import StorageError, UsageError, storage_error
 from auditui.events.model import FIELD_NAMES, AuditEvent, encode_event
-from auditui.paths import atomic_writer, shared_file_mode
+from auditui.paths import atomic_writer, shared_file_mode, sweep_stale_temps
 from auditui.textsafe import json_text_safe, neutralize_cell, visible_keep_layout
 from auditui.timespec import format_utc
 
 ExportFormat = Literal["ndjson", "json", "csv"]
 FORMATS: tuple[ExportFormat, ...] = ("ndjson", "json", "csv")
+ExportMode = Literal["private", "umask"]
+EXPORT_MODES: tuple[ExportMode, ...] = ("private", "umask")
+PRIVATE_MODE = 0o600
 _JSON_WHITESPACE = b"\t\n\r"
 
 
@@ -128,15 +138,85 @@ def format_for_path(path: str, default: ExportFormat = "ndjson") -> ExportFormat
     return default
 
 
-def atomic_output(path: str | os.PathLike[str]) -> contextlib.AbstractContextManager[BinaryIO]:
-    """A binary file that replaces `path` only if the block completes without an exception.
+def file_mode(mode: ExportMode = "private") -> int:
+    """The permissions of an exported file: 0600, or with `"umask"` 0644 less the umask."""
+    return PRIVATE_MODE if mode == "private" else shared_file_mode()
 
-    `paths.atomic_writer` with the mode of a shared file (0644 less the umask). Raises
-    `UsageError` when the folder does not exist. The temporary file beside the target is
-    removed on failure.
+
+def describe_mode(bits: int) -> str:
+    """`0600 (private)`, or e.g. `0644` for a file others may read."""
+    return f"{bits:04o}" + (" (private)" if not bits & 0o077 else "")
+
+
+# Errors a write to a file can end with; other OSErrors in the block are not ours to name.
+_WRITE_ERRNOS = frozenset(
+    (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG, errno.EIO, errno.EACCES, errno.EPERM)
+)
+_REFUSED = {stat.S_IFDIR: "a folder", stat.S_IFSOCK: "a socket", stat.S_IFBLK: "a block device"}
+
+
+def output_target(path: str | os.PathLike[str]) -> tuple[Path, bool]:
+    """Where writing `path` really goes: (the path, symlinks resolved; True to stream to it).
+
+    Streamed: a FIFO or a character device, opened and written (never renamed over).
+    Otherwise a regular file that may not exist yet, replaced atomically. Raises
+    `UsageError` for a folder, socket or block device, or a missing folder, and
+    `StorageError` when the path cannot be looked at.
     """
-    target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
-    if not directory.is_dir():
-        raise UsageError(f"Cannot write {target}: folder {directory} does not exist.")
-    return atomic_writer(target, mode=shared_file_mode())
+    given = Path(path)
+    shown = str(given)
+    resolved = Path(os.path.realpath(given))
+    try:
+        info = os.stat(resolved)
+    except FileNotFoundError:
+        info = None
+    except OSError as exc:
+        raise storage_error("write", shown, exc) from None
+    if info is None or stat.S_ISREG(info.st_mode):
+        directory = resolved.parent
+        if not directory.is_dir():
+            folder = given.parent if str(given.parent) else Path(".")
+            raise UsageError(f"Cannot write {shown}: folder {folder} does not exist.")
+        return resolved, False
+    if stat.S_ISFIFO(info.st_mode) or stat.S_ISCHR(info.st_mode):
+        return resolved, True
+    what = _REFUSED.get(stat.S_IFMT(info.st_mode), "not a regular file")
+    hint = "; name a file inside it" if stat.S_ISDIR(info.st_mode) else "; name a regular file"
+    raise UsageError(f"Cannot write {shown}: it is {what}{hint}.")
+
+
+@contextlib.contextmanager
+def _streamed(path: Path) -> Iterator[BinaryIO]:
+    fd = os.open(path, os.O_WRONLY | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(fd, "wb") as out:
+        yield out
+
+
+@contextlib.contextmanager
+def atomic_output(
+    path: str | os.PathLike[str], *, mode: ExportMode = "private"
+) -> Iterator[BinaryIO]:
+    """A binary file for an export to `path`; see the module's docstring for each kind.
+
+    A regular file appears (or is replaced) only if the block completes without an
+    exception, with `file_mode(mode)`; the temporary file beside it is removed on failure
+    (and temp files of this target that a killed run left, over an hour old, are swept).
+    Raises `UsageError` (a missing folder, a target that is not a file) and `StorageError`
+    (disk full, read-only file system, permissions), both one line.
+    """
+    shown = str(path)
+    target, stream = output_target(path)
+    if not stream:  # what a killed run left beside this file (over an hour old, ours only)
+        sweep_stale_temps(target.parent, target=target.name)
+    opened = False
+    try:
+        writer = _streamed(target) if stream else atomic_writer(target, mode=file_mode(mode))
+        with writer as out:
+            opened = True
+            yield out
+    except StorageError:
+        raise
+    except OSError as exc:
+        if opened and exc.errno not in _WRITE_ERRNOS:
+            raise  # from the block, not from the file
+        raise storage_error("write", shown, exc) from None

@@ -2,8 +2,9 @@
 
 `export_events` streams events through `auditui.export.formats.write_events` into
 `auditui.export.formats.atomic_output(path)`: the target appears (or is replaced) only when every
-event was written. It reports progress every `PROGRESS_EVERY` events and checks a
-`cancelled` callback as often, so a worker can stop it (`ExportCancelled`; no file is left
+event was written, private (0600) unless `mode="umask"` (a FIFO or device is written as it
+is). It reports progress every `PROGRESS_EVERY` events and checks a `cancelled` callback as
+often, so a worker can stop it (`ExportCancelled`; no file is left
 behind). Take the snapshot on the UI thread (`snapshot(view)`), then run the rest in a
 worker:
 
@@ -24,7 +25,14 @@ from pathlib import Path
 
 from auditui.events.model import AuditEvent
 from auditui.events.store import EventView
-from auditui.export.formats import ExportFormat, atomic_output, write_events
+from auditui.export.formats import (
+    ExportFormat,
+    ExportMode,
+    atomic_output,
+    file_mode,
+    output_target,
+    write_events,
+)
 
 __all__ = ["PROGRESS_EVERY", "ExportCancelled", "ExportResult", "export_events", "snapshot"]
 
@@ -44,6 +52,7 @@ class ExportResult:
     count: int
     bytes: int
     seconds: float
+    file_mode: int | None = None  # the permissions given; None when streamed (a FIFO)
 
 
 def snapshot(view: EventView) -> list[AuditEvent]:
@@ -74,18 +83,25 @@ def export_events(
     *,
     on_progress: ProgressCallback | None = None,
     cancelled: Callable[[], bool] | None = None,
+    mode: ExportMode = "private",
 ) -> ExportResult:
     """Write `events` to `path` atomically in `fmt`; safe to run in a thread worker.
 
-    Raises `UsageError` (folder missing), `OSError` (disk full, permissions) or
-    `ExportCancelled`; in every failure the target is left as it was.
+    Raises `UsageError` (folder missing, not a file), `StorageError` (disk full,
+    permissions) or `ExportCancelled`; in every failure the target is left as it was.
     """
     target = Path(path)
     started = time.perf_counter()
-    with atomic_output(target) as out:
+    streamed = output_target(target)[1]
+    with atomic_output(target, mode=mode) as out:
         count = write_events(_tracked(events, on_progress, cancelled), out, fmt)
         out.flush()
-        size = out.tell()
+        try:
+            size = out.tell()
+        except OSError:  # a FIFO has no position
+            size = 0
     if on_progress is not None:
         on_progress(count, len(events))
-    return ExportResult(target, fmt, count, size, time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    bits = None if streamed else file_mode(mode)
+    return ExportResult(target, fmt, count, size, seconds, bits)

@@ -32,6 +32,7 @@ API:
     Matcher.preparation(store) -> Preparation | None   # slow first-time work, for a worker
     Filterer(store).apply(text) -> FilterResult        # narrows from the last query
     add_term(query, term) -> str                       # AND a term to a whole query
+    replace_time_terms(query, terms) -> str            # the timeline's after:/before: swapped
     index_for(store), prepare_index(store)             # the store's search index
 
 Importing this package is cheap: numpy loads with the first query that needs it.
@@ -46,7 +47,14 @@ from auditui.query.matcher import (
     compile_query,
     prepare_index,
 )
-from auditui.query.narrowing import Filterer, FilterResult, add_term
+from auditui.query.narrowing import (
+    Filterer,
+    FilterResult,
+    add_term,
+    replace_time_terms,
+    top_time_terms,
+    without_time_terms,
+)
 from auditui.query.syntax import (
     MAX_DEPTH,
     MAX_QUERY_LENGTH,
@@ -90,4 +98,7 @@ __all__ = [
     "index_ready",
     "parse",
     "prepare_index",
+    "replace_time_terms",
+    "top_time_terms",
+    "without_time_terms",
 ]

@@ -8,11 +8,15 @@ leaves the state as it was (the table keeps showing the last good result). The T
 bar and `auditui fetch --query` share this, so both read a query the same way.
 
 `add_term(query, term)` appends a term (from a facet or the timeline) so that it applies to
-the whole query: `a OR b` + `c` becomes `(a OR b) c`.
+the whole query: `a OR b` + `c` becomes `(a OR b) c`. `replace_time_terms(query, terms)`
+does the same for the timeline's `after:`/`before:` terms but first drops the query's
+top-level time terms (`without_time_terms`), so picking one bucket after another keeps one
+`after:` and one `before:`; `top_time_terms(query)` are those terms (the span it selects).
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from array import array
 from collections.abc import Sequence
@@ -22,9 +26,20 @@ from typing import Any
 
 from auditui.gc_pause import gc_paused
 from auditui.query.matcher import Matcher, compile_query
-from auditui.query.syntax import Or, Query, QueryError, parse
+from auditui.query.syntax import And, Or, Query, QueryError, TimeTerm, parse
 
-__all__ = ["FilterResult", "Filterer", "add_term"]
+__all__ = [
+    "FilterResult",
+    "Filterer",
+    "add_term",
+    "replace_time_terms",
+    "top_time_terms",
+    "without_time_terms",
+]
+
+_AND_BEFORE = re.compile(r"(?:^|\s)AND\s*$")
+_AND_AFTER = re.compile(r"^\s*AND(?=\s|$|\()")
+_EMPTY_PARENS = re.compile(r"\(\s*\)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,3 +168,82 @@ def add_term(query: str, term: str) -> str:
     if isinstance(root, Or):
         return f"({text}) {term}"
     return f"{text} {term}"
+
+
+def top_time_terms(query: str) -> tuple[TimeTerm, ...]:
+    """The `after:`/`before:` terms ANDed to the whole query (none for an invalid query).
+
+    Time terms inside an OR or a negation are not counted: they do not bound the result.
+    """
+    try:
+        root = parse(query).root
+    except QueryError:
+        return ()
+    if isinstance(root, TimeTerm):
+        return (root,)
+    if isinstance(root, And):
+        return tuple(item for item in root.items if isinstance(item, TimeTerm))
+    return ()
+
+
+def without_time_terms(query: str) -> str:
+    """`query` without its top-level time terms (`top_time_terms`), other terms as typed.
+
+    The query is returned as it is when it has none, or when taking them out would not
+    leave a valid query that keeps every other term.
+    """
+    try:
+        root = parse(query).root
+    except QueryError:
+        return query
+    terms = top_time_terms(query)
+    if not terms or root is None:
+        return query
+    items = root.items if isinstance(root, And) else (root,)
+    keep = tuple(item for item in items if not isinstance(item, TimeTerm))
+    text = query
+    for term in sorted(terms, key=lambda t: t.position, reverse=True):
+        start, end = term.position, term.position + term.length
+        before = _AND_BEFORE.search(text, 0, start)
+        if before is not None:  # `x AND after:…`: the AND goes too
+            start = before.start()
+        else:
+            after = _AND_AFTER.match(text[end:])
+            if after is not None:  # `after:… AND x`
+                end += after.end()
+        # cuts fall between tokens: the whitespace there is never inside a phrase
+        text = (text[:start].rstrip() + " " + text[end:].lstrip()).strip()
+    if _keeps(text, keep):
+        return text
+    while True:  # `(after:… before:…) x` leaves `() x`
+        cleaned = _EMPTY_PARENS.sub(" ", text)
+        if cleaned == text:
+            break
+        text = cleaned
+    text = text.strip()
+    return text if _keeps(text, keep) else query
+
+
+def _keeps(text: str, items: tuple[object, ...]) -> bool:
+    """True when `text` parses to exactly these AND-ed items."""
+    try:
+        root = parse(text).root
+    except QueryError:
+        return False
+    if root is None:
+        return items == ()
+    got = root.items if isinstance(root, And) else (root,)
+    return got == items
+
+
+def replace_time_terms(query: str, terms: str) -> str:
+    """`query` with its top-level time terms replaced by `terms` (ANDed to the rest)."""
+    rest = without_time_terms(query)
+    if rest.startswith("(") and rest.endswith(")"):  # `(a OR b)` left by a previous add_term
+        inner = rest[1:-1]
+        try:
+            if parse(inner).root == parse(rest).root:
+                rest = inner  # add_term puts the parentheses back
+        except QueryError:  # `(a) OR (b)`: the outer pair is not one
+            pass
+    return add_term(rest, terms)

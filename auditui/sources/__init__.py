@@ -6,8 +6,8 @@ The package owns:
   `api_connection` for the API-only operations (client, key);
 - `connection`: `Connection`, the audit-log API of a profile's host as an `EventSource`;
 - `api`: `AuditClient`, HTTP to Datafold (host check, retries, typed errors, bounded bodies);
-- `windows`: splitting a range into windows, streaming and merging them, and the one
-  de-duplication by `event_uuid` (`unique_events`);
+- `windows`: splitting a range into windows, streaming and merging them;
+- `dedupe`: the one de-duplication by `event_uuid` (`unique_events`);
 - `cache` and `cache_format`: the on-disk cache of past windows and its file format;
 - `files`: reading events from files (`auditui open FILE`) and `FileSource`.
 
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from auditui.sources.api import AuditClient, check_host
     from auditui.sources.cache import WindowCache
     from auditui.sources.connection import Connection, open_connection
+    from auditui.sources.dedupe import unique_events
     from auditui.sources.files import FileSource, read_events
     from auditui.sources.protocol import EventSource, api_connection
     from auditui.sources.windows import (
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
         merge_windows,
         split_windows,
         stream_windows,
-        unique_events,
     )
 
 _WHERE = {
@@ -55,7 +55,7 @@ _WHERE = {
     "merge_windows": "windows",
     "split_windows": "windows",
     "stream_windows": "windows",
-    "unique_events": "windows",
+    "unique_events": "dedupe",
 }
 
 __all__ = [

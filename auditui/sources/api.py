@@ -5,6 +5,17 @@ travels over https, or plain http to loopback), TLS trust (`SSL_CERT_FILE`/`SSL_
 timeouts, retries with full-jitter backoff (connect errors, 429, 502/503/504), redirects
 refused (the key never follows one), a bounded streamed body, and the mapping of every
 failure to an `auditui.errors` type with a one-line message. The key is never shown.
+
+Bounds on one response, whatever the server sends:
+- size: the body is decompressed as it arrives (`sources.body`) and refused past
+  `max_body_bytes` decompressed (256 MiB) or when it inflates more than 200 times its
+  compressed size (a compression bomb); neither is retried (the same request gets the
+  same body), the window fails with one line.
+- time: `read_timeout` bounds each wait for data, and the whole response (status line to
+  last byte) must arrive within `DEADLINE_FACTOR` × `read_timeout` (10 minutes for the
+  default 120 s), so a body that trickles a byte at a time cannot hang a load. Like a read
+  timeout it is not retried automatically (a server that slow would make every retry wait
+  as long again): the window fails with one line, and the TUI's `r` retries it.
 """
 
 from __future__ import annotations
@@ -18,7 +29,7 @@ import random
 import socket
 import ssl
 from collections.abc import Awaitable, Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from types import TracebackType
@@ -40,13 +51,14 @@ from auditui.errors import (
     UsageError,
     ValidationError,
 )
-from auditui.events.model import AuditEvent, DecodedLogs, decode_logs
+from auditui.events.model import AuditEvent, DecodedLogs, SkippedEvent, decode_logs
+from auditui.sources.body import ACCEPT_ENCODING, BodyTooLarge, read_capped, read_some
 from auditui.timespec import format_utc, utcnow
-from auditui.units import human_bytes
 
 API_PATH = "/api/v1/audit_logs"
 DEFAULT_USER_AGENT = f"auditui/{__version__}"
-DEFAULT_MAX_BODY_BYTES = 2 * 1024**3
+DEFAULT_MAX_BODY_BYTES = 256 * 1024**2  # decompressed; two copies at most while joining
+DEADLINE_FACTOR = 5  # a whole response must arrive within this many read timeouts
 THREAD_DECODE_BYTES = 1024 * 1024  # bodies above this are decoded off the event loop
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 _ERROR_BODY_LIMIT = 64 * 1024
@@ -175,6 +187,7 @@ class WindowResult:
     events: list[AuditEvent]
     malformed: int
     bytes: int
+    skipped: list[SkippedEvent] = field(default_factory=list)  # some malformed, kept to show
 
 
 class _Retry(Exception):
@@ -272,6 +285,7 @@ class AuditClient:
                 "Authorization": f"Key {self._key}",
                 "User-Agent": self.user_agent,
                 "Accept": "application/json",
+                "Accept-Encoding": ACCEPT_ENCODING,  # decoded in `sources.body`, in steps
             },
         )
 
@@ -293,7 +307,8 @@ class AuditClient:
                 await self._sleep(self._delay(attempt, retry.retry_after))
                 attempt += 1
                 continue
-            return WindowResult(start, end, decoded.events, decoded.malformed, size)
+            return WindowResult(start, end, decoded.events, decoded.malformed, size,
+                                decoded.skipped)  # fmt: skip
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
@@ -301,21 +316,35 @@ class AuditClient:
         ceiling = min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1))
         return self._rng.uniform(0.0, ceiling)
 
+    @property
+    def deadline(self) -> float:
+        """Seconds for a whole response, first byte to last (`DEADLINE_FACTOR` × read)."""
+        return DEADLINE_FACTOR * self.read_timeout
+
     async def _attempt(self, body: bytes) -> tuple[DecodedLogs, int]:
         if self._client is None:
             raise RuntimeError("AuditClient is used outside `async with`")
         try:
-            async with self._client.stream(
-                "GET", self.url, content=body, headers={"Content-Type": "application/json"}
-            ) as response:
-                if response.status_code != 200:
-                    await self._raise_for_status(response)
-                data = await self._read_body(response)
+            async with asyncio.timeout(self.deadline) as deadline:
+                async with self._client.stream(
+                    "GET", self.url, content=body, headers={"Content-Type": "application/json"}
+                ) as response:
+                    if response.status_code != 200:
+                        await self._raise_for_status(response)
+                    data = await self._read_body(response)
         except httpx.HTTPError as exc:
             error, retryable = self._transport_error(exc)
             if retryable:
                 raise _Retry(error) from exc
             raise error from exc
+        except TimeoutError as exc:
+            if not deadline.expired():
+                raise
+            raise NetworkError(
+                self.host,
+                f"the response did not arrive in full within {self.deadline:g} s "
+                f"({DEADLINE_FACTOR} × read_timeout); try a shorter range or smaller windows",
+            ) from exc
         if len(data) > THREAD_DECODE_BYTES:
             decoded = await asyncio.to_thread(decode_logs, data)
         else:
@@ -323,30 +352,19 @@ class AuditClient:
         return decoded, len(data)
 
     async def _read_body(self, response: httpx.Response) -> bytes:
+        """The decompressed body, within `max_body_bytes` and the ratio limit (`body`)."""
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > self.max_body_bytes:
-            raise self._too_big(int(declared))
-        chunks: list[bytes] = []
-        total = 0
-        async for chunk in response.aiter_bytes():
-            total += len(chunk)
-            if total > self.max_body_bytes:
-                raise self._too_big(total)
-            chunks.append(chunk)
-        return b"".join(chunks)
-
-    def _too_big(self, size: int) -> ResponseError:
-        return ResponseError(
-            f"The response is larger than {human_bytes(self.max_body_bytes)} "
-            f"({human_bytes(size)} so far); try a shorter range or smaller windows."
-        )
+            raise BodyTooLarge(self.max_body_bytes, int(declared))
+        encoding = response.headers.get("Content-Encoding", "")
+        return await read_capped(response.aiter_raw(), encoding, self.max_body_bytes)
 
     async def _raise_for_status(self, response: httpx.Response) -> None:
         status = response.status_code
         if status in (401, 403):
             raise AuthError(status, self.credential_source)
         if status == 422:
-            raise ValidationError(validation_details(await _read_some(response)))
+            raise ValidationError(validation_details(await _read_error_body(response)))
         if 300 <= status < 400:
             raise ResponseError(_redirect_message(status, response.headers.get("Location")))
         if status == 404:
@@ -434,16 +452,10 @@ def _connect_reason(exc: httpx.ConnectError) -> tuple[str, bool]:
     return "could not connect", True
 
 
-async def _read_some(response: httpx.Response) -> bytes:
-    """Up to 64 KiB of an error body (enough for a 422's details)."""
-    chunks: list[bytes] = []
-    total = 0
-    async for chunk in response.aiter_bytes():
-        chunks.append(chunk)
-        total += len(chunk)
-        if total >= _ERROR_BODY_LIMIT:
-            break
-    return b"".join(chunks)[:_ERROR_BODY_LIMIT]
+async def _read_error_body(response: httpx.Response) -> bytes:
+    """Up to 64 KiB of an error body (enough for a 422's details), decompressed in steps."""
+    encoding = response.headers.get("Content-Encoding", "")
+    return await read_some(response.aiter_raw(), encoding, _ERROR_BODY_LIMIT)
 
 
 def _redirect_message(status: int, location: str | None) -> str:

@@ -1,8 +1,15 @@
 """The local window cache: past windows kept on disk, so no one waits twice for one day.
 
 A window that ended more than an hour ago (`IMMUTABLE_AFTER`) no longer changes, so its
-events are stored once per profile *and* host (never per key: the key is not known here)
-under `paths.cache_dir()/windows/<profile>-<hash of host>/`, folders 0700, files 0600.
+events are stored once per profile, host *and* API key, under
+`paths.cache_dir()/windows/<profile>-<hash of host>-<identity>/`, folders 0700, files 0600.
+The identity is a keyed hash of the key (`cache_identity`: never the key, useless without
+the per-install secret kept outside the cache), so another key, a revoked one or another
+organisation's on the same host, never reads these windows (it misses and fetches). That
+the key still may read them is the loader's business: `Connection` fetches the newest
+window of every load live (`WindowCache.fetch_live`) and shows cached windows only after a
+request succeeded (`sources.cache_gate`). Folders of the older, unscoped layout (their
+`scope.json` has no identity) are never served and are deleted when the index is read.
 
 One file per window (`auditui.sources.cache_format`): a header, the events as zlib-compressed
 columns and a checksummed footer. A short, corrupt or foreign file fails `read_window_file` with
@@ -32,7 +39,7 @@ from typing import Any
 
 from auditui.errors import UsageError
 from auditui.events.model import AuditEvent
-from auditui.paths import cache_dir, write_atomic
+from auditui.paths import cache_dir, sweep_stale_temps, write_atomic
 from auditui.sources.cache_format import (
     HEADER,
     CorruptWindow,
@@ -54,7 +61,8 @@ LIMIT_ENV = "AUDITUI_CACHE_MAX"
 _SUFFIX = ".win"
 _INDEX = "index.json"
 _SCOPE_FILE = "scope.json"
-_INDEX_VERSION = 2  # the index of version-2 window files; any other index is rebuilt
+_SCOPE_VERSION = 2  # scope.json with the key's identity; folders of any other are deleted
+_INDEX_VERSION = 3  # entries with the key's identity; any other index is rebuilt
 
 __all__ = [
     "CorruptWindow",
@@ -112,6 +120,7 @@ class Entry:
     path: str
     profile: str
     host: str
+    identity: str
     start: datetime
     end: datetime
     events: int
@@ -119,14 +128,15 @@ class Entry:
     accessed: float
 
     def to_json(self) -> dict[str, Any]:
-        return {"profile": self.profile, "host": self.host, "start": micros(self.start),
-                "end": micros(self.end), "events": self.events, "size": self.size,
-                "accessed": self.accessed}  # fmt: skip
+        return {"profile": self.profile, "host": self.host, "identity": self.identity,
+                "start": micros(self.start), "end": micros(self.end), "events": self.events,
+                "size": self.size, "accessed": self.accessed}  # fmt: skip
 
     @classmethod
     def from_json(cls, path: str, value: dict[str, Any]) -> Entry:
-        return cls(path, str(value["profile"]), str(value["host"]), from_micros(value["start"]),
-                   from_micros(value["end"]), int(value["events"]), int(value["size"]),
+        return cls(path, str(value["profile"]), str(value["host"]), str(value["identity"]),
+                   from_micros(value["start"]), from_micros(value["end"]),
+                   int(value["events"]), int(value["size"]),
                    float(value["accessed"]))  # fmt: skip
 
 
@@ -148,7 +158,7 @@ def cache_limit(env: Mapping[str, str] = os.environ) -> int:
         value = float(number)
     except ValueError:
         value = -1.0
-    if not value >= 0:
+    if not 0 <= value * scale < 2**63:  # NaN, negative, inf or beyond any disk: not a size
         raise UsageError(f"{LIMIT_ENV}={env[LIMIT_ENV]!r} is not a size such as 500M or 2G.")
     return int(value * scale)
 
@@ -169,14 +179,22 @@ def _reconcile(root: Path, entries: dict[str, Entry]) -> dict[str, Entry]:
     found: dict[str, Entry] = {}
     if not root.is_dir():
         return found
+    sweep_stale_temps(root)  # what a killed process left: an index or a scope in the making
     for scope in root.iterdir():
         if not scope.is_dir() or scope.name.startswith("."):
             continue
+        sweep_stale_temps(scope)  # window files a killed process left half-written
         try:
             owner = json.loads((scope / _SCOPE_FILE).read_bytes())
             profile, host = str(owner["profile"]), str(owner["host"])
+            identity = str(owner["identity"])
+            if owner["version"] != _SCOPE_VERSION or scope.name != scope_name(
+                profile, host, identity
+            ):
+                raise ValueError("another layout")
         except (OSError, ValueError, KeyError, TypeError):
-            shutil.rmtree(scope, ignore_errors=True)  # no owner: unusable, drop it
+            # no owner, or an older layout not bound to a key: never served, drop it
+            shutil.rmtree(scope, ignore_errors=True)
             continue
         for file in scope.glob("*" + _SUFFIX):
             rel = f"{scope.name}/{file.name}"
@@ -193,8 +211,8 @@ def _reconcile(root: Path, entries: dict[str, Entry]) -> dict[str, Entry]:
                 with contextlib.suppress(OSError):
                     file.unlink()
                 continue
-            found[rel] = Entry(rel, profile, host, header.start, header.end, header.events,
-                               size, mtime)  # fmt: skip
+            found[rel] = Entry(rel, profile, host, identity, header.start, header.end,
+                               header.events, size, mtime)  # fmt: skip
     return found
 
 
@@ -207,23 +225,27 @@ def write_index(root: Path, entries: dict[str, Entry]) -> None:
 
 
 class WindowCache:
-    """The cached windows of one profile + host; shares the root and size cap with all.
+    """The cached windows of one profile + host + key; shares the root and size cap with all.
 
-    Reads and writes are thread-safe enough to run in `asyncio.to_thread`; the index is
-    written by `flush()` (once per load), which also evicts least recently used windows.
+    `identity` is `cache_identity.key_identity(host, key)` (a `Connection` passes its key's;
+    without one, the windows are nobody's key's). Reads and writes are thread-safe enough to
+    run in `asyncio.to_thread`; the index is written by `flush()` (once per load), which
+    also evicts least recently used windows.
     """
 
-    def __init__(self, profile: str, host: str, *, root: Path | None = None,
-                 max_bytes: int = DEFAULT_MAX_BYTES,
+    def __init__(self, profile: str, host: str, *, identity: str = "",
+                 root: Path | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
                  now: Callable[[], datetime] | None = None) -> None:  # fmt: skip
         self.profile = profile
         self.host = host
+        self.identity = identity
         self.root = root if root is not None else default_root()
         self.max_bytes = max_bytes
         self.stats = CacheStats()
         self._now = now or utcnow
-        self._scope = scope_name(profile, host)
+        self._scope = scope_name(profile, host, identity)
         self._dir = self.root / self._scope
+        self._live: set[TimeRange] = set()  # windows this load must fetch (`fetch_live`)
         self._index: dict[str, Entry] | None = None
         self._touched: dict[str, float] = {}
         self._added: dict[str, Entry] = {}
@@ -242,14 +264,22 @@ class WindowCache:
             self._index = read_index(self.root) if self.root.is_dir() else {}
         return self._index
 
+    def fetch_live(self, window: TimeRange) -> None:
+        """Make `lookup` miss `window`, so the loader asks the API for it (the live request
+        that confirms the key may still read this cache; it is stored again afterwards)."""
+        self._live.add(window)
+
     def lookup(self, window: TimeRange) -> str | None:
         """The cached file holding `window` (the same window or a larger one), if any."""
+        if window in self._live:
+            return None
         exact = f"{self._scope}/{file_name(window)}"
         if exact in self._added or (self._dir / file_name(window)).is_file():
             return exact
         best: Entry | None = None
+        mine = self._scope + "/"
         for entry in self._entries().values():
-            if (entry.profile == self.profile and entry.host == self.host
+            if (entry.path.startswith(mine)
                     and entry.start <= window.start and window.end <= entry.end
                     and entry.path not in self._removed
                     and (best is None or entry.size < best.size)):  # fmt: skip
@@ -308,8 +338,8 @@ class WindowCache:
         # No fsync: a file cut short by a crash fails its checksum and is fetched again.
         write_atomic(self._dir / name, data, fsync=False)
         path = f"{self._scope}/{name}"
-        entry = Entry(path, self.profile, self.host, window.start, window.end, len(events),
-                      len(data), utcnow().timestamp())  # fmt: skip
+        entry = Entry(path, self.profile, self.host, self.identity, window.start, window.end,
+                      len(events), len(data), utcnow().timestamp())  # fmt: skip
         with self._lock:
             self._added[path] = entry
             self._removed.discard(path)
@@ -325,7 +355,8 @@ class WindowCache:
         temp = self.root / f".{self._scope}.{secrets.token_hex(6)}.tmp"
         temp.mkdir(mode=0o700)
         try:
-            owner = {"profile": self.profile, "host": self.host}
+            owner = {"version": _SCOPE_VERSION, "profile": self.profile, "host": self.host,
+                     "identity": self.identity}  # fmt: skip
             write_atomic(temp / _SCOPE_FILE, json.dumps(owner).encode(), fsync=False)
             os.rename(temp, self._dir)
         except OSError:
@@ -372,10 +403,14 @@ def _evict(root: Path, entries: dict[str, Entry], max_bytes: int) -> int:
 
 @dataclass(slots=True)
 class ScopeInfo:
-    """`cache info` for one profile + host: windows, events, bytes, contiguous ranges."""
+    """`cache info` for one profile + host + key: windows, events, bytes, contiguous ranges.
+
+    `identity` is the key's keyed hash (`cache_identity`), shown shortened to tell keys apart.
+    """
 
     profile: str
     host: str
+    identity: str = ""
     windows: int = 0
     events: int = 0
     size: int = 0
@@ -383,13 +418,13 @@ class ScopeInfo:
 
 
 def cache_info(root: Path | None = None) -> list[ScopeInfo]:
-    """What the cache holds, per profile and host (sorted), ranges merged when adjacent."""
+    """What the cache holds, per profile, host and key (sorted), adjacent ranges merged."""
     root = root if root is not None else default_root()
-    scopes: dict[tuple[str, str], ScopeInfo] = {}
-    spans: dict[tuple[str, str], list[tuple[datetime, datetime]]] = {}
+    scopes: dict[tuple[str, str, str], ScopeInfo] = {}
+    spans: dict[tuple[str, str, str], list[tuple[datetime, datetime]]] = {}
     for entry in read_index(root).values():
-        key = (entry.profile, entry.host)
-        info = scopes.setdefault(key, ScopeInfo(entry.profile, entry.host))
+        key = (entry.profile, entry.host, entry.identity)
+        info = scopes.setdefault(key, ScopeInfo(*key))
         info.windows += 1
         info.events += entry.events
         info.size += entry.size
@@ -406,7 +441,8 @@ def cache_info(root: Path | None = None) -> list[ScopeInfo]:
 
 
 def clear_cache(profile: str | None = None, root: Path | None = None) -> tuple[int, int]:
-    """Delete every cached window (or one profile's, for all its hosts): (files, bytes)."""
+    """Delete every cached window (or one profile's, for all its hosts and keys), and
+    folders of older layouts: (files, bytes)."""
     root = root if root is not None else default_root()
     if not root.is_dir():
         return 0, 0

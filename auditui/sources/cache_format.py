@@ -232,6 +232,9 @@ def file_name(window: TimeRange) -> str:
     return f"{window.start.strftime(fmt)}_{window.end.strftime(fmt)}{_SUFFIX}"
 
 
-def scope_name(profile: str, host: str) -> str:
-    """The folder of one profile + host: readable profile, hashed host (no key, ever)."""
-    return f"{profile}-{hashlib.sha256(host.encode()).hexdigest()[:16]}"
+def scope_name(profile: str, host: str, identity: str = "") -> str:
+    """The folder of one profile + host + key: readable profile, hashed host, then the key's
+    identity (`cache_identity.key_identity`, never the key). Folders of the older layout
+    (no identity) never match one of these names."""
+    host_hash = hashlib.sha256(host.encode()).hexdigest()[:16]
+    return f"{profile}-{host_hash}-{identity or 'none'}"

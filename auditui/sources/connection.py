@@ -5,6 +5,11 @@ hands it to `auditui fetch` or the TUI; both load ranges from it with the profil
 size and concurrency, through the profile's window cache unless it is off (`cache = false`,
 `--no-cache`, or the demo). Only a `Connection` opens API clients and manages the key
 (`client`, `with_credential`, `require_credential`). It never prints or reprs the key.
+
+The cache is the key's (`WindowCache` scoped by `cache_identity.key_identity`), and a load
+served from it is still authorised: the newest window is always fetched live, and cached
+windows are shown only after a fetched one succeeded; on a 401/403 none is
+(`sources.cache_gate`).
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from auditui.config.settings import Profile, profile_from_settings
 from auditui.errors import CredentialError
 from auditui.sources.api import AuditClient, check_host
 from auditui.sources.cache import WindowCache, cache_limit
+from auditui.sources.cache_gate import CacheGate, held_progress
+from auditui.sources.cache_identity import key_identity
 from auditui.sources.windows import (
     LoadResult,
     Progress,
@@ -74,14 +81,28 @@ class Connection:
         )
 
     def window_cache(self) -> WindowCache | None:
-        """This profile + host's window cache, or None when caching is off."""
-        if self.demo or not self.use_cache or not self.profile.cache:
+        """This profile + host + key's window cache, or None when caching is off (or the
+        per-install secret that names keys cannot be read or made: loads go uncached)."""
+        if self.demo or not self.use_cache or not self.profile.cache or self.credential is None:
             return None
-        return WindowCache(self.profile.name, self.host, max_bytes=cache_limit())
+        try:
+            identity = key_identity(self.host, self.credential.key.strip())
+        except OSError:
+            return None
+        return WindowCache(self.profile.name, self.host, identity=identity,
+                           max_bytes=cache_limit())  # fmt: skip
 
     async def load(
         self, time_range: TimeRange, on_progress: Callable[[Progress], None] | None = None
     ) -> LoadResult:
+        """Every event of the range (`windows.load_range`); the newest window is fetched
+        live whatever the cache holds, and progress counts cached windows only after it."""
+        cache = self.window_cache()
+        if cache is not None:
+            pieces = split_windows(time_range, self.profile.window)
+            if pieces:
+                cache.fetch_live(pieces[0])
+            on_progress = held_progress(on_progress)
         async with self.client() as client:
             return await load_range(
                 client,
@@ -89,7 +110,7 @@ class Connection:
                 window=self.profile.window,
                 concurrency=self.profile.concurrency,
                 on_progress=on_progress,
-                cache=self.window_cache(),
+                cache=cache,
             )
 
     async def stream(
@@ -101,15 +122,22 @@ class Connection:
         seen: set[str] | None = None,
     ) -> AsyncGenerator[WindowBatch, None]:
         """Yield the range's windows as they load (`windows.stream_windows`; the arguments
-        are `EventSource.stream`'s)."""
+        are `EventSource.stream`'s); cached ones only once the key is confirmed
+        (`cache_gate.CacheGate`: the newest window is fetched live first)."""
         pieces = split_windows(time_range, self.profile.window) if windows is None else windows
+        cache = self.window_cache()
+        gate = CacheGate(on_progress) if cache is not None else None
+        if cache is not None and pieces:
+            cache.fetch_live(pieces[0])
+        report = gate.progress if gate is not None else on_progress
         async with self.client() as client:
             batches = stream_windows(client, pieces, concurrency=self.profile.concurrency,
-                                     cache=self.window_cache(), on_progress=on_progress,
-                                     seen=seen)  # fmt: skip
-            async with aclosing(batches) as stream:
-                async for batch in stream:
-                    yield batch
+                                     cache=cache, on_progress=report, seen=seen)  # fmt: skip
+            async with aclosing(batches) as inner:
+                stream = gate.run(inner) if gate is not None else inner
+                async with aclosing(stream) as outer:
+                    async for batch in outer:
+                        yield batch
 
     def default_range(self) -> TimeRange:
         return resolve_range(default_since=self.profile.default_range)

@@ -2,8 +2,10 @@
 
 Formats are recognised from the content, never the name: NDJSON, a JSON array, an API
 body `{"logs": [...]}`, a single JSON event, and auditui's own CSV export, each possibly
-gzip-compressed (magic bytes `1f 8b`). Bad lines or items are skipped and counted; only a
-missing, unreadable or empty file, or an unknown format, is an error (`UsageError`).
+gzip-compressed (magic bytes `1f 8b`). Bad lines or items are skipped and counted (one
+nested deeper than the decoder goes, too: the rest of its chunk is read line by line); only
+a missing, unreadable or empty file, or an unknown format (a first line that is not a CSV
+header, say), is an error (`UsageError`).
 
 NDJSON and JSON arrays are read in chunks of `CHUNK` bytes: each chunk's lines become one
 JSON array decoded by msgspec in a single call (a malformed line sends only its chunk down
@@ -34,17 +36,21 @@ from auditui.config.settings import Profile
 from auditui.errors import ResponseError, UsageError
 from auditui.events.model import (
     FIELD_NAMES,
+    MAX_SKIPPED_KEPT,
     NULL_PAYLOAD,
     AuditEvent,
     DecodedLogs,
+    SkippedEvent,
     decode_event,
+    decode_event_or_reason,
     decode_events,
     decode_logs,
     intern_events,
     to_utc,
 )
 from auditui.paths import display_path
-from auditui.sources.windows import LoadResult, Progress, WindowBatch, unique_events
+from auditui.sources.dedupe import SeenEvents, conflict_records, unique_events
+from auditui.sources.windows import LoadResult, Progress, WindowBatch
 from auditui.textsafe import restore_cell
 from auditui.timespec import TimeRange
 
@@ -111,9 +117,14 @@ def detect_format(head: bytes) -> FileFormat | None:
             value = _any_decoder.decode(first)
         except msgspec.DecodeError:
             return "logs"  # a pretty-printed object: an API body (or one event)
+        except RecursionError:  # nested too deep to look at: an event the reader will skip
+            return "logs" if first[1:].lstrip().startswith(b'"logs"') else "ndjson"
         return "logs" if isinstance(value, dict) and "logs" in value else "ndjson"
     line = text.split(b"\n", 1)[0].decode("utf-8", "replace")
-    header = next(csv.reader([line]), [])
+    try:
+        header = next(csv.reader([line]), [])
+    except csv.Error:  # e.g. a carriage return inside an unquoted field: not our CSV
+        return None
     if set(header) >= _REQUIRED and set(header) <= set(FIELD_NAMES):
         return "csv"
     return None
@@ -156,12 +167,14 @@ def read_events(
     """Every event of a file (in file order) and how many bad lines or items were skipped."""
     events: list[AuditEvent] = []
     malformed = 0
+    skipped: list[SkippedEvent] = []  # the first bad items, to show
     for batch, done, total in iter_file(path):
         events.extend(batch.events)
         malformed += batch.malformed
+        skipped.extend(batch.skipped[: MAX_SKIPPED_KEPT - len(skipped)])
         if on_progress is not None:
             on_progress(ReadProgress(len(events), malformed, done, total))
-    return DecodedLogs(events, malformed)
+    return DecodedLogs(events, malformed, skipped)
 
 
 def _json_batches(
@@ -204,26 +217,22 @@ def _json_batches(
 def _ndjson_block(block: bytes) -> DecodedLogs:
     try:
         return DecodedLogs(_events_decoder.decode(b"[" + block.replace(b"\n", b",") + b"]"))
-    except (msgspec.ValidationError, msgspec.DecodeError):
-        pass  # a blank, broken or malformed line somewhere: take them one by one
+    except (msgspec.ValidationError, msgspec.DecodeError, RecursionError):
+        pass  # a blank, broken, malformed or too deep line somewhere: take them one by one
     return _lines(block.split(b"\n"))
 
 
 def _lines(lines: Iterable[bytes]) -> DecodedLogs:
-    events: list[AuditEvent] = []
-    malformed = 0
+    decoded = DecodedLogs([])
     for line in lines:
         if not line.strip():
             continue
-        try:
-            event = decode_event(line)
-        except msgspec.DecodeError:
-            event = None
-        if event is None:
-            malformed += 1
+        event = decode_event_or_reason(line)
+        if isinstance(event, AuditEvent):
+            decoded.events.append(event)
         else:
-            events.append(event)
-    return DecodedLogs(events, malformed)
+            decoded.skip(event, line)
+    return decoded
 
 
 def _array_body(block: bytes) -> bytes:
@@ -244,7 +253,12 @@ def _array_block(block: bytes) -> DecodedLogs:
         pass
     except msgspec.DecodeError:
         raise _Restart from None
-    return decode_events(_raws_decoder.decode(wrapped))
+    except RecursionError:  # an item nested too deep: decode line by line, skipping it
+        return _array_lines(block)
+    try:
+        return decode_events(_raws_decoder.decode(wrapped))
+    except RecursionError:
+        return _array_lines(block)
 
 
 def _array_lines(block: bytes) -> DecodedLogs:
@@ -260,7 +274,7 @@ def _whole(document: bytes) -> DecodedLogs:
         pass
     try:
         return decode_events(_raws_decoder.decode(document))
-    except (msgspec.ValidationError, msgspec.DecodeError):
+    except (msgspec.ValidationError, msgspec.DecodeError, RecursionError):
         pass
     try:
         event = decode_event(document)
@@ -356,6 +370,7 @@ class FileSource:
         self.profile = profile
         self.host = display_path(self.path.absolute())
         self.malformed = 0
+        self.skipped: list[SkippedEvent] = []  # the first bad items, to show
         self._events: list[AuditEvent] | None = None
         self._stamp: tuple[int, int] | None = None
 
@@ -373,6 +388,7 @@ class FileSource:
             decoded = read_events(self.path, on_progress)
             decoded.events.sort(key=_timestamp, reverse=True)
             self._events, self.malformed, self._stamp = decoded.events, decoded.malformed, stamp
+            self.skipped = decoded.skipped
         return self._events
 
     def span(self) -> TimeRange:
@@ -391,9 +407,11 @@ class FileSource:
     ) -> LoadResult:
         events = await asyncio.to_thread(self.read)
         inside = [event for event in events if time_range.contains(event.timestamp)]
-        fresh, duplicates = unique_events(inside, set())
+        conflicting: list[AuditEvent] = []
+        fresh, duplicates = unique_events(inside, SeenEvents(), conflicting)
         result = LoadResult(fresh, self.malformed, len(events) - len(inside), duplicates,
-                            windows=1)  # fmt: skip
+                            windows=1, conflicts=len(conflicting),
+                            skipped=self.skipped + conflict_records(conflicting))  # fmt: skip
         if on_progress is not None:
             on_progress(Progress(1, 1, len(result.events), 0, self.malformed))
         return result
@@ -409,10 +427,14 @@ class FileSource:
         """One batch with the events of `time_range` (the same call as `Connection.stream`)."""
         result = await self.load(time_range, on_progress)
         batch = WindowBatch(time_range, 0, result.events, result.malformed,
-                            result.out_of_range, result.duplicates)  # fmt: skip
+                            result.out_of_range, result.duplicates, conflicts=result.conflicts,
+                            skipped=result.skipped)  # fmt: skip
         if seen is not None:
-            batch.events, dropped = unique_events(batch.events, seen)
+            conflicting: list[AuditEvent] = []
+            batch.events, dropped = unique_events(batch.events, seen, conflicting)
             batch.duplicates += dropped
+            batch.conflicts += len(conflicting)
+            batch.skipped += conflict_records(conflicting)
         yield batch
 
 

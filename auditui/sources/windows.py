@@ -15,12 +15,21 @@ window are dropped and counted, repeated strings are shared (`intern_events`) an
 copied out of the response body so the body can be freed. Cached windows share theirs
 through the same per-load table as they are read (`WindowCache.read`).
 
+"Outside the range" is said only when true. A server that includes a range's end instant
+(`start <= t <= end`) returns an event at a midnight both in the day before (at its end)
+and in its own day: that copy is a boundary duplicate, dropped without being counted, as
+long as the window starting at that instant returned it too (checked once every window
+has arrived; one it did not return is counted). Every other event outside its window is
+counted in `out_of_range` (a proxy that stripped the request body makes many).
+
 `load_range` (used by `auditui fetch`) collects every window and merges them like before:
 the merge never trusts the server, drops duplicates across windows by `event_uuid` (the
 newest window's copy wins) and sorts newest first; the first error is raised.
 
-De-duplication by `event_uuid` has one implementation, `unique_events` (the first copy
-wins): streams, the merge and `FileSource` all use it.
+De-duplication by `event_uuid` has one implementation, `unique_events` (`sources.dedupe`,
+re-exported here; the first copy wins): streams, the merge and `FileSource` all use it. A
+different event with a uuid already kept is dropped too, but counted in `conflicts` and
+kept, with the malformed events, in `skipped` so the user can see it.
 """
 
 from __future__ import annotations
@@ -30,7 +39,7 @@ import contextlib
 import heapq
 from collections.abc import AsyncGenerator, Callable, Coroutine, Sequence
 from contextlib import aclosing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
@@ -38,7 +47,9 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from auditui.errors import AudituiError, UsageError
-from auditui.events.model import AuditEvent, intern_events
+from auditui.events.model import MAX_SKIPPED_KEPT, AuditEvent, SkippedEvent, intern_events
+from auditui.sources.dedupe import SeenEvents, conflict_records
+from auditui.sources.dedupe import unique_events as unique_events  # re-exported
 from auditui.timespec import TimeRange
 
 if TYPE_CHECKING:
@@ -79,10 +90,12 @@ class WindowBatch:
     events: list[AuditEvent]
     malformed: int = 0
     out_of_range: int = 0
-    duplicates: int = 0
+    duplicates: int = 0  # dropped by uuid, conflicts included
     bytes: int = 0
     cached: bool = False
     error: AudituiError | None = None
+    conflicts: int = 0  # of `duplicates`, events different from the one kept
+    skipped: list[SkippedEvent] = field(default_factory=list)  # malformed and conflicts
 
 
 @dataclass(slots=True)
@@ -92,11 +105,13 @@ class LoadResult:
     events: list[AuditEvent]
     malformed: int = 0
     out_of_range: int = 0
-    duplicates: int = 0
+    duplicates: int = 0  # dropped by uuid, conflicts included
     bytes: int = 0
     windows: int = 0
     cached_windows: int = 0
     cached_events: int = 0
+    conflicts: int = 0  # of `duplicates`, events different from the one kept
+    skipped: list[SkippedEvent] = field(default_factory=list)  # malformed and conflicts
 
 
 def split_windows(time_range: TimeRange, window: timedelta) -> list[TimeRange]:
@@ -159,23 +174,30 @@ def stream_windows(
 ) -> AsyncGenerator[WindowBatch, None]:
     """Like `stream_range` for given windows (newest first), e.g. the ones that failed.
 
-    `seen` (event uuids already shown) carries deduplication over from an earlier stream;
-    it is updated with every event yielded.
+    `seen` (event uuids already shown; a `SeenEvents` can also find their events, so that a
+    different event with one of their uuids is told from a plain duplicate) carries
+    deduplication over from an earlier stream; it is updated with every event yielded.
     """
     return _stream(client, list(windows), concurrency=concurrency, cache=cache,
-                   on_progress=on_progress, seen=set() if seen is None else seen,
+                   on_progress=on_progress, seen=SeenEvents() if seen is None else seen,
                    stop_on_error=False)  # fmt: skip
 
 
 def _prepare(
     window: TimeRange, events: list[AuditEvent], table: dict[Any, Any]
-) -> tuple[list[AuditEvent], int]:
-    """In a thread: keep the window's own events, share strings, copy payloads, sort."""
+) -> tuple[list[AuditEvent], int, list[AuditEvent]]:
+    """In a thread: keep the window's own events, share strings, copy payloads, sort.
+
+    Returns them, how many others were dropped as outside the window, and the events at the
+    window's end instant (not counted: see the module doc).
+    """
     low, high = window.start, window.end
     inside = [event for event in events if low <= event.timestamp < high]
+    strays = len(events) - len(inside)
+    boundary = [event for event in events if event.timestamp == high] if strays else []
     intern_events(inside, table)
     inside.sort(key=_stamp, reverse=True)
-    return inside, len(events) - len(inside)
+    return inside, strays - len(boundary), boundary
 
 
 def _write_cached(
@@ -204,6 +226,7 @@ class _Loads:
         self.workers = 0
         self.tasks: set[asyncio.Task[None]] = set()
         self.writes: list[tuple[TimeRange, list[AuditEvent], int]] = []  # after the fetches
+        self.boundary: list[AuditEvent] = []  # events returned at their window's end instant
 
     def _plan(self) -> None:
         """Which windows are cached (a stat per window; in a thread)."""
@@ -269,8 +292,12 @@ class _Loads:
             self.stopped = self.stop_on_error
             self.ready.put_nowait(WindowBatch(piece, index, [], error=exc))
             return
-        events, dropped = await asyncio.to_thread(_prepare, piece, result.events, self.table)
-        batch = WindowBatch(piece, index, events, result.malformed, dropped, bytes=result.bytes)
+        events, dropped, boundary = await asyncio.to_thread(
+            _prepare, piece, result.events, self.table
+        )
+        self.boundary.extend(boundary)
+        batch = WindowBatch(piece, index, events, result.malformed, dropped, bytes=result.bytes,
+                            skipped=list(result.skipped))  # fmt: skip
         self.ready.put_nowait(batch)
         if self.cache is not None and self.cache.cacheable(piece):
             self.writes.append((piece, events, result.malformed))
@@ -321,14 +348,19 @@ async def _stream(
     await loads.start()
     waiting: list[tuple[int, WindowBatch]] = []  # ready batches, newest window first
     done = total_events = total_bytes = total_malformed = cached = cached_events = 0
+    starts: dict[datetime, set[str]] = {}  # per window loaded: the uuids at its start instant
     finished = False
     try:
-        for _ in range(len(windows)):
+        for left in range(len(windows) - 1, -1, -1):
             if not waiting:
                 _wait_for(waiting, await loads.ready.get())
             while not loads.ready.empty():
                 _wait_for(waiting, loads.ready.get_nowait())
             batch = heapq.heappop(waiting)[1]
+            if batch.error is None:
+                starts[batch.window.start] = _uuids_at_start(batch)
+            if not left:  # every window has arrived: were the boundary copies returned?
+                batch.out_of_range += _unreturned(loads.boundary, starts)
             if batch.error is None:
                 if seen is not None:
                     _dedupe(batch, seen)
@@ -357,28 +389,33 @@ def _wait_for(waiting: list[tuple[int, WindowBatch]], item: WindowBatch | BaseEx
     heapq.heappush(waiting, (item.index, item))
 
 
-def unique_events(events: list[AuditEvent], seen: set[str]) -> tuple[list[AuditEvent], int]:
-    """`events` without repeats by `event_uuid`, and how many were dropped.
+def _uuids_at_start(batch: WindowBatch) -> set[str]:
+    """The uuids of a loaded window's events at its start instant (newest first: the end)."""
+    start, events = batch.window.start, batch.events
+    found: set[str] = set()
+    for position in range(len(events) - 1, -1, -1):
+        if events[position].timestamp != start:
+            break
+        found.add(events[position].event_uuid)
+    return found
 
-    The one de-duplication rule (window streams, the merge of `load_range`, files): an event
-    whose uuid is in `seen` or came earlier in `events` is dropped, so the first copy wins;
-    `seen` gains the uuids kept. Returns `events` itself when nothing is dropped.
-    """
-    uuids = [event.event_uuid for event in events]
-    if len(set(uuids)) == len(uuids) and seen.isdisjoint(uuids):
-        seen.update(uuids)  # the usual case, at C speed
-        return events, 0
-    fresh: list[AuditEvent] = []
-    for event in events:
-        if event.event_uuid not in seen:
-            seen.add(event.event_uuid)
-            fresh.append(event)
-    return fresh, len(events) - len(fresh)
+
+def _unreturned(boundary: list[AuditEvent], starts: dict[datetime, set[str]]) -> int:
+    """Boundary copies whose own window (loaded in this stream) did not return them."""
+    return sum(
+        1
+        for event in boundary
+        if event.timestamp in starts and event.event_uuid not in starts[event.timestamp]
+    )
 
 
 def _dedupe(batch: WindowBatch, seen: set[str]) -> None:
-    batch.events, dropped = unique_events(batch.events, seen)
+    conflicting: list[AuditEvent] = []
+    batch.events, dropped = unique_events(batch.events, seen, conflicting)
     batch.duplicates += dropped
+    if conflicting:
+        batch.conflicts += len(conflicting)
+        batch.skipped.extend(conflict_records(conflicting))
 
 
 async def load_range(
@@ -424,21 +461,36 @@ def _as_result(batch: WindowBatch) -> WindowResult:
     from auditui.sources.api import WindowResult
 
     window = batch.window
-    return WindowResult(window.start, window.end, batch.events, batch.malformed, batch.bytes)
+    return WindowResult(window.start, window.end, batch.events, batch.malformed, batch.bytes,
+                        batch.skipped)  # fmt: skip
 
 
 def merge_windows(time_range: TimeRange, results: Sequence[WindowResult]) -> LoadResult:
-    """Merge window results: drop out-of-range events and duplicates, sort newest first."""
+    """Merge window results: drop out-of-range events and duplicates, sort newest first.
+
+    An event at a window's end instant is not counted as out of range when another window
+    returned it (a boundary duplicate: see the module doc); a different event sharing a
+    kept event's uuid is counted in `conflicts` and kept in `skipped`.
+    """
     merged = LoadResult(events=[], windows=len(results))
-    seen: set[str] = set()
+    seen = SeenEvents()
+    conflicting: list[AuditEvent] = []
+    boundary: list[AuditEvent] = []
     for result in results:
         merged.bytes += result.bytes
         merged.malformed += result.malformed
+        merged.skipped.extend(result.skipped[: MAX_SKIPPED_KEPT - len(merged.skipped)])
         low, high = max(result.start, time_range.start), min(result.end, time_range.end)
         inside = [event for event in result.events if low <= event.timestamp < high]
-        merged.out_of_range += len(result.events) - len(inside)
-        fresh, duplicates = unique_events(inside, seen)
+        if len(inside) != len(result.events):
+            strays = [event for event in result.events if not low <= event.timestamp < high]
+            boundary.extend(event for event in strays if event.timestamp == result.end)
+            merged.out_of_range += len(strays)
+        fresh, duplicates = unique_events(inside, seen, conflicting)
         merged.duplicates += duplicates
         merged.events.extend(fresh)
+    merged.out_of_range -= sum(1 for event in boundary if event.event_uuid in seen)
+    merged.conflicts = len(conflicting)
+    merged.skipped.extend(conflict_records(conflicting, MAX_SKIPPED_KEPT - len(merged.skipped)))
     merged.events.sort(key=attrgetter("timestamp"), reverse=True)
     return merged

@@ -1,7 +1,7 @@
 """Statistics over the loaded events, for the side panels (core, no Textual).
 
-- `facets`: the top values of user, action, status, source, object type and client IP over
-  a selection, each with the query term that selects it (`compute_facets`);
+- `facets`: the values of user, action, status, source, object type and client IP over a
+  selection with their counts, each with the query term that selects it (`compute_facets`);
 - `timeline`: events per time bucket over the loaded range and its sparkline (`histogram`).
 Facets read the query engine's search index (`auditui.query`); both give query terms that
 select exactly what they counted. Callers outside import from here.

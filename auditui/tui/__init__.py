@@ -11,7 +11,9 @@
 - `widgets/` and `dialogs/`: Textual widgets and modal screens; they post messages and
   know nothing of the App.
 - `launch.run_app`: terminal checks, signals, then `AuditApp.run()` (the CLI's entry; it
-  imports Textual only when a browser really opens). `handoff`: clipboard, pager, editor.
+  imports Textual only when a browser really opens). `handoff`: clipboard, pager, editor
+  (no secret in their environment). `bounded_json`: JSON indented only when that stays
+  small (a payload nested thousands deep is handed on compact).
 
 Nothing is imported here, so `import auditui.tui.launch` stays cheap.
 """

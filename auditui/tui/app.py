@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from typing import ClassVar
 
 from textual import events, work
-from textual.app import App, ComposeResult, SuspendNotSupported, SystemCommand
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import BindingType
 from textual.containers import Container, Horizontal
 from textual.notifications import SeverityLevel
@@ -27,8 +27,8 @@ from textual.widgets import Footer
 
 from auditui.config.history import QueryHistory
 from auditui.config.state import load_ui_state, save_ui_state
-from auditui.errors import AudituiError, ConfigError
-from auditui.events import AuditEvent, EventStore, EventView, event_to_pretty_json
+from auditui.errors import ConfigError
+from auditui.events import AuditEvent, EventStore, EventView
 from auditui.sources.protocol import EventSource
 from auditui.sources.windows import Progress
 from auditui.textsafe import json_text_safe, visible
@@ -36,22 +36,29 @@ from auditui.timespec import TimeRange
 from auditui.tui import bindings_help
 from auditui.tui.actions import app_bindings
 from auditui.tui.bindings_help import Panes
+from auditui.tui.crash import crash_report_without_locals
 from auditui.tui.dialogs.columns import ColumnPicker
 from auditui.tui.dialogs.help import HelpScreen
 from auditui.tui.dialogs.range import RangeDialog
-from auditui.tui.flows.export import ExportFlow
+from auditui.tui.dialogs.skipped import SkippedDialog
+from auditui.tui.flows.export import ExportFlow, export_warning
 from auditui.tui.flows.filter import FilterFlow
+from auditui.tui.flows.find import FindFlow
 from auditui.tui.flows.load import LoadFlow, LoadHooks
 from auditui.tui.flows.login import LoginFlow
-from auditui.tui.handoff import editor_command, pager_command, run_on_temp_file
+from auditui.tui.flows.status import StatusFlow
+from auditui.tui.handoff import HandOff
+from auditui.tui.key_order import KeyOrder
+from auditui.tui.panes import PaneMemory
 from auditui.tui.session import Session
 from auditui.tui.widgets.detail import DetailPane
 from auditui.tui.widgets.facets import FacetsPanel
 from auditui.tui.widgets.filter_bar import FilterBar, QueryInput
-from auditui.tui.widgets.status_bar import HeaderInfo, HeaderLine, LoadProgress
+from auditui.tui.widgets.find_bar import FindBar, FindInput
+from auditui.tui.widgets.status_bar import HeaderLine, LoadProgress
 from auditui.tui.widgets.table.event_table import EventTable
 from auditui.tui.widgets.timeline import Timeline
-from auditui.units import human_bytes
+from auditui.tui.zoom_focus import ZoomFocus, step_focused
 
 NARROW_WIDTH = 180  # below this the detail pane goes under the table
 
@@ -68,9 +75,17 @@ class AuditApp(App[int]):
     ) -> None:
         super().__init__()
         self.session = session = Session(connection, time_range, since=since)
-        self.filter_flow = FilterFlow(self, session, changed=self.update_header)
+        self.key_order = KeyOrder(self, super().on_event)
+        self.zoom_focus = ZoomFocus(self)
+        self.filter_flow = FilterFlow(self, session, changed=self._view_changed)
         self.login_flow = LoginFlow(self, session, resume=self.start_load)
         self.export_flow = ExportFlow(self, session)
+        self.find_flow = FindFlow(self, session)
+        self.status_flow = StatusFlow(self, session, filter_text=lambda: self.filter_flow.text)
+        self.handoff = HandOff(self, lambda: getattr(self.connection.credential, "key", None))
+        self.panes = PaneMemory(
+            connection.profile.name, lambda text: self.notify(text, severity="warning")
+        )
         self.load_flow = LoadFlow(
             session,
             LoadHooks(
@@ -81,6 +96,7 @@ class AuditApp(App[int]):
                 installed=self.filter_flow.installed,
                 extended=self.filter_flow.extended,
                 auth_refused=self.login_flow.start,
+                restored=self.filter_flow.restored,
                 stopped=self.load_finished,
                 done=self.filter_flow.load_done,
             ),
@@ -130,6 +146,7 @@ class AuditApp(App[int]):
         yield LoadProgress(id="progress")
         yield LoadProgress(id="export-progress")
         yield FilterBar(QueryHistory.load(self.connection.profile.name))
+        yield FindBar()
         yield Footer()
 
     @property
@@ -151,10 +168,12 @@ class AuditApp(App[int]):
         if isinstance(theme, str) and theme in self.available_themes:
             self.theme = theme
         self.theme_changed_signal.subscribe(self, self._remember_theme)
-        self.table.columns = tuple(profile.columns)
+        self.table.columns = self.panes.columns(profile.columns)
         self.table.set_view(self.view)
+        self.query_one(Timeline).utc = self.table.utc
         self.query_one(FacetsPanel).display = False
         self.table.focus()
+        self.zoom_focus.follow(self.screen)
         self._layout_for(self.size.width)
         self.update_header()
         if self.connection.credential is None and not self.offline:
@@ -162,12 +181,18 @@ class AuditApp(App[int]):
         else:
             self.start_load(self.time_range)
 
+    async def on_event(self, event: events.Event) -> None:
+        # Keys in a burst wait for the one before (its dialog or input): key_order.py.
+        if not await self.key_order.take(event):
+            await super().on_event(event)
+
     def on_resize(self, event: events.Resize) -> None:
         # Runs before App._on_resize stores the new size: self.size is still the old one.
         self._layout_for(event.size.width)
 
     def _layout_for(self, width: int) -> None:
-        self.query_one("#body").set_class(width < NARROW_WIDTH, "-narrow")
+        narrow = width < NARROW_WIDTH
+        self.panes.apply(self.query_one("#body"), self.query_one("#main"), narrow=narrow)
 
     def _remember_theme(self, theme: object) -> None:
         try:
@@ -175,21 +200,12 @@ class AuditApp(App[int]):
         except OSError as exc:
             self.notify(f"Could not remember the theme: {exc}", severity="warning", timeout=6)
 
+    def _view_changed(self) -> None:
+        self.update_header()
+        self.find_flow.view_changed()
+
     def update_header(self) -> None:
-        counts = self.session.counts
-        self.query_one(HeaderLine).info = HeaderInfo(
-            profile=self.connection.profile.name,
-            host=self.connection.host,
-            time_range=self.time_range,
-            total=len(self.store),
-            shown=len(self.view),
-            skipped=counts.skipped,
-            dropped=counts.dropped,
-            demo=self.connection.demo,
-            loading=self.loading,
-            windows=counts.windows,
-            cached_windows=counts.cached,
-        )
+        self.status_flow.update()
 
     def notify(
         self,
@@ -203,10 +219,23 @@ class AuditApp(App[int]):
         """Toasts show their text literally: messages quote event data and server errors."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
+    def _fatal_error(self) -> None:
+        crash_report_without_locals(self)  # locals hold event data and keys
+
     # ── loading ───────────────────────────────────────────────────────────────────────
 
-    def start_load(self, time_range: TimeRange, windows: list[TimeRange] | None = None) -> None:
-        """Load a range (or just `windows` of it) in the background, replacing any load."""
+    def start_load(
+        self, time_range: TimeRange, windows: list[TimeRange] | None = None, *, chosen: bool = False
+    ) -> None:
+        """Load a range (or just `windows` of it) in the background, replacing any load;
+        `chosen`: the user picked `time_range` (one ending now is then "the last …")."""
+        if self.login_flow.ask_first(time_range):  # no usable key: the login dialog instead
+            return
+        if self.loading:
+            self.workers.cancel_group(self, "load")
+            self.load_flow.cancel()
+        if chosen:
+            self.session.choose_range(time_range)
         serial = self.session.begin_load()
         self.update_header()
         what = f"{len(windows)} failed windows" if windows else time_range.label()
@@ -240,10 +269,13 @@ class AuditApp(App[int]):
 
     def on_event_table_sort_requested(self, message: EventTable.SortRequested) -> None:
         self.table.sort_by(message.column_id, message.descending)
+        self.find_flow.view_changed()
 
     def on_event_table_time_zone_changed(self, message: EventTable.TimeZoneChanged) -> None:
         self.detail.show_event(self.table.cursor_event, utc=message.utc)
+        self.query_one(Timeline).utc = message.utc
         self.notify("Times in UTC" if message.utc else "Times in local time", timeout=2)
+        self.update_header()  # the range in the table's clock
 
     def on_filter_bar_changed(self, message: FilterBar.Changed) -> None:
         self.filter_flow.apply(message.query)
@@ -256,23 +288,49 @@ class AuditApp(App[int]):
         if not message.keep:
             self.filter_flow.clear()
         self.table.focus()
+        self.update_header()  # the header shows the filter while the bar is closed
 
     def on_facets_panel_add_term(self, message: FacetsPanel.AddTerm) -> None:
         self.filter_flow.add(message.term)
 
+    def on_facets_panel_closed(self, message: FacetsPanel.Closed) -> None:
+        if message.panel.display:
+            self.filter_flow.toggle_facets()
+
     def on_timeline_bucket_chosen(self, message: Timeline.BucketChosen) -> None:
         self.filter_flow.choose_bucket(message.range)
+
+    def on_timeline_span_cleared(self, message: Timeline.SpanCleared) -> None:
+        self.filter_flow.clear_time_span()
 
     # ── actions ───────────────────────────────────────────────────────────────────────
 
     def action_open_filter(self) -> None:
         self.query_one(FilterBar).open()
+        self.update_header()
 
     def action_clear_filter(self) -> None:
         bar = self.query_one(FilterBar)
         if self.filter_flow.active or bar.value or bar.error is not None:
-            self.filter_flow.clear()
-            self.notify("Filter cleared.", timeout=2)
+            self.filter_flow.clear()  # no toast: it would cover the counter that says so
+
+    def on_find_bar_changed(self, message: FindBar.Changed) -> None:
+        self.find_flow.changed(message.text)
+
+    def on_find_bar_submitted(self, message: FindBar.Submitted) -> None:
+        self.find_flow.submitted(message.text)
+
+    def on_find_bar_cleared(self, message: FindBar.Cleared) -> None:
+        self.find_flow.cleared()
+
+    def action_find(self) -> None:
+        self.find_flow.open()
+
+    def action_find_next(self) -> None:
+        self.find_flow.move(1)
+
+    def action_find_previous(self) -> None:
+        self.find_flow.move(-1)
 
     def action_toggle_facets(self) -> None:
         self.filter_flow.toggle_facets()
@@ -284,8 +342,7 @@ class AuditApp(App[int]):
         def chosen(result: TimeRange | None) -> None:
             if result is None:
                 return
-            self.session.choose_range(result)
-            self.start_load(result)
+            self.start_load(result, chosen=True)
 
         self.push_screen(RangeDialog(self.time_range), chosen)
 
@@ -297,8 +354,7 @@ class AuditApp(App[int]):
         """Esc: cancel a load, else an export, else un-maximize, else clear the filter."""
         if self.loading:
             self.workers.cancel_group(self, "load")
-            self.load_finished()
-            self.notify("Load cancelled; the events on screen are unchanged.", timeout=4)
+            self.notify(self.load_flow.cancel(), timeout=6)
         elif self.export_flow.cancel():
             pass
         elif self.screen.maximized is not None:
@@ -307,17 +363,28 @@ class AuditApp(App[int]):
             self.action_clear_filter()
 
     def action_toggle_detail(self) -> None:
-        body = self.query_one("#body")
-        body.toggle_class("-no-detail")
-        if body.has_class("-no-detail"):
+        self.panes.set_detail_open(not self.panes.detail_open)
+        self._layout_for(self.size.width)
+        if not self.panes.detail_open:
             self.table.focus()
+
+    def action_resize_detail(self, step: int) -> None:
+        """Grow (step > 0) or shrink the detail pane; remembered for the profile."""
+        size = self.panes.resize_detail(step, narrow=self.size.width < NARROW_WIDTH)
+        self._layout_for(self.size.width)
+        self.notify(f"Detail pane: {size}% of the screen", timeout=2)
 
     def action_maximize_detail(self) -> None:
         if self.screen.maximized is not None:
             self.screen.minimize()
             return
-        self.query_one("#body").remove_class("-no-detail")
+        self.panes.set_detail_open(True)
+        self._layout_for(self.size.width)
         self.screen.maximize(self.detail, container=False)
+        self.zoom_focus.zoomed(self.detail, tree=self.detail.mode == "tree")
+
+    def action_step(self, rows: int) -> None:
+        step_focused(self.focused, rows)  # j/k on panes without their own
 
     def _selected_event(self) -> AuditEvent | None:
         event = self.table.cursor_event
@@ -329,10 +396,7 @@ class AuditApp(App[int]):
         event = self._selected_event()
         if event is None:
             return
-        text = json_text_safe(event_to_pretty_json(event))
-        self.copy_to_clipboard(text)
-        size = human_bytes(len(text.encode()))
-        self.notify(f"Copied event {visible(event.event_uuid)} as JSON ({size})", timeout=4)
+        self.handoff.copy_event(event, warning=export_warning(self.session))
 
     def action_copy_value(self) -> None:
         found = None
@@ -344,9 +408,7 @@ class AuditApp(App[int]):
             self.notify("Nothing to copy here.", severity="warning", timeout=3)
             return
         label, value = found
-        safe = json_text_safe(value)
-        self.copy_to_clipboard(safe)
-        self.notify(f"Copied {visible(label)} ({human_bytes(len(safe.encode()))})", timeout=4)
+        self.handoff.copy_text(visible(label), json_text_safe(value))
 
     def action_open_pager(self) -> None:
         self._hand_off(pager=True)
@@ -358,25 +420,25 @@ class AuditApp(App[int]):
         event = self._selected_event()
         if event is None:
             return
-        text = json_text_safe(event_to_pretty_json(event)) + "\n"
-        try:
-            command = pager_command() if pager else editor_command()
-            with self.suspend():
-                run_on_temp_file(command, text)
-        except AudituiError as exc:
-            self.notify(str(exc), severity="error", timeout=8)
-        except SuspendNotSupported:
-            self.notify("This terminal cannot hand over to another program.", severity="error")
+        self.handoff.open(event, pager=pager)
 
     def action_pick_columns(self) -> None:
         def chosen(columns: tuple[str, ...] | None) -> None:
             if columns:
                 self.table.columns = columns
+                self.panes.remember_columns(columns)
 
         self.push_screen(ColumnPicker(self.table.columns), chosen)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.help_rows()))
+
+    def action_show_skipped(self) -> None:
+        counts = self.session.counts
+        if not counts.skipped and not counts.conflicts:
+            self.notify("No events were left out of this load.", timeout=3)
+            return
+        self.push_screen(SkippedDialog(counts.skipped, counts.conflicts, counts.skipped_events))
 
     def _panes(self) -> Panes:
         return (
@@ -384,6 +446,7 @@ class AuditApp(App[int]):
             ("Table", self.table),
             ("Detail", self.detail),
             ("Filter bar", self.query_one(QueryInput)),
+            ("Find bar", self.query_one(FindInput)),
             ("Facets", self.query_one(FacetsPanel)),
             ("Timeline", self.query_one(Timeline)),
         )

@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.dom import DOMNode
 
 from auditui.tui.actions import APP_ACTIONS
-from auditui.tui.dialogs.help import HelpRow
+from auditui.tui.dialogs.help import HelpRow, display_keys
 
 Panes = Sequence[tuple[str, DOMNode]]
 """(group shown in the help, node whose `BINDINGS` it lists), in display order."""
@@ -45,12 +45,13 @@ def help_rows(panes: Panes, keymap: Mapping[str, str]) -> list[HelpRow]:
 def palette_commands(
     app: App[Any], panes: Panes, keymap: Mapping[str, str]
 ) -> Iterator[SystemCommand]:
-    """A command-palette entry "<group>: <description>" for each binding."""
+    """A command-palette entry "<group>: <description>" for each binding, its keys shown as
+    the help screen shows them (`/`, `?`, `^p`)."""
     helps = {item.id: item.help for item in APP_ACTIONS}
     for group, node, binding in all_bindings(panes):
         text = helps.get(binding.id or "", binding.description)
         yield SystemCommand(
             f"{group}: {binding.description}",
-            f"{text} ({keys_of(binding, keymap)})",
+            f"{text} ({display_keys(keys_of(binding, keymap))})",
             partial(app.run_action, binding.action, node),
         )

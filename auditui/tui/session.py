@@ -9,7 +9,12 @@ The session owns what the TUI shows and where it came from:
 - the events: `store`, `view` (filter and sort) and `filterer` (the current query and its
   matches), always swapped together (`install`) and grown together (`extend`);
 - the load: its flag and serial (`begin_load`/`end_load`; a worker checks `is_current`),
-  and what the header says about its windows (`counts`, the failed ones included).
+  and what the header says about its windows (`counts`, the failed ones and why included:
+  `incomplete_note` is the header's "incomplete: 1 of 3 windows failed (HTTP 500)");
+- what a new load replaced: until it ends, the events, range and filter shown before it
+  are kept (up to `RESTORE_LIMIT` events), so that cancelling it (`cancel_load`) puts them
+  back exactly; a load cancelled after showing its first windows without that copy is
+  marked incomplete instead, never passed off as the whole range.
 
 The App and the flows read this state; only the methods here assign it. Everything runs
 on the UI thread, except `prepare` (and the function `preparer` returns), which builds a
@@ -24,7 +29,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from auditui.config.credentials import Credential
-from auditui.events import AuditEvent, EventStore, EventView
+from auditui.errors import brief_reason, one_line
+from auditui.events import AuditEvent, EventStore, EventView, SkippedEvent
 from auditui.query import (
     Filterer,
     FilterResult,
@@ -33,10 +39,13 @@ from auditui.query import (
     QueryError,
     prepare_index,
 )
+from auditui.sources.dedupe import SeenEvents
 from auditui.sources.protocol import EventSource, api_connection
 from auditui.sources.windows import WindowBatch
 from auditui.timespec import TimeRange, parse_duration, resolve_range, utcnow
 
+MAX_SKIPPED_SHOWN = 1_000  # skipped events a load keeps to show (the rest only counted)
+RESTORE_LIMIT = 300_000  # a new load keeps up to this many previous events to restore on cancel
 FREEZE_AT = 50_000  # events from which a load moves everything alive out of the GC's reach
 RELATIVE_SLACK = timedelta(seconds=5)  # a chosen range ending this close to now is "the last …"
 
@@ -49,7 +58,55 @@ class LoadCounts:
     cached: int = 0  # of those, read from the cache
     skipped: int = 0  # malformed events
     dropped: int = 0  # events outside their window
+    conflicts: int = 0  # events left out: their uuid was a different event's
+    skipped_events: list[SkippedEvent] = field(default_factory=list)  # to show (bounded)
     failed: list[TimeRange] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)  # why each of `failed` failed, briefly
+    expected: int = 0  # windows the load was to read (0 until known)
+    cancelled: bool = False  # cancelled after its first windows were shown
+
+    error: str = ""  # the first failure's whole line (shown where the rows would be)
+
+    def fail(self, window: TimeRange, reason: str, error: str = "") -> None:
+        """`window` failed for `reason` ("HTTP 500"; `error`: the whole line)."""
+        self.failed.append(window)
+        self.reasons.append(reason)
+        self.error = self.error or error
+
+
+def incomplete_note(counts: LoadCounts, *, loaded: bool = True, loading: bool = False) -> str:
+    """What the header and counter say of events that are not their whole range
+    ("incomplete: 1 of 3 windows failed (HTTP 500) · r retries"), or "" when they are.
+
+    `loaded` False: no load has shown events yet (cancelled, or waiting for a key), which
+    is "not loaded", not an empty range; `loading`: one is running (it may still come).
+    """
+    if not loaded and not counts.failed:
+        return "" if loading else "not loaded · r loads"
+    parts: list[str] = []
+    if counts.failed:
+        reasons = list(dict.fromkeys(counts.reasons))
+        why = ", ".join(reasons[:2]) + (", …" if len(reasons) > 2 else "")
+        total = max(counts.windows, counts.expected, len(counts.failed))
+        noun = "window" if total == 1 else "windows"
+        parts.append(f"{len(counts.failed):,} of {total:,} {noun} failed ({why}) · r retries")
+    if counts.cancelled:
+        missing = max(counts.expected - counts.windows, 0)
+        expected = f"{missing:,} of {counts.expected:,} windows"
+        parts.append(f"cancelled, {expected} not loaded · r reloads")
+    return "incomplete: " + " · ".join(parts) if parts else ""
+
+
+@dataclass(frozen=True, slots=True)
+class _Shown:
+    """What a new load replaced, kept until the load ends (`Session.cancel_load`)."""
+
+    store: EventStore
+    view: EventView
+    filterer: Filterer
+    time_range: TimeRange
+    since: str | None
+    counts: LoadCounts
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,8 +159,13 @@ class Session:
         self._counts = LoadCounts()
         self._counting = self._counts  # the counts the running load adds to
         self._retry = False  # the running load retries failed windows of the store shown
+        self._retrying: list[tuple[TimeRange, str]] = []  # its windows not back yet (why)
         self._loading = False
         self._serial = 0  # which `begin_load` the running load belongs to
+        self._chosen: tuple[str | None] | None = None  # `since` of a chosen range, until shown
+        self._installed = False  # the running load has swapped its first events in
+        self._before: _Shown | None = None  # what it replaced (to restore on cancel)
+        self._loaded = False  # some load has shown its events (else nothing is loaded yet)
 
     # -- state (read-only) -----------------------------------------------------------------
 
@@ -164,9 +226,13 @@ class Session:
     # -- the range -------------------------------------------------------------------------
 
     def choose_range(self, time_range: TimeRange, *, now: datetime | None = None) -> None:
-        """The user chose `time_range`: one ending about now is kept as "the last …"."""
+        """The user chose `time_range`: one ending about now is kept as "the last …".
+
+        `since` changes with the range shown: when the load's first events are swapped in
+        (a cancelled or wholly failed load leaves both as they were).
+        """
         relative = abs((now or utcnow()) - time_range.end) < RELATIVE_SLACK
-        self._since = f"{int(time_range.duration.total_seconds())}s" if relative else None
+        self._chosen = (f"{int(time_range.duration.total_seconds())}s" if relative else None,)
 
     def reload_target(self) -> tuple[TimeRange, list[TimeRange] | None]:
         """What `r` loads: the failed windows, else the relative range again, else the same."""
@@ -185,13 +251,54 @@ class Session:
     # -- loading ---------------------------------------------------------------------------
 
     def begin_load(self) -> int:
-        """A load starts (replacing any running one); returns its serial."""
+        """A load starts; returns its serial. A running one is cancelled first
+        (`cancel_load`: see what it returns)."""
         self._loading = True
+        self._installed = False
         self._serial += 1
         return self._serial
 
     def end_load(self) -> None:
+        """The running load ended (ran to its end, failed or was cancelled)."""
         self._loading = False
+        self._before = None  # kept only while a cancel could want it back
+        self._chosen = None
+        self._retrying = []
+
+    @property
+    def loaded(self) -> bool:
+        """Whether a load has shown its events (False: nothing was loaded yet)."""
+        return self._loaded
+
+    def cancel_load(self) -> str:
+        """Stop the running load's state (its worker is cancelled by the caller).
+
+        Returns what the screen should now show: "restored" (the events, range and filter
+        from before the load are back), "partial" (its first windows: it replaced more events
+        than are kept, so the counts say it was cancelled), "retry" (a retry: the windows not
+        back yet stay failed) or "unchanged" (it had not shown anything yet).
+        """
+        self._serial += 1  # late reports of the cancelled worker are not current
+        self._loading = False
+        before, self._before = self._before, None
+        outcome = "unchanged"
+        if self._retry:
+            for window, reason in self._retrying:
+                self._counts.fail(window, reason)
+            outcome = "retry"
+        elif self._installed and before is not None:
+            self._store, self._view, self._filterer = before.store, before.view, before.filterer
+            self._time_range, self._since, self._counts = (
+                before.time_range,
+                before.since,
+                before.counts,
+            )
+            outcome = "restored"
+        elif self._installed:
+            self._counts.cancelled = True
+            outcome = "partial"
+        self.end_load()
+        return outcome
 
     def is_current(self, serial: int) -> bool:
         """True while no newer load has begun since the one numbered `serial`."""
@@ -202,8 +309,10 @@ class Session:
         start over); a new load counts apart until `install` makes its counts current."""
         self._retry = retry
         if retry:
-            self._counts.failed = []
-            self._counting = self._counts
+            counts = self._counts
+            self._retrying = list(zip(counts.failed, counts.reasons, strict=True))
+            counts.failed, counts.reasons, counts.error = [], [], ""
+            self._counting = counts
         else:
             self._counting = LoadCounts()
         return self._counting
@@ -215,16 +324,37 @@ class Session:
         counts.cached += batch.cached
         counts.skipped += batch.malformed
         counts.dropped += batch.out_of_range
+        counts.conflicts += batch.conflicts
+        room = MAX_SKIPPED_SHOWN - len(counts.skipped_events)
+        counts.skipped_events.extend(batch.skipped[: max(room, 0)])
+        self._settle(batch.window)
 
-    def count_failure(self, window: TimeRange) -> None:
+    def count_failure(self, window: TimeRange, error: BaseException) -> None:
         """A window of the running load failed (`r` retries it)."""
         counts = self._counting
         counts.windows += not self._retry
-        counts.failed.append(window)
+        counts.fail(window, brief_reason(error), one_line(str(error)))
+        self._settle(window)
 
-    def known_uuids(self) -> set[str]:
-        """The uuids of the stored events (a retry skips these)."""
-        return {event.event_uuid for event in self._store.events}
+    def expect_windows(self, total: int) -> None:
+        """The running load reads `total` windows (a retry: its failed ones)."""
+        if not self._retry:
+            self._counting.expected = total
+
+    def _settle(self, window: TimeRange) -> None:
+        if self._retrying:
+            self._retrying = [(w, why) for w, why in self._retrying if w != window]
+
+    def known_uuids(self) -> SeenEvents:
+        """The uuids of the stored events (a retry skips these; it finds the stored event
+        of one to tell a different event with that uuid from a plain duplicate)."""
+        store = self._store
+
+        def find(uuid: str) -> AuditEvent | None:
+            index = store.index_of(uuid)
+            return None if index is None else store.events[index]
+
+        return SeenEvents((event.event_uuid for event in store.events), find)
 
     def preparer(self, events: list[AuditEvent]) -> Callable[[], Prepared]:
         """A function for a worker thread that readies `events` with the current filter."""
@@ -240,6 +370,13 @@ class Session:
         store was being prepared, else None.
         """
         old_view, typed = self._view, self._filterer.text
+        if len(self._store) <= RESTORE_LIMIT:
+            self._before = _Shown(
+                self._store, self._view, self._filterer, self._time_range, self._since, self._counts
+            )
+        self._installed = self._loaded = True
+        if self._chosen is not None:
+            (self._since,), self._chosen = self._chosen, None
         self._time_range = time_range
         self._counts = self._counting
         self._store, self._view, self._filterer = prepared.store, prepared.view, prepared.filterer
@@ -253,6 +390,11 @@ class Session:
         if (prepared.view.sort_column, prepared.view.descending) != wanted:
             prepared.view.sort(*wanted)  # sorted again while the load was finishing
         return typed if typed != prepared.text else None
+
+    def install_empty(self, time_range: TimeRange) -> str | None:
+        """Show `time_range` with no events: every window of a load failed and nothing was
+        on screen (the header then says why, instead of passing for a quiet range)."""
+        return self.install(self.preparer([])(), time_range)
 
     def extend(self, events: list[AuditEvent]) -> bool:
         """Append streamed events to the store, matching only them against the query.

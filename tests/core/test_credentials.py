@@ -240,7 +240,7 @@ def test_garbage_key_file_is_refused(content: str, problem: str) -> None:
 
 def test_delete_removes_keyring_and_file(secret_service: SecretServiceHandle) -> None:
     store_credential("default", KEY)
-    store_credential("default", OTHER, insecure_file=True)
+    write_key_file("default", OTHER)  # (a login would have removed the keyring's key)
     assert delete_credential("default") == [KEYRING_DEFAULT, FILE_DEFAULT]
     assert secret_service.items() == {}
     assert not credentials_file("default").exists()
@@ -295,7 +295,8 @@ def test_describe_credential(secret_service: SecretServiceHandle) -> None:
     )
     write_key_file("default", "stale")
     assert describe_credential("default", env={}) == (
-        f"API key from {KEYRING_DEFAULT}; an older key in {FILE_DEFAULT} is not used"
+        f"API key from {KEYRING_DEFAULT}; another key in {FILE_DEFAULT} is not used "
+        "(the OS keyring is read first; `auditui logout` removes both)"
     )
     for environment in ({}, env):
         text = describe_credential("default", env=environment)

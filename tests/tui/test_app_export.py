@@ -38,15 +38,6 @@ from tests.helpers.app import (
 )
 
 
-@pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The working directory the export dialog proposes."""
-    folder = tmp_path / "work"
-    folder.mkdir()
-    monkeypatch.chdir(folder)
-    return folder
-
-
 async def type_query(pilot: Any, query: str) -> None:
     await pilot.press("slash", *query, "enter")
     await idle(pilot)
@@ -98,7 +89,7 @@ async def test_export_writes_the_filtered_sorted_rows(
         assert 1 < len(expected) < len(app.store)
         assert app.view.sort_column == "user"
         await export_keys(pilot, fmt)
-        path = workdir / default_name(RANGE, fmt)
+        path = workdir / default_name(RANGE, fmt, app.session.filter_text)
         rows = read_rows(path, fmt)
         assert [row["event_uuid"] for row in rows] == expected
         assert f"Wrote {len(expected):,} events to ./{path.name}" in messages(app)
@@ -130,7 +121,7 @@ async def test_csv_cells_that_look_like_formulas_are_neutralized(workdir: Path) 
             await type_query(pilot, "hyperlink")
             assert len(app.view) == 2
             await export_keys(pilot, "csv")
-            rows = read_rows(workdir / default_name(RANGE, "csv"), "csv")
+            rows = read_rows(workdir / default_name(RANGE, "csv", "hyperlink"), "csv")
     finally:
         served_events.stop()
     by_uuid = {row["event_uuid"]: row for row in rows}
@@ -244,7 +235,7 @@ async def test_done_when_support_failures_of_the_last_7_days_as_csv_by_keyboard(
             # e, CSV, Enter
             await export_keys(pilot, "csv")
             csv_range: TimeRange = app.time_range
-            path = workdir / default_name(csv_range, "csv")
+            path = workdir / default_name(csv_range, "csv", "status:failure support:true after:7d")
             assert path.is_file()
             assert f"Wrote {len(shown):,} events to ./{path.name}" in messages(app)
     finally:

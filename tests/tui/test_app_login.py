@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import stat
 from datetime import timedelta
-from typing import Any
 
 import keyring
 import pytest
-from textual.pilot import Pilot
-from textual.widgets import Checkbox, Input
+from textual.widgets import Checkbox
 
 from auditui.demo import DEMO_KEY, DemoServer, Fault
 from auditui.paths import credentials_file
@@ -34,6 +32,7 @@ from tests.helpers.app import (
     wait_loaded,
 )
 from tests.helpers.keyring_service import SecretServiceHandle
+from tests.helpers.login import login_dialog, type_key
 
 WRONG_KEY = "dfk_wrong_0123456789abcdef"
 
@@ -44,22 +43,6 @@ def assert_no_key_shown(app: AuditApp, *keys: str) -> None:
     for key in keys:
         assert all(key not in item for item in shown), key
         assert key[:12] not in text
-
-
-async def login_dialog(pilot: Pilot[Any]) -> LoginDialog:
-    app = pilot.app
-    await wait_for(pilot, lambda: isinstance(app.screen, LoginDialog), "the login dialog")
-    await settle(pilot)
-    assert isinstance(app.screen, LoginDialog)
-    return app.screen
-
-
-async def type_key(pilot: Pilot[Any], dialog: LoginDialog, key: str) -> None:
-    field = dialog.query_one("#login-key", Input)
-    assert field.has_focus and field.password
-    await pilot.press(*key)
-    await settle(pilot)
-    assert field.value == key
 
 
 # -- 12. a refused key ----------------------------------------------------------------------
@@ -159,7 +142,7 @@ async def test_first_run_without_a_key_opens_the_login_dialog(server: DemoServer
         await pilot.press("escape")
         await settle(pilot)
         assert len(app.screen_stack) == 1 and app.is_running
-        assert any(m.startswith("No API key: press t") for m in messages(app))
+        assert any(m.startswith("No API key: press r to log in") for m in messages(app))
         assert server.requests == [] and table(app).row_count == 0
         assert "0 events" in header(app) and "loading" not in header(app)
 

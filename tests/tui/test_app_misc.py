@@ -27,6 +27,7 @@ from auditui.tui.handoff import run_on_temp_file
 from auditui.tui.widgets.detail import DetailPane
 from auditui.tui.widgets.facets import FacetsPanel
 from auditui.tui.widgets.filter_bar import QueryInput
+from auditui.tui.widgets.find_bar import FindInput
 from auditui.tui.widgets.table.event_table import EventTable
 from auditui.tui.widgets.timeline import Timeline
 from tests.helpers.app import (
@@ -45,7 +46,7 @@ from tests.helpers.app import (
 
 def binding_ids() -> list[str]:
     ids = [action.id for action in APP_ACTIONS]
-    for widget in (EventTable, DetailPane, QueryInput, FacetsPanel, Timeline):
+    for widget in (EventTable, DetailPane, QueryInput, FacetsPanel, Timeline, FindInput):
         ids += [binding.id for binding in widget.BINDINGS if binding.id]  # type: ignore[union-attr]
     return ids
 

@@ -171,8 +171,10 @@ async def test_timeline_marks_the_selection_and_enter_narrows_to_a_bucket(
         inside = [e for e in all_events(app) if chosen.start <= e.timestamp < chosen.end]
         assert len(app.view) == len(inside) == count
         assert set(view_uuids(app)) == {e.event_uuid for e in inside}
-        # the histogram now counts the matches only
-        assert timeline.shown.total == count
+        # the histogram still counts the whole range (the query without its time terms),
+        # the chosen bucket is the selected span
+        assert timeline.shown.total == len(app.store)
+        assert timeline.selection == chosen and timeline.selected == count
 
         # filtered: the sparkline follows the filter
         await submit(pilot, "status:failure")

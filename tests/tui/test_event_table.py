@@ -87,11 +87,11 @@ async def test_renders_header_and_newest_rows_first_at_80x24() -> None:
         header = shown[0]
         for title in ("Time (local) ▼", "User", "Action", "Object"):
             assert title in header
-        assert "user099@example.com" in shown[1] and "dataset #99" in shown[1]
-        assert "user098@example.com" in shown[2]
+        assert "user099…" in shown[1] and "datase…" in shown[1]  # shrunk: all 7 columns fit
+        assert "user098" in shown[2]
         assert "2026-11-26 15:42:07" in shown[1]  # TZ=UTC in tests: local is UTC
         assert len(shown[1]) == table.scrollable_content_region.width == 78  # scrollbar: 2
-        assert "user099@example.com" in app.export_screenshot()
+        assert "user099" in app.export_screenshot()
         highlighted = app.of(EventTable.Highlighted)
         event = highlighted[-1].event if highlighted else None
         assert event is not None and event.event_uuid == "u99"
@@ -109,7 +109,7 @@ async def test_cursor_keys_move_and_scroll() -> None:
         await pilot.press("G")
         assert table.cursor_row == 99
         await pilot.pause()
-        assert any("user000@example.com" in line for line in lines(table))  # scrolled there
+        assert any("user000" in line for line in lines(table))  # scrolled there
         await pilot.press("g")
         assert table.cursor_row == 0 and table.scroll_offset.y == 0
         await pilot.press("pagedown")
@@ -151,14 +151,14 @@ async def test_header_arrows_and_sort_keys() -> None:
         assert "User ▲" in header and "▼" not in header
         assert uuid_at_cursor(table) == "u29" and table.cursor_row == 29  # selection kept
         await pilot.press("g")
-        assert "user000@example.com" in table.render_line(1).text
+        assert "user000" in table.render_line(1).text
         await pilot.press("S")
         assert table.view.descending
         assert "User ▼" in table.render_line(0).text
         assert uuid_at_cursor(table) == "u0" and table.cursor_row == 29
         assert table.view.event_at(0).event_uuid == "u29"
         cursor_line = table.cursor_row - table.scroll_offset.y + 1
-        assert "user000@example.com" in table.render_line(cursor_line).text
+        assert "user000" in table.render_line(cursor_line).text
         await pilot.press("s")
         assert table.view.sort_column == "action"
         sorted_messages = app.of(EventTable.Sorted)
@@ -184,10 +184,7 @@ async def test_selection_kept_across_sort_and_filter() -> None:
         table.sort_by("time", descending=False)
         assert uuid_at_cursor(table) == "u44" and table.cursor_row == 44
         await pilot.pause()
-        assert (
-            "user044@example.com"
-            in table.render_line(table.cursor_row - table.scroll_offset.y + 1).text
-        )
+        assert "user044" in table.render_line(table.cursor_row - table.scroll_offset.y + 1).text
         view.set_filter(lambda e: e.object_id is not None and e.object_id % 2 == 0)
         table.refresh_rows()
         assert uuid_at_cursor(table) == "u44" and table.cursor_row == 22
@@ -285,11 +282,11 @@ async def test_cell_cursor_moves_with_h_and_l_and_copy_text() -> None:
         assert table.cell_under_cursor() == ("Object", "dataset #2")
         await pilot.press("l", "l", "l", "l", "l")
         assert table.current_column == "ip"  # clamped at the last column
-        assert table.scroll_offset.x > 0  # scrolled right to show it
+        assert table.scroll_offset.x == 0  # every column fits the width: no scrolling
         shown = [table.render_line(y).text for y in (0, 1, 2)]
         assert "10.0.0.1" in shown[1] and "Client IP" in shown[0]
         assert all(len(line) == table.scrollable_content_region.width for line in shown)
-        assert "Time" not in shown[0] and "2026-11-26" not in shown[2]  # cropped away
+        assert "Time" in shown[0] and "2026-11-26" in shown[2]
         await pilot.press("h")
         assert table.current_column == "source"
 
@@ -374,7 +371,7 @@ async def test_no_view_at_all() -> None:
         table.sort_by("user")  # nothing to sort: no error
         table.set_view(make_view(2))
         await pilot.pause()
-        assert "user001@example.com" in table.render_line(1).text
+        assert "user001" in table.render_line(1).text
 
 
 def test_every_binding_has_an_id() -> None:
@@ -395,7 +392,7 @@ async def test_wheel_scrolls_the_body_but_not_the_header_or_cursor() -> None:
         assert table.scroll_offset.y > 0 and table.cursor_row == 0
         assert "Time (local)" in table.render_line(0).text  # the header stays put
         top = table.scroll_offset.y
-        assert f"user{199 - top:03d}@example.com" in table.render_line(1).text
+        assert f"user{199 - top:03d}" in table.render_line(1).text
         await pilot.press("j")  # the cursor scrolls back into view
         assert table.scroll_offset.y == 1 and table.cursor_row == 1  # now the top line
 

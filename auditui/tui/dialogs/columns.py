@@ -1,6 +1,7 @@
 """`ColumnPicker`: choose which event-table columns are shown, and in which order.
 
-A checklist of every column, the visible ones first in their current order. Space toggles
+A checklist of every column (`[x]` shown, `[ ]` hidden, `›` the cursor: readable without
+colour, `widgets/checks.py`), the visible ones first in their current order. Space toggles
 a column, shift+up/down (or K/J) moves it, Enter applies, Esc cancels. Dismisses with the
 ids of the ticked columns in list order, or None.
 """
@@ -15,10 +16,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, SelectionList, Static
+from textual.widgets import Button, Static
 from textual.widgets.selection_list import Selection
 
 from auditui.events import KNOWN_COLUMNS
+from auditui.tui.widgets.checks import CheckList
 
 
 def all_columns() -> list[tuple[str, str]]:
@@ -92,7 +94,7 @@ class ColumnPicker(ModalScreen[tuple[str, ...] | None]):
                 Text("space: show/hide · shift+↑/↓ or K/J: move · enter: apply · esc: cancel"),
                 id="columns-hint",
             )
-            yield SelectionList[str](
+            yield CheckList(
                 *(self._selection(column, column in self._initial) for column in self._order),
                 id="columns-list",
             )
@@ -106,7 +108,7 @@ class ColumnPicker(ModalScreen[tuple[str, ...] | None]):
 
     def on_mount(self) -> None:
         self.query_one("#columns-error").display = False
-        selections = self.query_one("#columns-list", SelectionList)
+        selections = self.query_one("#columns-list", CheckList)
         selections.highlighted = 0
         selections.focus()
 
@@ -117,12 +119,12 @@ class ColumnPicker(ModalScreen[tuple[str, ...] | None]):
 
     def chosen(self) -> tuple[str, ...]:
         """The ticked column ids in list order."""
-        selected = set(self.query_one("#columns-list", SelectionList).selected)
+        selected = set(self.query_one("#columns-list", CheckList).selected)
         return tuple(column_id for column_id in self._order if column_id in selected)
 
     def action_move(self, step: int) -> None:
         """Move the highlighted column `step` places (negative: up)."""
-        selections: SelectionList[str] = self.query_one("#columns-list", SelectionList)
+        selections = self.query_one("#columns-list", CheckList)
         index = selections.highlighted
         if index is None:
             return

@@ -1,15 +1,19 @@
 """`ExportDialog`: where and how to write the shown events (path + NDJSON/JSON/CSV).
 
-The path starts as `./auditui-<range slug>.<ext>` in the working directory; the format
-radio (NDJSON by default, JSON, CSV) swaps the extension, and typing a known extension picks
-the format. The path is checked as you type: a missing folder or a folder as the target is
-an error; an existing file needs "Overwrite" ticked. Enter in the path (or Export) applies,
-Esc cancels. Dismisses with an `ExportRequest` (absolute path) or None. The writing itself
+The path starts as `./auditui-<range slug>.<ext>` in the working directory, with a short
+form of the query when filtered (`./auditui-<range slug>-status-failure.ndjson`,
+`query_slug`); the format radio (NDJSON by default, JSON, CSV) swaps the extension, and
+typing a known extension picks the format. The path is checked as you type: a missing
+folder or a folder as the target is an error; an existing file needs "Overwrite" ticked.
+Enter applies from any focus (a focused button: Enter presses it; Tab reaches Export
+before Cancel), Esc cancels (a toast says nothing was written). Dismisses with an
+`ExportRequest` (absolute path) or None. The writing itself
 is `auditui.export.job.export_events`, in a worker.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -25,6 +29,7 @@ from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Stat
 from auditui.export.formats import FORMATS, ExportFormat, format_for_path
 from auditui.textsafe import visible
 from auditui.timespec import TimeRange
+from auditui.tui.widgets.checks import Check, Choice
 
 EXTENSIONS: dict[ExportFormat, str] = {"ndjson": ".ndjson", "json": ".json", "csv": ".csv"}
 LABELS: dict[ExportFormat, str] = {
@@ -44,9 +49,35 @@ class ExportRequest:
     overwrite: bool
 
 
-def default_name(time_range: TimeRange | None, fmt: ExportFormat = "ndjson") -> str:
-    """`./auditui-<range slug>.<ext>` (`./auditui-events.<ext>` without a range)."""
+QUERY_SLUG_LENGTH = 40  # at most this many characters of the query in a file name
+_SLUG_NEGATION = re.compile(r"(^|[\s(])-(?=\S)")
+_SLUG_UNSAFE = re.compile(r"[^a-z0-9._]+")
+_SLUG_DASHES = re.compile(r"[-.]*-[-.]*")  # `-.`, `.-`, `-..-`: one dash
+_SLUG_DOTS = re.compile(r"\.{2,}")
+
+
+def query_slug(query: str, limit: int = QUERY_SLUG_LENGTH) -> str:
+    """A short, file-name-safe form of a query: `status:failure -source:ci` reads
+    `status-failure-not-source-ci` (ASCII letters, digits, `.`, `_` and `-`; cut at a `-`
+    to at most `limit` characters; "" for an empty query)."""
+    text = _SLUG_NEGATION.sub(r"\1not-", query.strip()).lower()
+    slug = _SLUG_UNSAFE.sub("-", text)
+    slug = _SLUG_DOTS.sub(".", _SLUG_DASHES.sub("-", slug)).strip("-.")
+    if len(slug) > limit:
+        cut = slug[: limit + 1].rfind("-")
+        slug = slug[: cut if cut > limit // 2 else limit].rstrip("-.")
+    return slug
+
+
+def default_name(
+    time_range: TimeRange | None, fmt: ExportFormat = "ndjson", query: str = ""
+) -> str:
+    """`./auditui-<range slug>[-<query slug>].<ext>` (`./auditui-events.<ext>` without a
+    range); a filtered export carries a short form of its query (`query_slug`)."""
     slug = time_range.slug() if time_range is not None else "events"
+    extra = query_slug(query)
+    if extra:
+        slug = f"{slug}-{extra}"
     return f"./auditui-{slug}{EXTENSIONS[fmt]}"
 
 
@@ -77,6 +108,7 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
     ExportDialog #export-title {
         text-style: bold;
     }
+    ExportDialog #export-warning { color: $warning; text-style: bold; }
     ExportDialog #export-summary, ExportDialog #export-hint {
         color: $text-muted;
         height: auto;
@@ -111,6 +143,9 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="export.cancel"),
         Binding("ctrl+s", "apply", "Export", id="export.apply"),
+        # Enter exports wherever the focus is (the format list and the checkbox would
+        # take it as Space); on a focused button it presses that button.
+        Binding("enter", "enter", "Export", id="export.enter", show=False, priority=True),
     ]
 
     def __init__(
@@ -120,9 +155,15 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
         *,
         cwd: Path | None = None,
         fmt: ExportFormat = "ndjson",
+        warning: str = "",
+        saved_as: str = "0600 (private)",
+        query: str = "",
     ) -> None:
         super().__init__()
         self.count = count
+        self.query_text = query  # the filter applied: a short form goes in the file name
+        self.saved_as = saved_as  # the file's permissions, e.g. "0600 (private)"
+        self.warning = warning  # the events are not the whole range: why
         self.time_range = time_range
         self.cwd = cwd if cwd is not None else Path.cwd()
         self.format: ExportFormat = fmt
@@ -133,22 +174,29 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
         with Vertical(id="export-box"):
             yield Static(Text("Export"), id="export-title")
             yield Static(
-                Text(f"{self.count:,} {noun}, filtered and sorted as shown; every field."),
+                Text(
+                    f"{self.count:,} {noun}, filtered and sorted as shown; every field; "
+                    f"saved {self.saved_as}."
+                ),
                 id="export-summary",
             )
-            yield Input(default_name(self.time_range, self.format), id="export-path")
+            if self.warning:
+                yield Static(Text(f"⚠ {self.warning}"), id="export-warning")
+            yield Input(
+                default_name(self.time_range, self.format, self.query_text), id="export-path"
+            )
             with RadioSet(id="export-formats"):
                 for fmt in FORMATS:
-                    yield RadioButton(LABELS[fmt], value=fmt == self.format, id=f"export-{fmt}")
+                    yield Choice(LABELS[fmt], value=fmt == self.format, id=f"export-{fmt}")
             yield Static(id="export-error", markup=False)
-            yield Checkbox("Overwrite the existing file", id="export-overwrite")
+            yield Check("Overwrite the existing file", id="export-overwrite")
             yield Static(
                 Text("Enter exports · Esc cancels · Tab, then arrows and Space pick a format"),
                 id="export-hint",
             )
-            with Horizontal(id="export-buttons"):
-                yield Button("Cancel", id="export-cancel")
+            with Horizontal(id="export-buttons"):  # Tab reaches Export before Cancel
                 yield Button("Export", id="export-apply", variant="primary")
+                yield Button("Cancel", id="export-cancel")
 
     def on_mount(self) -> None:
         self._validate()
@@ -240,5 +288,14 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
         elif self.has_class("-exists"):
             self.query_one("#export-overwrite", Checkbox).focus()
 
+    def action_enter(self) -> None:
+        """Enter: press the focused button, else export (as Enter in the path does)."""
+        focused = self.focused
+        if isinstance(focused, Button):
+            focused.press()
+        else:
+            self.action_apply()
+
     def action_cancel(self) -> None:
+        self.app.notify("Export cancelled: nothing was written.", timeout=3)
         self.dismiss(None)

@@ -40,6 +40,24 @@ def display_keys(keys: str) -> str:
     return " ".join(display_key(key) for key in keys.split(",") if key.strip())
 
 
+class KeysTable(DataTable[Text]):
+    """The help's table: ↑/↓ (or j/k) and PgUp/PgDn move, Home/End (or g/G) go to the
+    first and last row (DataTable's Home/End scroll sideways)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("home,g", "first", "First", show=False, id="help.first"),
+        Binding("end,G", "last", "Last", show=False, id="help.last"),
+        Binding("j", "cursor_down", "Down", show=False, id="help.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="help.up"),
+    ]
+
+    def action_first(self) -> None:
+        self.move_cursor(row=0)
+
+    def action_last(self) -> None:
+        self.move_cursor(row=max(0, self.row_count - 1))
+
+
 class HelpScreen(ModalScreen[None]):
     """A table of key bindings; Esc, q or ? closes it (dismisses with None)."""
 
@@ -79,14 +97,17 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="help-box"):
             yield Static(Text("Keys"), id="help-title")
-            yield DataTable[Text](id="help-table", cursor_type="row", zebra_stripes=True)
+            yield KeysTable(id="help-table", cursor_type="row", zebra_stripes=True)
             yield Static(
-                Text("Esc, q or ? closes. Remap keys by binding id in config.toml."),
+                Text(
+                    "↑/↓ j/k PgUp/PgDn Home/End move · Esc, q or ? closes · "
+                    "remap keys by binding id in config.toml"
+                ),
                 id="help-hint",
             )
 
     def on_mount(self) -> None:
-        table = self.query_one("#help-table", DataTable)
+        table = self.query_one("#help-table", KeysTable)
         table.add_columns(Text("Group"), Text("Keys"), Text("Description"), Text("Binding id"))
         for group, keys, description, binding_id in self.rows:
             table.add_row(

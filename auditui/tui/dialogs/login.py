@@ -1,11 +1,12 @@
 """`LoginDialog`: ask for an API key, verify it against the server, store it.
 
-The key is typed into a password input and goes only to the `verify`, `store` and
-`store_insecure` callables given by the caller: it is never shown, logged, put in a
-notification or returned (the dialog dismisses with the description of where the key was
-stored, or None when cancelled). A refused key keeps the dialog open with the reason. When
-the OS keyring cannot keep the key, the explanation is shown with a checkbox to store it in
-a 0600 file instead.
+The key is typed into a password input and goes only to the `verify`, `store`,
+`store_insecure` and `use_once` callables given by the caller: it is never shown, logged,
+put in a notification or returned (the dialog dismisses with the description of where the
+key was stored, or None when cancelled). "Log in" stores the key; "This session only"
+verifies it and keeps it in memory until auditui quits. A refused key keeps the dialog open
+with the reason. When the OS keyring cannot keep the key, the explanation is shown with a
+checkbox to store it in a 0600 file instead.
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ from textual.widgets import Button, Checkbox, Input, Static
 
 from auditui.errors import KEYS_HELP, AudituiError
 from auditui.textsafe import visible, visible_lines
+from auditui.tui.widgets.checks import Check
 
 INSECURE_LABEL = "Store in a 0600 file instead (insecure storage)"
+ONCE_LABEL = "This session only"
 
 
 def _literal(text: str) -> Text:
@@ -103,6 +106,7 @@ class LoginDialog(ModalScreen[str | None]):
         verify: Callable[[str], Awaitable[None]],
         store: Callable[[str], str],
         store_insecure: Callable[[str], str] | None = None,
+        use_once: Callable[[str], str] | None = None,
         reason: str | None = None,
     ) -> None:
         super().__init__()
@@ -112,6 +116,7 @@ class LoginDialog(ModalScreen[str | None]):
         self._verify = verify
         self._store = store
         self._store_insecure = store_insecure
+        self._use_once = use_once
         self._verified: str | None = None  # the key that passed `verify` (kept in memory only)
         self.busy = False
 
@@ -129,16 +134,24 @@ class LoginDialog(ModalScreen[str | None]):
                 ),
                 id="login-target",
             )
-            yield Static(Text(f"{KEYS_HELP}."), id="login-help")
+            once = (
+                f' "Log in" stores the key for next time; "{ONCE_LABEL}" keeps it in memory '
+                "until auditui quits."
+                if self._use_once is not None
+                else ""
+            )
+            yield Static(Text(f"{KEYS_HELP}.{once}"), id="login-help")
             yield Input(password=True, placeholder="API key", id="login-key")
             yield Static(id="login-status", markup=False)
             with VerticalScroll(id="login-error"):
                 yield Static(id="login-error-text", markup=False)
-            checkbox = Checkbox(Text(INSECURE_LABEL), id="login-insecure")
+            checkbox = Check(Text(INSECURE_LABEL), id="login-insecure")
             checkbox.display = False
             yield checkbox
             with Horizontal(id="login-buttons"):
                 yield Button("Cancel", id="login-cancel")
+                if self._use_once is not None:
+                    yield Button(ONCE_LABEL, id="login-once")
                 yield Button("Log in", id="login-submit", variant="primary")
 
     def on_mount(self) -> None:
@@ -152,6 +165,8 @@ class LoginDialog(ModalScreen[str | None]):
         self.busy = busy
         self.query_one("#login-key", Input).disabled = busy
         self.query_one("#login-submit", Button).disabled = busy
+        for once in self.query("#login-once").results(Button):
+            once.disabled = busy
         self.query_one("#login-insecure", Checkbox).disabled = busy
         label = self.query_one("#login-status", Static)
         label.update(Text(status))
@@ -173,6 +188,8 @@ class LoginDialog(ModalScreen[str | None]):
         event.stop()
         if event.button.id == "login-submit":
             self.action_submit()
+        elif event.button.id == "login-once":
+            self.action_submit(once=True)
         elif event.button.id == "login-cancel":
             self.action_cancel()
 
@@ -190,8 +207,9 @@ class LoginDialog(ModalScreen[str | None]):
 
     # -- actions ------------------------------------------------------------------------
 
-    def action_submit(self) -> None:
-        """Verify (unless already verified) and store the typed key."""
+    def action_submit(self, once: bool = False) -> None:
+        """Verify (unless already verified) and store the typed key (or, `once`, keep it
+        for this session only)."""
         if self.busy:
             return
         key = self.query_one("#login-key", Input).value.strip()
@@ -201,13 +219,13 @@ class LoginDialog(ModalScreen[str | None]):
             return
         insecure = self.query_one("#login-insecure", Checkbox)
         use_insecure = insecure.display and insecure.value and self._store_insecure is not None
-        self.run_worker(self._attempt(key, use_insecure), group="login", exclusive=True)
+        self.run_worker(self._attempt(key, use_insecure, once), group="login", exclusive=True)
 
     def action_cancel(self) -> None:
         self.workers.cancel_group(self, "login")
         self.dismiss(None)
 
-    async def _attempt(self, key: str, insecure: bool) -> None:
+    async def _attempt(self, key: str, insecure: bool, once: bool = False) -> None:
         self._show_error("")
         if self._verified != key:
             self._set_busy(True, "Verifying…")
@@ -220,7 +238,9 @@ class LoginDialog(ModalScreen[str | None]):
                 return
             self._verified = key
         store = self._store_insecure if insecure and self._store_insecure else self._store
-        self._set_busy(True, "Storing the key…")
+        if once and self._use_once is not None:
+            store = self._use_once
+        self._set_busy(True, "Storing the key…" if store is not self._use_once else "")
         try:
             where = store(key)
         except Exception as exc:  # noqa: BLE001 - keyring backends raise many kinds
@@ -236,9 +256,10 @@ class LoginDialog(ModalScreen[str | None]):
         if insecure or self._store_insecure is None:
             self._show_error(f"The key was accepted but could not be stored.\n{text}")
             return
+        once = f', or press "{ONCE_LABEL}" to use it without storing it' if self._use_once else ""
         self._show_error(
             f"The key was accepted but could not be stored in the OS keyring.\n{text}\n"
-            "Tick the box below to keep it in a file readable only by you instead."
+            f"Tick the box below to keep it in a file readable only by you instead{once}."
         )
         checkbox.display = True
         checkbox.focus()

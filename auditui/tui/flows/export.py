@@ -5,7 +5,9 @@ request the events are fixed on the UI thread (`export_job.snapshot`: the curren
 and sort) and written by `export_job.export_events` in a thread worker, into
 `auditui.export.formats.atomic_output` (nothing is left behind on failure or cancel). Progress
 shows in a line above the footer; Esc cancels (see `AuditApp.action_cancel`). One toast
-at the end: "Wrote 1,234 events to ./x.csv", or the error in one line.
+at the end: "Wrote 1,234 events to ./x.csv", or the error in one line. When the shown
+events are not the whole range (failed windows, a cancelled or running load) the dialog
+and the toast say so (`export_warning`).
 """
 
 from __future__ import annotations
@@ -22,15 +24,15 @@ from textual.widgets import ProgressBar, Static
 from textual.worker import Worker, get_current_worker
 
 from auditui.errors import AudituiError
+from auditui.export.formats import ExportMode, describe_mode, file_mode
 from auditui.export.job import ExportCancelled, ExportResult, export_events, snapshot
 from auditui.textsafe import visible
 from auditui.tui.dialogs.export import ExportDialog, ExportRequest
+from auditui.tui.session import Session, incomplete_note
 from auditui.tui.widgets.status_bar import LoadProgress
 
 if TYPE_CHECKING:
     from textual.app import App
-
-    from auditui.tui.session import Session
 
 
 def display_path(path: Path, cwd: Path | None = None) -> str:
@@ -43,6 +45,14 @@ def display_path(path: Path, cwd: Path | None = None) -> str:
     return f".{os.sep}{relative}"
 
 
+def export_warning(session: Session) -> str:
+    """Why the shown events may not be the whole range ("" when they are): an export and
+    a copy say so, so that a partial load is never passed on as the whole range."""
+    if session.loading:
+        return "still loading: only the events loaded so far"
+    return incomplete_note(session.counts)
+
+
 class ExportFlow:
     """Opens the export dialog and runs the export worker (the session's shown events)."""
 
@@ -50,10 +60,16 @@ class ExportFlow:
         self.app = app
         self.session = session
         self.worker: Worker[None] | None = None
+        self._warning = ""  # why the exported events may not be the whole range
 
     @property
     def running(self) -> bool:
         return self.worker is not None and not self.worker.is_finished
+
+    @property
+    def mode(self) -> ExportMode:
+        """Exports are private (0600) unless the profile says `export_mode = "umask"`."""
+        return "umask" if self.session.source.profile.export_mode == "umask" else "private"
 
     @property
     def progress(self) -> LoadProgress:
@@ -64,7 +80,16 @@ class ExportFlow:
             self.app.notify("An export is already running (Esc cancels it).", timeout=4)
             return
         session = self.session
-        self.app.push_screen(ExportDialog(len(session.view), session.time_range), self._chosen)
+        self._warning = export_warning(session)
+        saved_as = describe_mode(file_mode(self.mode))
+        dialog = ExportDialog(
+            len(session.view),
+            session.time_range,
+            warning=self._warning,
+            saved_as=saved_as,
+            query=session.filter_text,
+        )
+        self.app.push_screen(dialog, self._chosen)
 
     def _chosen(self, request: ExportRequest | None) -> None:
         if request is None:
@@ -82,6 +107,7 @@ class ExportFlow:
                     request.format,
                     on_progress=lambda done, total: self._call(self._advance, done, total),
                     cancelled=lambda: worker.is_cancelled,
+                    mode=self.mode,
                 )
             except ExportCancelled:
                 self._call(self._finished, "Export cancelled; no file was written.", "warning")
@@ -120,7 +146,11 @@ class ExportFlow:
     def _succeeded(self, result: ExportResult) -> None:
         noun = "event" if result.count == 1 else "events"
         where = visible(display_path(result.path))
-        self._finished(f"Wrote {result.count:,} {noun} to {where}", "information")
+        message = f"Wrote {result.count:,} {noun} to {where}"
+        if self._warning:
+            self._finished(f"{message} — {self._warning}", "warning")
+        else:
+            self._finished(message, "information")
 
     def _finished(self, message: str, severity: SeverityLevel) -> None:
         self.progress.stop()

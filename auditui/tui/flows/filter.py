@@ -9,7 +9,11 @@ the view are the session's (`Session.match`/`show`/`install`/`extend`):
   "1,234 of 56,789 events".
 - Facets and the timeline are recomputed for the matches in a thread worker (serial
   numbered: a stale result is dropped), so a keystroke pays only for the match and the
-  table. `FacetsPanel.AddTerm` and `Timeline.BucketChosen` add a term to the query.
+  table. `FacetsPanel.AddTerm` adds a term to the query; `Timeline.BucketChosen` replaces
+  the query's time terms with the bucket's (`SpanCleared` drops them). The timeline counts
+  the query *without* its top-level time terms over the whole range (matched in the stats
+  worker, remembered while only the time terms change) and shows the span they select, so
+  the rest of the range stays visible and another bucket can be picked.
 - Loading (the load flow reports, the App calls): `installed` shows a store the session
   just swapped in (readied in a worker with the current filter: the filter persists
   across reloads and nothing O(n) runs on the UI thread), `extend` shows streamed events,
@@ -25,7 +29,8 @@ the view are the session's (`Session.match`/`show`/`install`/`extend`):
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable
+import weakref
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from typing import Any
 
@@ -34,7 +39,7 @@ from textual.markup import escape
 from textual.worker import get_current_worker
 
 from auditui.config.settings import load_settings
-from auditui.errors import ConfigError
+from auditui.errors import ConfigError, UsageError
 from auditui.events import AuditEvent, EventStore
 from auditui.gc_pause import gc_paused
 from auditui.query import (
@@ -44,12 +49,16 @@ from auditui.query import (
     add_term,
     compile_query,
     index_for,
+    index_ready,
     parse,
     prepare_index,
+    replace_time_terms,
+    top_time_terms,
+    without_time_terms,
 )
 from auditui.stats import Facet, Histogram, compute_facets, histogram, time_terms
 from auditui.textsafe import visible
-from auditui.timespec import TimeRange
+from auditui.timespec import TimeRange, parse_when, utcnow
 from auditui.tui.session import Session
 from auditui.tui.widgets.facets import FacetsPanel
 from auditui.tui.widgets.filter_bar import FilterBar
@@ -76,6 +85,11 @@ class FilterFlow:
         self._placed: str | None = None
         # The event selected before a reload: it gets the cursor back once its window arrives.
         self._want: str | None = None
+        # ... and where it was, for a cancelled load that puts the previous events back.
+        self._before: tuple[str | None, int] = (None, 0)
+        # The matches of the query without its time terms, for the timeline: (the store,
+        # generation, size, query) -> indices; written by the stats worker.
+        self._context: tuple[tuple[object, ...], Sequence[int] | None] | None = None
 
     # -- widgets -------------------------------------------------------------------------
 
@@ -113,6 +127,7 @@ class FilterFlow:
         table = self.table
         selected = table.cursor_event  # the table still shows the previous view
         self._want = None if selected is None else selected.event_uuid
+        self._before = (self._want, table.cursor_row)
         at_top = table.cursor_row == 0
         table.set_view(self.session.view)
         if requery is not None:  # the filter changed while the load was finishing
@@ -122,6 +137,19 @@ class FilterFlow:
         if at_top:
             table.move_cursor(0)
         self._find_wanted()
+
+    def restored(self) -> None:
+        """The session put back what a cancelled load had replaced: show it as it was, its
+        filter in the bar and the event selected before the load under the cursor."""
+        table, session = self.table, self.session
+        want, row = self._before
+        self._want = self._anchor = self._placed = None
+        self.bar.set_query(session.filter_text)
+        self.bar.show_error(None)
+        table.set_view(session.view)
+        self._after_filter()
+        found = None if want is None else session.view.row_of(want)
+        table.move_cursor(row if found is None else found)
 
     def extended(self, current: bool, stats: bool) -> None:
         """Show events the session just appended (UI thread): `current` False when the
@@ -273,30 +301,59 @@ class FilterFlow:
         indices = session.matches
         store, time_range = session.store, session.time_range
         want_facets = self.facets.display
+        text = session.filter_text
+        base = without_time_terms(text)
+        span = _selected_span(text, time_range) if base != text else None
+        shown = len(session.view)
+        # the query without its time terms needs the search index: not while rows stream in
+        context_key = (weakref.ref(store), store.generation, len(store), base)
+        can_match = not session.loading or index_ready(store)
 
         def compute() -> None:
             facets = None
             if warm or want_facets:
                 index = prepare_index(store) if warm else index_for(store)
                 facets = compute_facets(index, indices) if want_facets else None
+            counted = indices
+            if span is not None and can_match:
+                counted = self._context_matches(context_key, base)
             # the timeline needs no search index: none is built while rows stream in,
             # where it would compete with loading for the CPU
-            hist = histogram(store.timestamps(), indices, time_range)
+            hist = histogram(store.timestamps(), counted, time_range)
             if not get_current_worker().is_cancelled:
                 with contextlib.suppress(RuntimeError):  # the App is closing
-                    app.call_from_thread(self._show_stats, serial, store, hist, facets)
+                    app.call_from_thread(self._show_stats, serial, store, hist, facets, span, shown)
 
         app.run_worker(
             compute, thread=True, group="filter-stats", exclusive=True, exit_on_error=False
         )
 
+    def _context_matches(self, key: tuple[object, ...], base: str) -> Sequence[int] | None:
+        """The matches of `base` (the query without its time terms; None: every event),
+        remembered while only the time terms change (stats worker)."""
+        known = self._context
+        if known is not None and known[0] == key:
+            return known[1]
+        store = key[0]() if isinstance(key[0], weakref.ref) else None
+        found: Sequence[int] | None = None
+        if base.strip() and store is not None:
+            found = compile_query(parse(base)).filter_indices(store)
+        self._context = (key, found)
+        return found
+
     def _show_stats(
-        self, serial: int, store: EventStore, hist: Histogram, facets: list[Facet] | None
+        self,
+        serial: int,
+        store: EventStore,
+        hist: Histogram,
+        facets: list[Facet] | None,
+        span: TimeRange | None = None,
+        selected: int | None = None,
     ) -> None:
         if serial != self._serial or store is not self.session.store:
             return
         self._shown = serial
-        self.timeline.show_histogram(hist)
+        self.timeline.show_histogram(hist, span, selected if span is not None else None)
         if facets is not None:
             self.facets.show_facets(facets)
 
@@ -313,7 +370,12 @@ class FilterFlow:
         self.timeline.mark(None if event is None else event.timestamp)
 
     def choose_bucket(self, time_range: TimeRange) -> None:
-        self.add(time_terms(time_range))
+        """Narrow to one bucket: its `after:`/`before:` replace the query's time terms."""
+        self.set_query(replace_time_terms(self.bar.value, time_terms(time_range)))
+
+    def clear_time_span(self) -> None:
+        """Drop the query's time terms (the timeline's whole range again)."""
+        self.set_query(without_time_terms(self.bar.value))
 
     # -- saved queries -------------------------------------------------------------------
 
@@ -339,3 +401,21 @@ class FilterFlow:
     def run_saved(self, query: str) -> None:
         if self.set_query(query):
             self.table.focus()
+
+
+def _selected_span(text: str, loaded: TimeRange) -> TimeRange | None:
+    """The span of the loaded range that the query's top-level time terms keep (None
+    when they keep nothing of it or cannot be read)."""
+    start, end = loaded.start, loaded.end
+    now = utcnow()
+    try:
+        for term in top_time_terms(text):
+            if term.bound == "after":
+                start = max(start, parse_when(term.text, role="start", now=now))
+            else:
+                end = min(end, parse_when(term.text, role="end", now=now))
+    except (UsageError, OverflowError):  # a time the clock cannot reach: no span
+        return None
+    if end <= start:
+        return None
+    return TimeRange(start, end)

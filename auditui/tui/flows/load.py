@@ -1,21 +1,26 @@
 """Streaming a range into the session; what happens is reported, the App wires the answers.
 
-`LoadFlow.run` consumes `session.source.stream(...)`: windows arrive cached first, then
-fetched newest first. The first batch of a new load is readied (`Session.preparer`; on the
-event loop when small, else in a thread) and swapped in (`Session.install`), so the
-previous events stay on screen until then (and for good when every window fails); later
-batches are appended to the store together, at most every `FLUSH_EVERY` seconds and once
-more at the end (`Session.extend`: `EventStore.add` keeps the time order in O(store) at C
-speed, the active filter is applied to the new events only). A retry (`r` after failed
-windows) grows the current store instead of replacing it.
+`LoadFlow.run` consumes `session.source.stream(...)`: the newest window first (always
+fetched live: it confirms the key before any cached window is shown), then the cached ones,
+then the rest fetched newest first. The first batch of a new load is readied
+(`Session.preparer`; on the event loop when small, else in a thread) and swapped in
+(`Session.install`), so the previous events stay on screen until then (and for good when
+every window fails); later batches are appended to the store together, at most every
+`FLUSH_EVERY` seconds and once more at the end (`Session.extend`: `EventStore.add` keeps the
+time order in O(store) at C speed, the active filter is applied to the new events only). A
+retry (`r` after failed windows) grows the current store instead of replacing it.
 
 The flow touches no widget and no other flow: it reports through `LoadHooks` ("installed",
 "extended", "counted", "auth refused", "stopped", "done"), which the App connects to the
 filter flow, the login flow, the header and the progress line.
 
 A failed window is reported by its dates and the others keep loading; `r` retries the
-failed ones. An `AuthError` asks for a key (never for a file). Any other exception is a
-bug: the loading state ends and a toast says so.
+failed ones. The session keeps each failure's brief reason, so the header and the counter
+say "incomplete: 1 of 3 windows failed (HTTP 500)" for as long as those events are shown;
+when every window fails and nothing was on screen, the range is shown empty with that note
+(and the error where the rows would be), never as a quiet range. An `AuthError` asks for
+a key (never for a file). Any other exception is a bug: the loading state ends and a toast
+says so. Esc (`cancel`) puts back what a new load replaced, or says what is shown.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from auditui.errors import AudituiError, AuthError
 from auditui.events import AuditEvent
 from auditui.sources.windows import Progress, WindowBatch
 from auditui.timespec import TimeRange
+from auditui.tui.dialogs.skipped import SUMMARY_TITLE, skipped_summary
 from auditui.tui.session import LoadCounts, Session
 
 STATS_EVERY = 0.3  # seconds between timeline/facet refreshes while rows stream in
@@ -64,8 +70,18 @@ class LoadHooks:
     installed: Callable[[str | None], None]  # a new store is the session's (query to redo)
     extended: Callable[[bool, bool], None]  # events appended (view current?, stats due?)
     auth_refused: Callable[[str, TimeRange], None]  # the key was refused (reason, range)
+    restored: Callable[[], None]  # a cancel put back the events the load had replaced
     stopped: Callable[[], None]  # the load ended, whichever way
     done: Callable[[bool], None]  # the stream ran to its end (a store was installed?)
+
+
+CANCELLED = {
+    "restored": "Load cancelled; the previous range, events and filter are back.",
+    "partial": "Load cancelled; the windows loaded so far are shown, marked incomplete"
+    " — r loads the whole range.",
+    "retry": "Retry cancelled; the windows not loaded yet stay marked failed — r retries them.",
+    "unchanged": "Load cancelled; the events on screen are unchanged.",
+}
 
 
 def _one_line(error: BaseException) -> str:
@@ -94,6 +110,15 @@ class LoadFlow:
         """The failed windows of the events shown (`r` retries them)."""
         return self.session.counts.failed
 
+    def cancel(self) -> str:
+        """Esc (or a new load): the running load's state stops (its worker is cancelled by
+        the App); returns what the screen now shows, in words."""
+        outcome = self.session.cancel_load()
+        if outcome == "restored":
+            self.hooks.restored()
+        self.hooks.stopped()
+        return CANCELLED[outcome]
+
     async def run(
         self, time_range: TimeRange, serial: int, windows: list[TimeRange] | None = None
     ) -> None:
@@ -107,14 +132,14 @@ class LoadFlow:
         self._reported = set()
         self._pending = []
         try:
-            stream = session.source.stream(time_range, hooks.progress, windows=windows, seen=seen)
+            stream = session.source.stream(time_range, self._progress, windows=windows, seen=seen)
             async with aclosing(stream) as batches:
                 async for batch in batches:
                     if batch.error is not None:
                         if isinstance(batch.error, AuthError) and not session.offline:
                             auth = batch.error
                             break
-                        session.count_failure(batch.window)
+                        session.count_failure(batch.window, batch.error)
                         self._report(batch)
                         continue
                     if not installed:
@@ -146,23 +171,43 @@ class LoadFlow:
             hooks.log_error(f"load failed: {exc!r}")
             return
         self._flush()
+        kept = not installed and bool(counts.failed)  # every window failed
+        if kept and not len(session.store):
+            # nothing was on screen: show the range empty, saying why (not a quiet range)
+            hooks.installed(session.install_empty(time_range))
+            installed, kept = True, False
         hooks.stopped()
         hooks.done(installed)
         if auth is not None and not session.offline:
             hooks.auth_refused(str(auth), time_range)
-        elif counts.skipped:
+        elif counts.skipped or counts.conflicts:
+            hooks.notify(skipped_summary(counts.skipped, counts.conflicts), title=SUMMARY_TITLE,
+                         severity="warning", timeout=8)  # fmt: skip
+        if kept:
+            again = "r tries again" if time_range == session.time_range else "t picks it again"
             hooks.notify(
-                f"{counts.skipped:,} malformed events skipped", severity="warning", timeout=6
+                f"{len(counts.failed):,} of {len(counts.failed):,} windows failed"
+                f" ({', '.join(dict.fromkeys(counts.reasons))}); the events on screen are"
+                f" unchanged — {again}",
+                title="Load failed",
+                severity="error",
+                timeout=12,
             )
-        if len(counts.failed) > 1:
+        elif len(counts.failed) > 1:
+            reasons = ", ".join(dict.fromkeys(counts.reasons))
+            others = "the others loaded" if counts.windows > len(counts.failed) else "none loaded"
             hooks.notify(
-                f"{len(counts.failed):,} windows failed; "
-                + ("the others loaded" if installed else "the events on screen are unchanged")
+                f"{len(counts.failed):,} of {counts.windows:,} windows failed ({reasons}); "
+                + others
                 + " — r retries them",
                 title="Windows failed",
                 severity="error",
                 timeout=12,
             )
+
+    def _progress(self, progress: Progress) -> None:
+        self.session.expect_windows(progress.windows_total)
+        self.hooks.progress(progress)
 
     def _report(self, batch: WindowBatch) -> None:
         """One toast per distinct error of a load (90 failed days are one message, not 90)."""

@@ -27,7 +27,9 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from auditui.events import FIELD_NAMES, AuditEvent, payload_text, payload_value
+from auditui.gc_pause import gc_paused
 from auditui.textsafe import visible, visible_lines
+from auditui.tui.bounded_json import PRETTY_BUDGET, fits, json_lines, readable_json
 from auditui.tui.widgets.json_tree import JsonTree
 from auditui.units import human_bytes
 
@@ -41,6 +43,13 @@ HIGHLIGHT_CHARS = 64 * 1024
 """Pretty JSON longer than this is shown without syntax highlighting."""
 TEXT_CHARS = 256 * 1024
 """Pretty JSON longer than this is cut short in the text view."""
+PRETTY_BYTES = 4 * 1024 * 1024
+"""Payloads bigger than this (raw JSON) are shown as received (cut), never indented."""
+TREE_DECODE_BYTES = 8 * 1024 * 1024
+"""Payloads bigger than this (raw JSON) are not decoded for the tree (raw text, cut)."""
+FIELD_CHARS = 4096
+"""Field values longer than this (characters) are cut short, with a note, in the list."""
+MORE = "o opens it all in $PAGER"
 
 _LABEL_WIDTH = 17
 _NULL = Content.styled("null", "dim italic")
@@ -63,8 +72,18 @@ def _field_value(value: Any) -> Content:
     if isinstance(value, bool):
         return Content("true" if value else "false")
     if isinstance(value, str):
+        if len(value) > FIELD_CHARS:  # cut before escaping and wrapping: both grow with it
+            rest = len(value.encode("utf-8", "surrogatepass")) - FIELD_CHARS
+            note = Content.styled(f" … {human_bytes(rest)} more · y copies it, o shows it", "dim")
+            return Content(visible(value[:FIELD_CHARS])) + note
         return Content(visible(value)) if value else Content.styled('""', "dim")
     return Content(visible(str(value)))
+
+
+def _cut_note(shown: int, total: int) -> Content:
+    """The line after text cut short: how much more there is and where to see it."""
+    cut = f"… cut at {human_bytes(shown)}: {human_bytes(total - shown)} more"
+    return Content.styled(f"{cut} · {MORE}", "dim")
 
 
 def _copy_value(value: Any) -> str:
@@ -306,10 +325,7 @@ class DetailPane(Vertical):
         raw = bytes(event.payload)
         if len(raw) > TREE_BYTES:
             return True
-        try:
-            return payload_text(event).count("\n") + 1 > TREE_LINES
-        except (msgspec.DecodeError, RecursionError):
-            return False
+        return json_lines(raw) > TREE_LINES  # counted, not indented (see bounded_json)
 
     def _render_event(self, *, keep_cursor: bool = False) -> None:
         self._stale = False
@@ -390,8 +406,15 @@ class DetailPane(Vertical):
         """Load the payload into the tree; returns a problem message if it can't be decoded."""
         if self._tree_event is event:
             return None
+        size = len(event.payload)
+        if size > TREE_DECODE_BYTES:
+            return (
+                f"The payload is {human_bytes(size)}, too big for the tree; showing the raw "
+                "JSON (o opens it all)."
+            )
         try:
-            value = payload_value(event)
+            with gc_paused():  # a big payload is many objects and no cycles
+                value = payload_value(event)
         except RecursionError:
             return "The payload is nested too deeply to decode; showing the raw JSON."
         except msgspec.DecodeError as exc:
@@ -404,6 +427,11 @@ class DetailPane(Vertical):
         if self._text_event is event:
             return
         raw = bytes(event.payload)
+        if len(raw) > PRETTY_BYTES or not fits(raw, PRETTY_BUDGET):
+            why = "too big" if len(raw) > PRETTY_BYTES else "nested too deeply"
+            self._show_problem(f"The payload is {why} to indent; showing the raw JSON.", raw)
+            self._text_event = event
+            return
         try:
             pretty = payload_text(event)
         except RecursionError:
@@ -422,23 +450,23 @@ class DetailPane(Vertical):
         else:
             lines = _plain_lines(pretty[:TEXT_CHARS])
             if len(pretty) > TEXT_CHARS:
-                note = f"… cut at {human_bytes(TEXT_CHARS)} of {human_bytes(len(pretty))}; "
-                lines.append(Content.styled(note + "press x for the tree view", "dim"))
+                lines.append(_cut_note(TEXT_CHARS, len(pretty)))
             view.set_lines(lines)
         self._text_event = event
 
     @staticmethod
     def _payload_copy_text(event: AuditEvent) -> str:
+        raw = bytes(event.payload)
         try:
-            return payload_text(event)
-        except (msgspec.DecodeError, RecursionError):
-            return bytes(event.payload).decode("utf-8", "replace")
+            return readable_json(raw, lambda: payload_text(event))
+        except msgspec.DecodeError:
+            return raw.decode("utf-8", "replace")
 
     def _show_problem(self, message: str, raw: bytes) -> None:
-        text = raw.decode("utf-8", "replace")
-        lines = [Content.styled(message, "bold"), *_plain_lines(text[:TEXT_CHARS])]
-        if len(text) > TEXT_CHARS:
-            lines.append(Content.styled(f"… cut at {human_bytes(TEXT_CHARS)}", "dim"))
+        text = raw[:TEXT_CHARS].decode("utf-8", "replace")  # never all of a huge payload
+        lines = [Content.styled(message, "bold"), *_plain_lines(text)]
+        if len(raw) > TEXT_CHARS:
+            lines.append(_cut_note(TEXT_CHARS, len(raw)))
         self.query_one("#detail-payload-text", PayloadText).set_lines(lines)
         self._text_event = None
         self._tree_event = None

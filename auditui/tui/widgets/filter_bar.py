@@ -264,12 +264,30 @@ class FilterBar(Vertical):
 
     def show_status(self, status: str) -> None:
         """A note in the counter's place (e.g. "indexing payloads…"); `set_counts` ends it."""
+        self._counted = None
         self._show_count(status)
 
+    _counted: tuple[int, int] | None = None  # the counts shown (None: a status instead)
+    _note = ""
+
+    @property
+    def note(self) -> str:
+        """A word after the counts ("incomplete": the events are not the whole range)."""
+        return self._note
+
+    @note.setter
+    def note(self, note: str) -> None:
+        if note != self._note:
+            self._note = note
+            if self._counted is not None:
+                self.set_counts(*self._counted)
+
     def set_counts(self, shown: int, total: int) -> None:
-        """The counter: "1,234 of 56,789 events"."""
+        """The counter: "1,234 of 56,789 events" (and the note: "… · incomplete")."""
+        self._counted = (shown, total)
         noun = "event" if total == 1 else "events"
-        self._show_count(f"{shown:,} of {total:,} {noun}")
+        note = f" · {self._note}" if self._note else ""
+        self._show_count(f"{shown:,} of {total:,} {noun}{note}")
 
     def _show_count(self, text: str) -> None:
         """The counter's text; a relayout only when its width changes (rows streaming in

@@ -21,6 +21,8 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from auditui.textsafe import visible
+from auditui.tui.bounded_json import readable_json
+from auditui.units import human_bytes
 
 PAGE_SIZE = 1000
 """Children added per expansion of a big object/array (a "show more" node follows)."""
@@ -68,10 +70,11 @@ def child_path(path: str, key: str | int) -> str:
 
 
 def json_text(value: Any, *, indent: int = 2) -> str:
-    """The JSON text of a decoded value (indented for objects/arrays)."""
+    """The JSON text of a decoded value: indented for objects/arrays when that stays
+    small (`bounded_json`), compact otherwise (a value nested thousands deep)."""
     encoded = msgspec.json.encode(value)
     if isinstance(value, dict | list) and value:
-        return msgspec.json.format(encoded, indent=indent).decode()
+        return readable_json(encoded, lambda: msgspec.json.format(encoded, indent=indent).decode())
     return encoded.decode()
 
 
@@ -96,12 +99,14 @@ def value_text(value: Any) -> Text:
     if isinstance(value, int | float):
         return Text(msgspec.json.encode(value).decode(), style=_NUMBER_STYLE)
     if isinstance(value, str):
-        text = visible(msgspec.json.encode(value).decode())
-        if len(text) > LABEL_MAX:
-            extra = len(text) - LABEL_MAX
-            return Text.assemble(
-                (text[:LABEL_MAX], _STRING_STYLE), (f"… (+{extra:,} chars)", _SUMMARY_STYLE)
+        # Only the head is encoded and escaped: a 50 MB string costs no more than a short one.
+        text = visible(msgspec.json.encode(value[:LABEL_MAX]).decode())
+        if len(value) > LABEL_MAX or len(text) > LABEL_MAX:
+            extra = len(value.encode("utf-8", "surrogatepass")) - len(
+                value[:LABEL_MAX].encode("utf-8", "surrogatepass")
             )
+            more = f"… {human_bytes(extra)} more · y copies it" if extra else "…"
+            return Text.assemble((text[:LABEL_MAX], _STRING_STYLE), (more, _SUMMARY_STYLE))
         return Text(text, style=_STRING_STYLE)
     return Text(visible(repr(value)))
 

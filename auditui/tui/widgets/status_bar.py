@@ -1,14 +1,18 @@
-"""The one-line header (profile, host, range, counts) and the loading progress line.
+"""The one-line header (profile, host, range, counts, filter) and the loading progress line.
 
 Both draw `rich.text.Text` built from plain strings, never markup: the host and profile
-come from the user's config, the counts from the data, and none of it is interpreted.
+come from the user's config, the counts from the data, the filter from the user, and none
+of it is interpreted. When the header is too narrow its parts go whole, least useful
+first (`STEPS`); the range (in the table's clock) and the counts stay.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -37,57 +41,158 @@ class HeaderInfo:
     loading: bool = False
     windows: int = 0  # windows of the loaded range
     cached_windows: int = 0  # of those, read from the local cache
+    incomplete: str = ""  # e.g. "incomplete: 1 of 3 windows failed (HTTP 500)"; never dropped
+    utc: bool = True  # the range in UTC (True) or local time, as the table shows times
+    filter: str = ""  # the query applied, shown while the filter bar is closed
+
+
+@dataclass(frozen=True)
+class _Form:
+    """How much of each optional part the header draws (see `STEPS`)."""
+
+    host: bool = True
+    cache: bool = True
+    demo: bool = True
+    brand: bool = True
+    profile: bool = True
+    loading: bool = True
+    range_form: str = "full"  # "full", "short" (no year), "compact" (no spaces), "tiny"
+    count: str = "full"  # "12 of 345 events", or "short": "12/345"
+    warnings: str = "full"  # skipped/dropped: "full", "short", "none"
+    filter_width: int | None = None  # cells for the filter's text (None: all of it)
+    filter: bool = True
+
+
+FILTER_MIN = 6  # cells of the filter's own text below which it is left out
+STEPS: tuple[dict[str, object], ...] = (
+    {"host": False},
+    {"cache": False},
+    {"demo": False},
+    {"brand": False},
+    {"range_form": "short"},
+    {"loading": False},
+    {"warnings": "short"},
+    {"profile": False},
+    {"filter_width": -1},  # -1: from here on, the filter gets whatever width is left
+    {"range_form": "compact"},
+    {"warnings": "none"},
+    {"filter": False},
+    {"count": "short"},
+    {"range_form": "tiny"},
+)
+"""What goes, in order, when the header is too wide: the range, the count and the
+"incomplete" note go last (the range only shortens), and whole parts go, never half a
+word; only the filter's text is cut (with "…"), and the line as a whole if nothing else
+is left."""
 
 
 def header_text(info: HeaderInfo, width: int | None = None) -> Text:
-    """The header line: `profile · host · range · 12,345 events · 5/7 windows from cache`.
+    """The header line: `auditui profile · host · range · 12,345 events · filter: …`.
 
-    Given a `width`, the host and then the range make room so that the counts, the part
-    that changes, always show: first the host goes, then the range's year, then the range.
+    Given a `width`, parts make room in the order of `STEPS`: first the host, then the
+    cache note, the profile's details, …; the range and the counts stay to the end.
     """
-    variants = ((True, "full"), (False, "full"), (False, "short"), (False, None))
-    text = Text()
-    for show_host, range_form in variants:
-        text = _header_text(info, show_host=show_host, range_form=range_form)
-        if width is None or text.cell_len <= width:
+    form = _Form()
+    text = _header_text(info, form)
+    if width is None:
+        return text
+    for step in STEPS:
+        if text.cell_len <= width:
             break
+        form = replace(form, **step)  # type: ignore[arg-type]
+        if form.filter_width is not None and info.filter and form.filter:
+            others = _header_text(info, replace(form, filter=False)).cell_len
+            room = width - others - cell_len(f" · {FILTER_LABEL}")
+            form = replace(form, filter_width=max(room, FILTER_MIN))
+        text = _header_text(info, form)
+    if text.cell_len > width:  # the last resort: cut the line, ending in "…"
+        text.truncate(width, overflow="ellipsis")
     return text
 
 
-def _range_label(time_range: TimeRange, form: str) -> str:
-    if form == "full":
-        return time_range.label()
-    fmt = "%m-%d %H:%M"
-    return f"{time_range.start.strftime(fmt)} → {time_range.end.strftime(fmt)} UTC"
+FILTER_LABEL = "filter: "
 
 
-def _header_text(info: HeaderInfo, *, show_host: bool, range_form: str | None) -> Text:
+def range_label(time_range: TimeRange, *, utc: bool, form: str = "full") -> str:
+    """The range in UTC or in local time, naming its clock: `2026-11-25 17:30 → 2026-11-26
+    17:30 UTC+05:30` (the offset, by each end when they differ); `form` "short" leaves out
+    the year, "compact" also the spaces around the arrow, "tiny" writes the clock as in
+    ISO 8601 (`11-25 12:00→11-26 12:00Z`, `…17:30+05:30`)."""
+    start, end = (
+        time_range.start.astimezone(UTC if utc else None),
+        time_range.end.astimezone(UTC if utc else None),
+    )
+    fmt = "%Y-%m-%d %H:%M" if form == "full" else "%m-%d %H:%M"
+    arrow = " → " if form in ("full", "short") else "→"
+    first, last = _zone(start), _zone(end)
+    if form == "tiny":
+        first, last = (zone.replace("UTC", "") or "Z" for zone in (first, last))
+        if first == last:
+            return f"{start.strftime(fmt)}{arrow}{end.strftime(fmt)}{first}"
+        return f"{start.strftime(fmt)}{first}{arrow}{end.strftime(fmt)}{last}"
+    if first == last:
+        return f"{start.strftime(fmt)}{arrow}{end.strftime(fmt)} {first}"
+    return f"{start.strftime(fmt)} {first}{arrow}{end.strftime(fmt)} {last}"
+
+
+def _zone(stamp: datetime) -> str:
+    """`UTC`, or the offset from it (`UTC+05:30`): a zone's abbreviation is ambiguous."""
+    offset = stamp.utcoffset() or timedelta(0)
+    if not offset:
+        return "UTC"
+    minutes = int(offset.total_seconds()) // 60
+    sign, minutes = ("+" if minutes >= 0 else "-"), abs(minutes)
+    return f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _header_text(info: HeaderInfo, form: _Form) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis")
-    text.append(" auditui ", style="bold reverse")
-    text.append(" ")
-    text.append(visible(info.profile), style="bold")
-    if info.demo:
-        text.append(" (demo)", style="italic")
-    if show_host:
-        text.append(" · ")
-        text.append("built-in demo server" if info.demo else visible(info.host), style="dim")
-    if info.time_range is not None and range_form is not None:
-        text.append(" · ")
-        text.append(_range_label(info.time_range, range_form))
-    text.append(" · ")
+    parts: list[Text] = []
+    if form.brand:
+        text.append(" auditui ", style="bold reverse")
+    if form.profile:
+        who = Text(visible(info.profile), style="bold")
+        if info.demo and form.demo:
+            who.append(" (demo)", style="italic")
+        parts.append(who)
+    if form.host:
+        parts.append(Text("built-in demo server" if info.demo else visible(info.host), "dim"))
+    if info.time_range is not None:
+        parts.append(Text(range_label(info.time_range, utc=info.utc, form=form.range_form)))
     if info.shown is not None and info.shown != info.total:
-        text.append(f"{info.shown:,} of {info.total:,} events", style="bold")
+        counted = f"{info.shown:,}/{info.total:,}" if form.count == "short" else None
+        count = Text(counted or f"{info.shown:,} of {info.total:,} events", style="bold")
     else:
-        text.append(f"{info.total:,} events", style="bold")
-    if info.cached_windows:
-        text.append(f" · {info.cached_windows:,}/{info.windows:,} windows from cache", style="dim")
-    if info.skipped:
-        text.append(f" · {info.skipped:,} skipped", style="yellow")
-    if info.dropped:
-        text.append(f" · {info.dropped:,} outside range dropped", style="yellow")
-    if info.loading:
-        text.append(" · loading…", style="italic")
+        count = Text(f"{info.total:,} events", style="bold")
+    if info.incomplete:
+        count.append(" · ")
+        count.append(visible(info.incomplete), style="bold yellow")
+    parts.append(count)
+    if info.filter and form.filter:
+        shown = visible(info.filter)
+        if form.filter_width is not None:
+            shown = _cut(shown, form.filter_width)
+        parts.append(Text.assemble((FILTER_LABEL, "dim"), (shown, "bold")))
+    if info.cached_windows and form.cache:
+        note = f"{info.cached_windows:,}/{info.windows:,} windows from cache"
+        parts.append(Text(note, style="dim"))
+    if info.skipped and form.warnings != "none":
+        parts.append(Text(f"{info.skipped:,} skipped", style="yellow"))
+    if info.dropped and form.warnings != "none":
+        label = "outside range dropped" if form.warnings == "full" else "dropped"
+        parts.append(Text(f"{info.dropped:,} {label}", style="yellow"))
+    if info.loading and form.loading:
+        parts.append(Text("loading…", style="italic"))
+    text.append(" ")
+    text.append_text(Text(" · ").join(parts))
     return text
+
+
+def _cut(text: str, width: int) -> str:
+    """`text` in at most `width` cells, ending in "…" when cut."""
+    if cell_len(text) <= width:
+        return text
+    return set_cell_size(text, max(width - 1, 0)) + "…"
 
 
 class HeaderLine(Static):

@@ -37,13 +37,11 @@ from auditui.events import (
     get_column,
     status_class,
 )
-from auditui.tui.widgets.table.layout import fit, layout, measure_widths
+from auditui.tui.widgets.table.layout import Sizer, fit, layout
 from auditui.tui.widgets.table.messages import SortMessage, TableMessage
 from auditui.tui.widgets.table.rows import cursor_strip, header_strip, row_cells, row_strip
 
 __all__ = ["EventTable", "fit"]
-
-SAMPLE_ROWS = 300  # rows measured (from the top, plus those on screen) to size columns
 
 
 class EventTable(ScrollView, can_focus=True):
@@ -139,7 +137,7 @@ class EventTable(ScrollView, can_focus=True):
         self._utc = utc
         self.cursor_row = 0
         self.cursor_column = 0
-        self._measured: list[int] = []  # widths from the sample
+        self._sizer = Sizer()  # widths measured over the store
         self._widths: list[int] = []  # ... with the last column stretched to fill
         self._offsets: list[int] = [0]  # x where each cell starts; [-1] is the total width
         self._row_cache: LRUCache[int, Strip] = LRUCache(2048)  # store index -> row strip
@@ -167,6 +165,11 @@ class EventTable(ScrollView, can_focus=True):
         ids = self.columns
         self.cursor_column = ids.index(current) if current in ids else 0
         self._relayout()
+
+    @property
+    def column_widths(self) -> tuple[int, ...]:
+        """Each visible column's width in cells, as laid out (without padding)."""
+        return tuple(self._widths)
 
     @property
     def current_column(self) -> str:
@@ -210,14 +213,17 @@ class EventTable(ScrollView, can_focus=True):
         """Re-read the view after its data, filter or sort changed.
 
         The selected event keeps the cursor (and its line on screen) if still in the view;
-        otherwise the cursor stays at its row number, clamped.
+        otherwise the cursor stays at its row number, clamped. Widths follow the store, never
+        the filter; `remeasure` False: a store that grew keeps its widths at least.
         """
+        if remeasure:
+            self._sizer.forget()
         screen_line = self.cursor_row - round(self.scroll_offset.y)
         row = None if self._view is None or not self._selected else self._view.find(self._selected)
         if row is None:
             row = min(self.cursor_row, max(self.row_count - 1, 0))
         self.cursor_row = row
-        self._measure(grow_only=not remeasure)
+        self._measure()
         self._update_virtual_size()
         self._clear_caches()
         screen_line = min(max(screen_line, 0), self._body_height() - 1)
@@ -237,12 +243,13 @@ class EventTable(ScrollView, can_focus=True):
         self.post_message(self.Sorted(self, column_id, descending))
 
     def cell_under_cursor(self) -> tuple[str, str]:
-        """(column title, full un-truncated cell text) at the cell cursor; ("", "") if empty."""
+        """(column title, the whole value to copy: a time in ISO 8601 with its offset) at the
+        cell cursor; ("", "") if empty."""
         event = self.cursor_event
         if event is None:
             return ("", "")
         column = self._columns[self.cursor_column]
-        return (column.title, column.text(event, self.tz))
+        return (column.title, column.copy_text(event, self.tz))
 
     def move_cursor(self, row: int) -> None:
         """Put the row cursor on `row` (clamped) and scroll it into view."""
@@ -361,7 +368,11 @@ class EventTable(ScrollView, can_focus=True):
             cached = self._row_cache[index] = self._row_strip(view.store.events[index])
         return cached.crop_extend(scroll_x, right, base)
 
+    empty_note = ""  # shown instead of "No events to show." (why the range is empty)
+
     def _empty_message(self) -> str:
+        if self.empty_note and not (self._view is not None and len(self._view.store)):
+            return self.empty_note
         if self._view is None:
             return "No events loaded."
         filtered = self._view.filtered and len(self._view.store)
@@ -413,18 +424,10 @@ class EventTable(ScrollView, can_focus=True):
             raise ValueError("the table needs at least one column")
         return columns
 
-    def _measure(self, *, grow_only: bool = False) -> None:
-        """Size the columns from the header, the first rows and the rows on screen."""
-        sample: list[AuditEvent] = []
-        if self._view is not None:
-            top, body = round(self.scroll_offset.y), self._body_height()
-            sample = self._view.rows(0, SAMPLE_ROWS)
-            if top + body > SAMPLE_ROWS:
-                sample += self._view.rows(top, top + body)
-        widths = measure_widths(self._columns, sample, self.tz)
-        if grow_only and len(self._measured) == len(widths):
-            widths = [max(old, new) for old, new in zip(self._measured, widths, strict=True)]
-        self._measured = widths
+    def _measure(self) -> None:
+        """Size the columns from the header and a sample of the whole store (`Sizer`)."""
+        store = None if self._view is None else self._view.store
+        self._sizer.measure(self._columns, None if store is None else store.events, self.tz)
         self._layout()
 
     def _layout(self) -> None:
@@ -438,7 +441,8 @@ class EventTable(ScrollView, can_focus=True):
             overflow = self.styles.overflow_y
             if overflow == "scroll" or (overflow == "auto" and self.row_count + 1 > region.height):
                 available -= self.styles.scrollbar_size_vertical
-        self._widths, self._offsets = layout(self._measured, available)
+        sizer = self._sizer
+        self._widths, self._offsets = layout(sizer.widths, available, floors=sizer.floors)
 
     def _relayout(self) -> None:
         self._measure()

@@ -1,0 +1,55 @@
+"""What the screen says about the session's events: the header line, the counter's note,
+the table's empty message and the timeline's missing spans.
+
+One function of the session's state (`StatusFlow.update`), called whenever counts, range,
+filter, zone or loading change: so a partial load reads "incomplete: 1 of 3 windows failed
+(HTTP 500) · r retries" in every place at once, and a range that never loaded reads "not
+loaded", never as a quiet range.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from auditui.tui.session import Session, incomplete_note
+from auditui.tui.widgets.filter_bar import FilterBar
+from auditui.tui.widgets.status_bar import HeaderInfo, HeaderLine
+from auditui.tui.widgets.table.event_table import EventTable
+from auditui.tui.widgets.timeline import Timeline
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+
+class StatusFlow:
+    """Keeps the header, counter note, empty-table message and timeline gaps true."""
+
+    def __init__(self, app: App[Any], session: Session, *, filter_text: Any) -> None:
+        self.app = app
+        self.session = session
+        self._filter_text = filter_text  # () -> the applied query (the filter flow's)
+
+    def update(self) -> None:
+        app, session = self.app, self.session
+        counts, source = session.counts, session.source
+        table, bar = app.query_one(EventTable), app.query_one(FilterBar)
+        note = incomplete_note(counts, loaded=session.loaded, loading=session.loading)
+        app.query_one(HeaderLine).info = HeaderInfo(
+            profile=source.profile.name,
+            host=source.host,
+            time_range=session.time_range,
+            total=len(session.store),
+            shown=len(session.view),
+            skipped=counts.skipped + counts.conflicts,
+            dropped=counts.dropped,
+            demo=source.demo,
+            loading=session.loading,
+            windows=counts.windows,
+            cached_windows=counts.cached,
+            incomplete=note,
+            utc=table.utc,
+            filter="" if bar.is_open else self._filter_text(),
+        )
+        table.empty_note = f"{note}: {counts.error}" if note and counts.error else note
+        bar.note = "incomplete" if note else ""
+        app.query_one(Timeline).show_missing(counts.failed)
