@@ -219,6 +219,14 @@ class AuditApp(App[int]):
         """Toasts show their text literally: messages quote event data and server errors."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
+    def action_help_quit(self) -> None:
+        """Ctrl+C: say how to quit (Textual's own toast is markup; ours are literal)."""
+        quits = ("quit", "app.quit")
+        keys = [k for k, active in self.active_bindings.items() if active.binding.action in quits]
+        if keys:
+            shown = " or ".join(sorted(keys, key=len))
+            self.notify(f"Press {shown} to quit the app", title="Do you want to quit?")
+
     def _fatal_error(self) -> None:
         crash_report_without_locals(self)  # locals hold event data and keys
 

@@ -74,26 +74,35 @@ class LoadCounts:
         self.error = self.error or error
 
 
-def incomplete_note(counts: LoadCounts, *, loaded: bool = True, loading: bool = False) -> str:
+def incomplete_note(
+    counts: LoadCounts, *, loaded: bool = True, loading: bool = False, short: bool = False
+) -> str:
     """What the header and counter say of events that are not their whole range
-    ("incomplete: 1 of 3 windows failed (HTTP 500) · r retries"), or "" when they are.
+    ("incomplete: 1 of 3 windows failed (HTTP 500) · r retries"), or "" when they are;
+    `short`: the form for a narrow header ("incomplete: 1/3 failed (HTTP 500)").
 
     `loaded` False: no load has shown events yet (cancelled, or waiting for a key), which
     is "not loaded", not an empty range; `loading`: one is running (it may still come).
     """
     if not loaded and not counts.failed:
-        return "" if loading else "not loaded · r loads"
+        return "" if loading else ("not loaded" if short else "not loaded · r loads")
     parts: list[str] = []
     if counts.failed:
         reasons = list(dict.fromkeys(counts.reasons))
         why = ", ".join(reasons[:2]) + (", …" if len(reasons) > 2 else "")
         total = max(counts.windows, counts.expected, len(counts.failed))
         noun = "window" if total == 1 else "windows"
-        parts.append(f"{len(counts.failed):,} of {total:,} {noun} failed ({why}) · r retries")
+        if short:
+            parts.append(f"{len(counts.failed):,}/{total:,} failed ({reasons[0]})")
+        else:
+            parts.append(f"{len(counts.failed):,} of {total:,} {noun} failed ({why}) · r retries")
     if counts.cancelled:
         missing = max(counts.expected - counts.windows, 0)
-        expected = f"{missing:,} of {counts.expected:,} windows"
-        parts.append(f"cancelled, {expected} not loaded · r reloads")
+        if short:
+            parts.append(f"cancelled, {missing:,}/{counts.expected:,} not loaded")
+        else:
+            expected = f"{missing:,} of {counts.expected:,} windows"
+            parts.append(f"cancelled, {expected} not loaded · r reloads")
     return "incomplete: " + " · ".join(parts) if parts else ""
 
 

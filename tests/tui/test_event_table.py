@@ -342,24 +342,29 @@ def scrollbars(table: EventTable) -> tuple[bool, bool]:
     return table.show_vertical_scrollbar, table.show_horizontal_scrollbar
 
 
-async def test_columns_fit_beside_the_vertical_scrollbar_the_rows_need() -> None:
+async def test_columns_keep_the_vertical_scrollbars_place_so_widths_never_jump() -> None:
     """Rows that arrive after the first layout need a vertical scrollbar: the columns leave
-    room for it at once, so no horizontal scrollbar appears for its width."""
+    room for it from the start, so no horizontal scrollbar appears for its width, and a
+    filter that leaves a few rows (no scrollbar) does not change the widths."""
     app = TableApp(EventView(EventStore([])))
     async with app.run_test(size=(200, 24)) as pilot:
         table = app.query_one(EventTable)
         await pilot.pause()
-        assert table.virtual_size.width == table.scrollable_content_region.width  # filled
-        table.set_view(make_view(100))
+        gutter = table.styles.scrollbar_size_vertical
+        assert table.virtual_size.width == table.scrollable_content_region.width - gutter
+        view = make_view(100)
+        table.set_view(view)
         await pilot.pause()
         await pilot.pause()
         assert scrollbars(table) == (True, False)  # vertical, horizontal
         assert table.virtual_size.width == table.scrollable_content_region.width
-        table.set_view(make_view(3))  # the scrollbar goes: the columns fill its place
+        widths = table.column_widths
+        view.set_filter([0, 1, 2], ascending=True)  # the scrollbar goes: its place stays
+        table.refresh_rows()
         await pilot.pause()
         await pilot.pause()
         assert scrollbars(table) == (False, False)
-        assert table.virtual_size.width == table.scrollable_content_region.width
+        assert table.column_widths == widths
 
 
 async def test_no_view_at_all() -> None:

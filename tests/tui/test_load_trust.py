@@ -162,3 +162,24 @@ async def test_a_first_load_cancelled_says_nothing_is_loaded(server: DemoServer)
         assert "not loaded · r loads" in header(app)
         assert "Load cancelled; the events on screen are unchanged." in messages(app)
         server.faults.clear()
+
+
+async def test_ctrl_c_says_how_to_quit_in_plain_words(server: DemoServer) -> None:
+    app = AuditApp(connection(server), THREE_DAYS)
+    async with app.run_test(size=WIDE, notifications=True) as pilot:
+        await wait_loaded(pilot)
+        await pilot.press("ctrl+c")
+        await settle(pilot)
+        assert app.is_running
+        assert "Press q or ctrl+q to quit the app" in messages(app)
+        assert not any("[b]" in m for m in messages(app))
+
+
+async def test_a_narrow_header_keeps_a_short_incomplete_note(server: DemoServer) -> None:
+    server.faults.push(Fault(kind="delay", seconds=0.0), Fault(kind="status", status=500))
+    app = AuditApp(connection(server), THREE_DAYS)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await wait_loaded(pilot)
+        assert "incomplete: 1/4 failed (HTTP 500)" in header(app)
+        caption = app.query_one(Timeline).render().plain.splitlines()
+        assert (len(caption) == 3 and "window not loaded" in caption[0]) or "…" in caption[0]

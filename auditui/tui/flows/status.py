@@ -33,7 +33,9 @@ class StatusFlow:
         app, session = self.app, self.session
         counts, source = session.counts, session.source
         table, bar = app.query_one(EventTable), app.query_one(FilterBar)
-        note = incomplete_note(counts, loaded=session.loaded, loading=session.loading)
+        loaded, loading = session.loaded, session.loading
+        note = incomplete_note(counts, loaded=loaded, loading=loading)
+        short = incomplete_note(counts, loaded=loaded, loading=loading, short=True)
         app.query_one(HeaderLine).info = HeaderInfo(
             profile=source.profile.name,
             host=source.host,
@@ -47,6 +49,7 @@ class StatusFlow:
             windows=counts.windows,
             cached_windows=counts.cached,
             incomplete=note,
+            incomplete_short=short,
             utc=table.utc,
             filter="" if bar.is_open else self._filter_text(),
         )

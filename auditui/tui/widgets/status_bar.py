@@ -42,6 +42,7 @@ class HeaderInfo:
     windows: int = 0  # windows of the loaded range
     cached_windows: int = 0  # of those, read from the local cache
     incomplete: str = ""  # e.g. "incomplete: 1 of 3 windows failed (HTTP 500)"; never dropped
+    incomplete_short: str = ""  # its narrow form ("incomplete: 1/3 failed (HTTP 500)")
     utc: bool = True  # the range in UTC (True) or local time, as the table shows times
     filter: str = ""  # the query applied, shown while the filter bar is closed
 
@@ -59,6 +60,7 @@ class _Form:
     range_form: str = "full"  # "full", "short" (no year), "compact" (no spaces), "tiny"
     count: str = "full"  # "12 of 345 events", or "short": "12/345"
     warnings: str = "full"  # skipped/dropped: "full", "short", "none"
+    incomplete: str = "full"  # the incomplete note: "full" or "short"
     filter_width: int | None = None  # cells for the filter's text (None: all of it)
     filter: bool = True
 
@@ -73,6 +75,7 @@ STEPS: tuple[dict[str, object], ...] = (
     {"loading": False},
     {"warnings": "short"},
     {"profile": False},
+    {"incomplete": "short"},
     {"filter_width": -1},  # -1: from here on, the filter gets whatever width is left
     {"range_form": "compact"},
     {"warnings": "none"},
@@ -81,7 +84,7 @@ STEPS: tuple[dict[str, object], ...] = (
     {"range_form": "tiny"},
 )
 """What goes, in order, when the header is too wide: the range, the count and the
-"incomplete" note go last (the range only shortens), and whole parts go, never half a
+"incomplete" note go last (the range and the note only shorten), and whole parts go, never half a
 word; only the filter's text is cut (with "…"), and the line as a whole if nothing else
 is left."""
 
@@ -164,9 +167,10 @@ def _header_text(info: HeaderInfo, form: _Form) -> Text:
         count = Text(counted or f"{info.shown:,} of {info.total:,} events", style="bold")
     else:
         count = Text(f"{info.total:,} events", style="bold")
-    if info.incomplete:
+    note = info.incomplete_short if form.incomplete == "short" else ""
+    if note or info.incomplete:
         count.append(" · ")
-        count.append(visible(info.incomplete), style="bold yellow")
+        count.append(visible(note or info.incomplete), style="bold yellow")
     parts.append(count)
     if info.filter and form.filter:
         shown = visible(info.filter)

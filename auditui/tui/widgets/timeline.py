@@ -358,7 +358,9 @@ class Timeline(Widget, can_focus=True):
 
     def _caption_line(self) -> Text:
         style = self.get_component_rich_style("timeline--caption", partial=True)
-        return Text(self.caption(), style=style, no_wrap=True, end="")
+        caption = Text(self.caption(), style=style, no_wrap=True, end="")
+        caption.truncate(max(self.content_size.width, 1), overflow="ellipsis")  # one line
+        return caption
 
     def _bars_line(self) -> Text:
         if self.shown is None:

@@ -34,12 +34,17 @@ from auditui.events import (
     Column,
     EventView,
     default_descending,
-    get_column,
     status_class,
 )
-from auditui.tui.widgets.table.layout import Sizer, fit, layout
+from auditui.tui.widgets.table.layout import Sizer, fit, layout, resolve_columns
 from auditui.tui.widgets.table.messages import SortMessage, TableMessage
-from auditui.tui.widgets.table.rows import cursor_strip, header_strip, row_cells, row_strip
+from auditui.tui.widgets.table.rows import (
+    cursor_strip,
+    header_strip,
+    message_lines,
+    row_cells,
+    row_strip,
+)
 
 __all__ = ["EventTable", "fit"]
 
@@ -133,7 +138,7 @@ class EventTable(ScrollView, can_focus=True):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self._view = view
-        self._columns: tuple[Column, ...] = self._resolve(columns)
+        self._columns: tuple[Column, ...] = resolve_columns(columns)
         self._utc = utc
         self.cursor_row = 0
         self.cursor_column = 0
@@ -160,7 +165,7 @@ class EventTable(ScrollView, can_focus=True):
 
     @columns.setter
     def columns(self, column_ids: Sequence[str]) -> None:
-        resolved, current = self._resolve(column_ids), self.current_column
+        resolved, current = resolve_columns(column_ids), self.current_column
         self._columns = resolved
         ids = self.columns
         self.cursor_column = ids.index(current) if current in ids else 0
@@ -353,7 +358,8 @@ class EventTable(ScrollView, can_focus=True):
             return self._header_strip().crop_extend(scroll_x, right, header_style)
         base, view, row = self._style(""), self._view, scroll_y + y - 1
         if view is None or not len(view):
-            text = " " + self._empty_message() if y == 1 else ""
+            lines = message_lines(self._empty_note, view, right - scroll_x - 2)
+            text = " " + lines[y - 1] if 1 <= y <= len(lines) else ""
             message = Strip([Segment(text, self._style("event-table--message"))])
             return message.crop_extend(scroll_x, right, base)
         if row >= len(view):
@@ -368,15 +374,18 @@ class EventTable(ScrollView, can_focus=True):
             cached = self._row_cache[index] = self._row_strip(view.store.events[index])
         return cached.crop_extend(scroll_x, right, base)
 
-    empty_note = ""  # shown instead of "No events to show." (why the range is empty)
+    _empty_note = ""
 
-    def _empty_message(self) -> str:
-        if self.empty_note and not (self._view is not None and len(self._view.store)):
-            return self.empty_note
-        if self._view is None:
-            return "No events loaded."
-        filtered = self._view.filtered and len(self._view.store)
-        return "No events match the filter." if filtered else "No events to show."
+    @property
+    def empty_note(self) -> str:
+        """Shown (wrapped) instead of "No events to show.": why the range is empty."""
+        return self._empty_note
+
+    @empty_note.setter
+    def empty_note(self, note: str) -> None:
+        if note != self._empty_note:
+            self._empty_note = note
+            self.refresh()
 
     def _row_strip(self, event: AuditEvent) -> Strip:
         kind = status_class(event)
@@ -417,13 +426,6 @@ class EventTable(ScrollView, can_focus=True):
 
     # -- layout ---------------------------------------------------------------------------
 
-    @staticmethod
-    def _resolve(column_ids: Sequence[str]) -> tuple[Column, ...]:
-        columns = tuple(get_column(column_id) for column_id in column_ids)
-        if not columns:
-            raise ValueError("the table needs at least one column")
-        return columns
-
     def _measure(self) -> None:
         """Size the columns from the header and a sample of the whole store (`Sizer`)."""
         store = None if self._view is None else self._view.store
@@ -431,15 +433,12 @@ class EventTable(ScrollView, can_focus=True):
         self._layout()
 
     def _layout(self) -> None:
-        """Fit the measured columns to the width left beside the vertical scrollbar that the
-        rows will need, whether or not it is on screen yet (Textual shows it only after the
-        new virtual size): a layout made before it appears would overflow by its width."""
+        """Fit the measured columns to the width left beside the vertical scrollbar, kept
+        whether or not it shows: the widths never jump when a filter leaves fewer rows."""
         available = 0
         if self.is_mounted:
-            region = self.content_region
-            available = region.width
-            overflow = self.styles.overflow_y
-            if overflow == "scroll" or (overflow == "auto" and self.row_count + 1 > region.height):
+            available = self.content_region.width
+            if self.styles.overflow_y in ("scroll", "auto"):
                 available -= self.styles.scrollbar_size_vertical
         sizer = self._sizer
         self._widths, self._offsets = layout(sizer.widths, available, floors=sizer.floors)
@@ -464,10 +463,7 @@ class EventTable(ScrollView, can_focus=True):
         return max(height - 1, 1)
 
     def _column_at(self, x: int) -> int | None:
-        for position in range(len(self._columns)):
-            if self._offsets[position] <= x < self._offsets[position + 1]:
-                return position
-        return None
+        return next((i for i in range(len(self._columns)) if x < self._offsets[i + 1]), None)
 
     def _refresh_row(self, row: int) -> None:
         top = round(self.scroll_offset.y)

@@ -17,7 +17,7 @@ from datetime import UTC, tzinfo
 
 from rich.cells import cell_len, set_cell_size
 
-from auditui.events import AuditEvent, Column, time_title
+from auditui.events import AuditEvent, Column, get_column, time_title
 
 __all__ = ["Sizer", "fit", "floor_widths", "header_title", "layout", "measure_widths"]
 
@@ -162,3 +162,11 @@ class Sizer:
             widths = [max(old, new) for old, new in zip(self.widths, widths, strict=True)]
         self.widths, self._key = widths, key
         self.floors = floor_widths(columns, widths)
+
+
+def resolve_columns(column_ids: Sequence[str]) -> tuple[Column, ...]:
+    """The columns of `column_ids` (at least one: a table without columns is a bug)."""
+    columns = tuple(get_column(column_id) for column_id in column_ids)
+    if not columns:
+        raise ValueError("the table needs at least one column")
+    return columns

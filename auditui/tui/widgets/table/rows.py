@@ -6,6 +6,7 @@ only decides *which* line to draw and with which styles.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from datetime import tzinfo
 
@@ -13,7 +14,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 
-from auditui.events import AuditEvent, Column
+from auditui.events import AuditEvent, Column, EventView
 from auditui.tui.widgets.table.layout import fit, header_title
 
 ARROWS = {False: " ▲", True: " ▼"}
@@ -62,3 +63,17 @@ def header_strip(
             title += ARROWS[sort[1]]
         parts.append(f" {fit(title, column_width)} ")
     return Strip([Segment("".join(parts), style)], width)
+
+
+def message_lines(note: str, view: EventView | None, width: int) -> list[str]:
+    """What an empty table says, wrapped to `width`: `note` (why the range is empty: a load
+    that failed) when the store is empty, else why nothing shows."""
+    if note and not (view is not None and len(view.store)):
+        text = note
+    elif view is None:
+        text = "No events loaded."
+    elif view.filtered and len(view.store):
+        text = "No events match the filter."
+    else:
+        text = "No events to show."
+    return textwrap.wrap(text, max(width, 20))
