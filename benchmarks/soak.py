@@ -33,7 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -116,6 +116,15 @@ async def soak(spec: dict[str, Any], minutes: float, server: subprocess.Popen[st
     profile = load_settings().profile("default", env={})
     connection = Connection(profile, spec["url"], Credential(spec["key"], "bench"), demo=True)
     app = AuditApp(connection, time_range)
+    posted: list[str] = []  # every toast as it is posted (a 12 s toast may be gone by the end)
+    notify = app.notify
+
+    def recording(message: str, **options: Any) -> None:
+        posted.append(message)
+        notify(message, **options)
+
+    app.notify = recording  # type: ignore[method-assign]
+    app.load_flow.hooks = replace(app.load_flow.hooks, notify=recording)  # bound at start
     rows: list[dict[str, Any]] = []
     assert server.stdin is not None and server.stdout is not None
 
@@ -146,12 +155,12 @@ async def soak(spec: dict[str, Any], minutes: float, server: subprocess.Popen[st
             fault = FAULTS[n % len(FAULTS)]
             n += 1
             queue(fault.spec)
-            seen = {id(toast) for toast in app._notifications}
+            posted.clear()
             app.start_load(time_range)
             seconds = await loaded()
             gc.collect()
             header = str(app.query_one(HeaderLine).render())
-            toasts = [str(t.message) for t in app._notifications if id(t) not in seen]
+            toasts = list(posted)
             if fault.reason:
                 surfaced = f"({fault.reason})" in header and any(
                     fault.reason.split()[-1] in t or "reach" in t for t in toasts
@@ -161,6 +170,8 @@ async def soak(spec: dict[str, Any], minutes: float, server: subprocess.Popen[st
             row = {"reload": n, "fault": fault.spec or "none", "seconds": round(seconds, 2),
                    "events": len(app.store), "surfaced": surfaced,
                    **{k: round(v, 1) for k, v in process_figures().items()}}  # fmt: skip
+            if not surfaced:
+                row["header"], row["toasts"] = header, toasts
             rows.append(row)
             print(
                 f"{n:3} {row['fault']:<18} {seconds:6.1f} s  {row['events']:>9,} events  "
@@ -168,6 +179,8 @@ async def soak(spec: dict[str, Any], minutes: float, server: subprocess.Popen[st
                 f"threads {row['threads']:3.0f}  {'ok' if surfaced else 'NOT SURFACED'}",
                 flush=True,
             )
+            if not surfaced:
+                print(f"    header: {header}\n    toasts: {toasts}", flush=True)
             app.clear_notifications()
     return rows
 

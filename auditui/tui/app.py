@@ -25,6 +25,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from auditui import memory
 from auditui.config.history import QueryHistory
 from auditui.config.state import load_ui_state, save_ui_state
 from auditui.errors import ConfigError
@@ -74,6 +75,7 @@ class AuditApp(App[int]):
         self, connection: EventSource, time_range: TimeRange, *, since: str | None = None
     ) -> None:
         super().__init__()
+        memory.fix_mmap_threshold()  # RSS stays flat over reloads (auditui/memory.py)
         self.session = session = Session(connection, time_range, since=since)
         self.key_order = KeyOrder(self, super().on_event)
         self.zoom_focus = ZoomFocus(self)

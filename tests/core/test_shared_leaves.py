@@ -4,6 +4,7 @@ literal lines, CSV formula cells and byte sizes."""
 from __future__ import annotations
 
 import os
+import platform
 import stat
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -112,3 +113,11 @@ def test_lazy_exports_import_a_module_on_first_access() -> None:
     with pytest.raises(AttributeError, match="has no attribute 'nope'"):
         getattr_("nope")
     assert isinstance(sys.modules["auditui.units"], types.ModuleType)
+
+
+def test_memory_calls_glibc_where_it_is_the_c_library() -> None:
+    from auditui import memory
+
+    glibc = platform.libc_ver()[0] == "glibc"
+    assert memory.fix_mmap_threshold() is glibc  # mallopt answers 1 on success
+    assert isinstance(memory.trim(), bool)  # 1: memory went back; 0: nothing to give

@@ -38,6 +38,7 @@ from textual.app import App, SystemCommand
 from textual.markup import escape
 from textual.worker import get_current_worker
 
+from auditui import memory
 from auditui.config.settings import load_settings
 from auditui.errors import ConfigError, UsageError
 from auditui.events import AuditEvent, EventStore
@@ -314,6 +315,8 @@ class FilterFlow:
             if warm or want_facets:
                 index = prepare_index(store) if warm else index_for(store)
                 facets = compute_facets(index, indices) if want_facets else None
+            if warm:  # a load is done and indexed: what the last one freed goes back
+                memory.trim()
             counted = indices
             if span is not None and can_match:
                 counted = self._context_matches(context_key, base)
