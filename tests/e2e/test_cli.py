@@ -14,7 +14,6 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,28 +21,10 @@ import pytest
 
 from auditui.demo import DEMO_KEY, DemoServer, Fault
 from tests.helpers.cli import one_line_error as assert_one_line_error
+from tests.helpers.cli import run
 from tests.helpers.keyring_service import SecretServiceHandle
 
 WRONG_KEY = "wrong-key-7f1e9c2b4d"
-
-
-def run(
-    *args: str,
-    env: Mapping[str, str] | None = None,
-    stdin: str | None = None,
-    timeout: float = 60,
-) -> subprocess.CompletedProcess[str]:
-    full_env = dict(os.environ if env is None else env)
-    full_env.pop("CI", None)  # keep the child's behaviour independent of the CI flag
-    return subprocess.run(
-        [sys.executable, "-m", "auditui", *args],
-        capture_output=True,
-        text=True,
-        input=stdin,
-        env=full_env,
-        timeout=timeout,
-        stdin=None if stdin is not None else subprocess.DEVNULL,
-    )
 
 
 def api_env(server: DemoServer, key: str = DEMO_KEY) -> dict[str, str]:

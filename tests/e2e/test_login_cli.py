@@ -12,33 +12,17 @@ import shutil
 import subprocess
 import sys
 import tomllib
-from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 
 from auditui.demo import DEMO_KEY, DemoServer
 from auditui.paths import config_file, credentials_file
+from tests.helpers.cli import run
 from tests.helpers.keyring_service import SecretServiceHandle
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 OTHER_KEY = "dfk_other_0123456789abcdef"
-
-
-def run(
-    *args: str, env: Mapping[str, str], stdin: str | None = None, timeout: float = 60
-) -> subprocess.CompletedProcess[str]:
-    full_env = dict(env)
-    full_env.pop("CI", None)
-    return subprocess.run(
-        [sys.executable, "-m", "auditui", *args],
-        capture_output=True,
-        text=True,
-        input=stdin,
-        env=full_env,
-        timeout=timeout,
-        stdin=None if stdin is not None else subprocess.DEVNULL,
-    )
 
 
 def keyring_env(secret_service: SecretServiceHandle, server: DemoServer) -> dict[str, str]:

@@ -1,8 +1,31 @@
-"""Reading what a CLI subprocess said: exactly one line of error, no traceback."""
+"""Running the CLI in a subprocess, and reading what it said (one line of error)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
+from collections.abc import Mapping
+
+
+def run(
+    *args: str,
+    env: Mapping[str, str] | None = None,
+    stdin: str | None = None,
+    timeout: float = 60,
+) -> subprocess.CompletedProcess[str]:
+    """`python -m auditui ARGS` in a subprocess (stdin closed unless given)."""
+    full_env = dict(os.environ if env is None else env)
+    full_env.pop("CI", None)  # keep the child's behaviour independent of the CI flag
+    return subprocess.run(
+        [sys.executable, "-m", "auditui", *args],
+        capture_output=True,
+        text=True,
+        input=stdin,
+        env=full_env,
+        timeout=timeout,
+        stdin=None if stdin is not None else subprocess.DEVNULL,
+    )
 
 
 def one_line_error(result: subprocess.CompletedProcess[str], code: int) -> str:
