@@ -112,7 +112,7 @@ def status(args: argparse.Namespace) -> int:
     print(f"profile: {profile.name}")
     print(f"host:    {profile.host}{host_note}")
     print(f"config:  {settings.path}{config_note}")
-    print(f"key:     {describe_credential(profile.name)}", flush=True)
+    print(f"key:     {describe_credential(profile.name, none_text='none')}", flush=True)
     if resolve_credential(profile.name) is None:  # an unreadable key file raises its own line
         flag = "" if profile.name == "default" else f" --profile {profile.name}"
         raise CredentialError(

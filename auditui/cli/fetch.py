@@ -1,6 +1,7 @@
 """`auditui fetch`: print a range's events for scripts (NDJSON, JSON or CSV), newest first.
 
-A `--query` is compiled before any request (a bad query fails first) and `--output FILE` is
+A `--query` (with the exact terms `--actor`, `--ip` and `--object` stand for ANDed to it,
+`fetch_query`) is compiled before any request (a bad query fails first) and `--output FILE` is
 opened before it too (a folder that is missing or read-only fails first): a regular file is
 written atomically and private (`export.formats.atomic_output`; `--shared-output` or the
 profile's `export_mode = "umask"` for the umask's permissions), a FIFO or device streamed,
@@ -43,10 +44,11 @@ def fetch(args: argparse.Namespace) -> int:
     from auditui.sources.connection import open_connection
 
     matcher = None
-    if args.query:
+    query = fetch_query(args)
+    if query:
         from auditui.query import compile_query
 
-        matcher = compile_query(args.query)  # a bad query fails before any request
+        matcher = compile_query(query)  # a bad query fails before any request
     connection = open_connection(args.profile, use_cache=not getattr(args, "no_cache", False))
     connection.require_credential()
     time_range = requested_range(args, connection.profile.default_range)
@@ -78,6 +80,23 @@ def fetch(args: argparse.Namespace) -> int:
     if args.output and args.output != "-":
         say(f"auditui: wrote {len(events):,} events to {args.output}{_mode_note(args.output)}")
     return 0
+
+
+# `--actor`, `--ip`, `--object`: the exact query terms they stand for (one grammar)
+PIVOT_OPTIONS = (("actor", "user"), ("ip", "ip"), ("object", "object"))
+
+
+def fetch_query(args: argparse.Namespace) -> str:
+    """`--query` with an exact term ANDed for each of `--actor`, `--ip` and `--object`
+    (`--actor maya@acme.com` is `user:="maya@acme.com"`); "" when there is none."""
+    query = args.query or ""
+    for option, field in PIVOT_OPTIONS:
+        value = getattr(args, option, None)
+        if value is not None:
+            from auditui.query import add_term, pivot_term
+
+            query = add_term(query, pivot_term(field, value))
+    return query
 
 
 def _mode_note(path: str) -> str:

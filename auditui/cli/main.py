@@ -25,6 +25,12 @@ from auditui import __version__
 
 PROG = "auditui"
 EXIT_INTERRUPTED = 130
+# `fetch`'s exact-match flags: (flag, metavar, query field, what it names); see cli/fetch.py
+_PIVOT_FLAGS = (
+    ("--actor", "EMAIL", "user", "user (the e-mail, else user:ID)"),
+    ("--ip", "IP", "ip", "client IP"),
+    ("--object", "TEXT", "object", "object as the table shows it (e.g. 'monitor #193')"),
+)
 _DASH_VALUE_OPTIONS = ("--query", "-q")  # options whose value may well start with "-"
 _SHORT_OPTION = re.compile(r"-[A-Za-z]")  # `-q -o`: the value was forgotten, `-o` is an option
 
@@ -123,6 +129,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="QUERY",
         help="keep only events matching QUERY (as `/` in the app; '-source:ci' works)",
     )
+    for flag, metavar, field, what in _PIVOT_FLAGS:
+        fetch.add_argument(
+            flag,
+            metavar=metavar,
+            help=f"keep only events whose {what} is exactly {metavar} "
+            f'(the query term {field}:="{metavar}", ANDed with --query)',
+        )
 
     fetch.add_argument(
         "--no-cache", action="store_true", default=argparse.SUPPRESS, help="bypass the cache"

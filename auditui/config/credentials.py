@@ -389,8 +389,13 @@ def delete_credential(profile: str) -> list[str]:
     return removed
 
 
-def describe_credential(profile: str, env: Mapping[str, str] = os.environ) -> str:
-    """One line for `auditui status`: where the key comes from (never the key)."""
+def describe_credential(
+    profile: str, env: Mapping[str, str] = os.environ, *, none_text: str | None = None
+) -> str:
+    """One line for `auditui status`: where the key comes from (never the key).
+
+    `none_text` replaces what to do when there is no key (`auditui status` says it once, on
+    stderr, rather than on this line too)."""
     from_env = _env_credential(env)
     from_keyring, problem = _keyring_read(profile)
     try:
@@ -414,7 +419,7 @@ def describe_credential(profile: str, env: Mapping[str, str] = os.environ) -> st
                 "first; `auditui logout` removes both)"
             )
     else:
-        text = f"For profile {profile!r}, {NO_KEY_HELP}"
+        text = none_text or f"For profile {profile!r}, {NO_KEY_HELP}"
     if problem and from_env is None:
         notes.append(f"OS keyring not readable: {problem}")
     if file_problem:

@@ -26,8 +26,10 @@ __all__ = ["MAX_ENTRIES", "HistoryCursor", "QueryHistory", "history_file"]
 MAX_ENTRIES = 500
 HISTORY_DIR_NAME = "query-history"
 _VERSION = 1
-# The longest query the language accepts (`auditui.query.MAX_QUERY_LENGTH`; config sits below
-# the query package, so the number is repeated here and tests/core/test_history.py ties them).
+# The longest query kept: a typed query is far shorter, and a longer one (a pivot on a huge
+# value: the language accepts up to `auditui.query.MAX_QUERY_LENGTH`, MiBs) is not stored, so
+# the file stays small. Config sits below the query package: tests/core/test_history.py
+# checks this is at most that limit.
 MAX_ENTRY_LENGTH = 4000
 _MAX_FILE_BYTES = 8 * 1024 * 1024  # 500 queries of at most 4,000 characters fit easily
 

@@ -16,6 +16,8 @@ Examples: `admin`, `"data diff"`, `status:failure user:*@datafold.com`, `-source
   a substring; with `*` wildcards it must match the whole field (`user:*@datafold.com`).
   `id:` and `support:` compare whole values (`id:12` is not `id:123`; `id:12*` is a prefix);
   `field:""` matches events where the field is empty or missing.
+- `field:="value"` (or `field:=word`) is exact: the field's whole text as the events spell
+  it, case-sensitive, `*` a plain star (what a pivot makes: `auditui.query.pivot`).
 - `-term`, `NOT term`, `a OR b`, `a AND b` (or just `a b`), parentheses; NOT > AND > OR.
 - `after:WHEN` keeps events at or after WHEN (WHEN as a range start) and `before:WHEN`
   those before it (as a range end: `before:2026-11-02` includes that day). Relative WHENs
@@ -32,6 +34,9 @@ API:
     Matcher.preparation(store) -> Preparation | None   # slow first-time work, for a worker
     Filterer(store).apply(text) -> FilterResult        # narrows from the last query
     add_term(query, term) -> str                       # AND a term to a whole query
+    pivot_query(event, name, *, exclude=False) -> str | None   # `user:="maya@acme.com"`
+    pivot_term(field, text, *, exclude=False) -> str   # an exact term for any text
+    PIVOT_FIELDS                                       # column id / attribute → query field
     replace_time_terms(query, terms) -> str            # the timeline's after:/before: swapped
     index_for(store), prepare_index(store)             # the store's search index
 
@@ -55,6 +60,7 @@ from auditui.query.narrowing import (
     top_time_terms,
     without_time_terms,
 )
+from auditui.query.pivot import PIVOT_FIELDS, pivot_query, pivot_term, time_pivot
 from auditui.query.syntax import (
     MAX_DEPTH,
     MAX_QUERY_LENGTH,
@@ -78,6 +84,7 @@ __all__ = [
     "MAX_DEPTH",
     "MAX_QUERY_LENGTH",
     "MAX_REGEX_LENGTH",
+    "PIVOT_FIELDS",
     "And",
     "FilterResult",
     "Filterer",
@@ -97,8 +104,11 @@ __all__ = [
     "index_for",
     "index_ready",
     "parse",
+    "pivot_query",
+    "pivot_term",
     "prepare_index",
     "replace_time_terms",
+    "time_pivot",
     "top_time_terms",
     "without_time_terms",
 ]

@@ -1,7 +1,8 @@
 """Compiled queries: `compile_query` and `Matcher`, the per-event reference semantics (core).
 
 `Matcher.matches(event)` evaluates the compiled nodes (`auditui.query.nodes`) on one event,
-reading each field's text with `field_text`: this is what the query language means.
+reading each field's text with `field_text` (an exact term's with `spelling`): this is
+what the query language means.
 `Matcher.filter_indices(store, candidates=None)` gives the same answer for many events at
 once through the store's `SearchIndex` (`auditui.query.engine`, built on first use),
 returning matching store indices in `candidates` order (ascending when None): a list, or an
@@ -27,6 +28,7 @@ from auditui.query.engine.search_index import (
     field_text,
     index_for,
     index_ready,
+    spelling,
 )
 from auditui.query.nodes import Compiled, Junction, Negation, TextTest, TimeBound, compile_node
 from auditui.query.syntax import Query, parse
@@ -156,8 +158,8 @@ def compile_query(query: str | Query, *, now: datetime | None = None) -> Matcher
 
 def _match(node: Compiled, event: AuditEvent) -> bool:
     if isinstance(node, TextTest):
-        test = node.test
-        return any(test(field_text(event, name)) for name in node.fields)
+        test, text = node.test, spelling if node.kind == "exact" else field_text
+        return any(test(text(event, name)) for name in node.fields)
     if isinstance(node, TimeBound):
         return event.timestamp >= node.cutoff if node.after else event.timestamp < node.cutoff
     if isinstance(node, Negation):

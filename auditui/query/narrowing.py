@@ -122,6 +122,15 @@ class Filterer:
                 self._last = None
         return result
 
+    def restore(self, result: FilterResult) -> bool:
+        """Make an earlier result of this store the current one again, without matching
+        (going back to a query); False, changing nothing, when the store changed since."""
+        with self._lock:
+            if result.generation != self.store.generation:
+                return False
+            self._last, self._size = result, len(self.store)
+        return True
+
     def add_events(self, events: Sequence[Any]) -> FilterResult | None:
         """Append events to the store, matching only them against the current query.
 

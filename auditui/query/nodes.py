@@ -1,8 +1,9 @@
 """Compiled query nodes: what the syntax tree (`auditui.query.syntax`) becomes before matching.
 
 Each term turns into a test function over a field's lowercase text (substring, glob or
-regex) or a time bound; `auditui.query.matcher` evaluates them per event and
-`auditui.query.engine` over a store's search index. `cost` orders a conjunction's parts
+regex; an exact term's over the text as the events spell it) or a time bound;
+`auditui.query.matcher` evaluates them per event and `auditui.query.engine` over a store's
+search index. `cost` orders a conjunction's parts
 (time bounds and grouped fields first, per-event uuid and payload tests last).
 """
 
@@ -103,7 +104,7 @@ def _compile_term(term: Term) -> TextTest:
     test: Callable[[str], Any]
     if term.kind == "contains":
         test = contains_test(term.value)
-    elif term.kind == "equals":
+    elif term.kind in ("equals", "exact"):  # exact: over the spelling, not the lowercase text
         test = term.value.__eq__
     elif term.kind == "glob":
         test = _glob_test(term.segments)

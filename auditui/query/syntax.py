@@ -7,8 +7,9 @@ Grammar (precedence NOT > AND > OR; `AND`, `OR`, `NOT` are keywords only in capi
     and_expr:= unary (["AND"] unary)*         juxtaposition means AND
     unary   := ("NOT" | "-") unary | primary  "-" must touch its term: -user:x, -word, -(..)
     primary := "(" or_expr ")" | term
-    term    := value | FIELD ":" value | ("after" | "before") ":" WHEN
+    term    := value | FIELD ":" value | FIELD ":=" exact | ("after" | "before") ":" WHEN
     value   := word | '"' phrase '"' | "/" regex "/"
+    exact   := word | '"' phrase '"'          the field's whole text, case-sensitive
 
 - A word runs to whitespace, `(` or `)`; `\\` escapes the next character (`\\*`, `\\(`).
   In a phrase `\\"` is a quote and `\\\\` a backslash. `*` (unescaped) is a wildcard in words
@@ -17,6 +18,11 @@ Grammar (precedence NOT > AND > OR; `AND`, `OR`, `NOT` are keywords only in capi
   (`\\/` is a slash); so `/a/b/` is the regex `a/b`. Case-insensitive; at most
   `MAX_REGEX_LENGTH` characters (Python's `re` has no timeout: a catastrophic pattern can
   still be slow, the cap only bounds it).
+- `field:=value` (exact): the field's whole text as the events spell it, case-sensitive, no
+  wildcards (`*` is a star, a leading `/` a slash); `field:=""` is empty or missing. In its
+  phrase, besides `\\"` and `\\\\`, `\\n`, `\\r`, `\\t`, `\\xHH`, `\\uHHHH` and `\\UHHHHHHHH`
+  stand for that character (the escapes `auditui.textsafe.visible` writes), so any value has
+  a printable exact term (`auditui.query.pivot.pivot_term`); another `\\` stays a backslash.
 - `field:` with an unknown field name is an error, except before `//` (`https://...` is
   a word). Quote a word to search for a literal colon: `"usr:x"`.
 - Limits: `MAX_QUERY_LENGTH` characters, `MAX_DEPTH` nested parentheses/negations.
@@ -34,7 +40,9 @@ from auditui.errors import UsageError
 from auditui.query.fields import BARE_FIELDS, FIELDS, KNOWN_FIELDS, TIME_FIELDS
 from auditui.timespec import parse_duration, parse_when
 
-MAX_QUERY_LENGTH = 4000
+# A pivot's exact term quotes a whole value (1 MiB, say), each unsafe character written as an
+# escape of up to 10 characters; lexing is linear (phrases are scanned in C-speed chunks).
+MAX_QUERY_LENGTH = 16 * 1024 * 1024
 MAX_DEPTH = 40
 MAX_REGEX_LENGTH = 300
 
@@ -44,8 +52,15 @@ _WORD_END = frozenset(" \t\n\r\f\v()")
 _FIXED_NOW = datetime(2000, 1, 1, tzinfo=UTC)
 _QUOTED_ESCAPES = frozenset('"\\*')
 _WORD_ESCAPES = frozenset('"\\*') | _WORD_END
+# exact values: where a phrase or word may stop or hold an escape (scanned in chunks)
+# a quoted exact value: anything up to a quote that no backslash escapes
+_EXACT_PHRASE = re.compile(r'"([^"\\]*(?:\\.[^"\\]*)*)"', re.DOTALL)
+# an escape in it; a backslash before anything else (or a bad \x..) is kept as it is
+_EXACT_ESCAPE = re.compile(r"\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[nrt\"\\*])")
+_EXACT_WORD_STOP = re.compile(r"[\\ \t\n\r\f\v()]")
+_EXACT_CHARS = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\", "*": "*"}
 
-Kind = Literal["contains", "equals", "glob", "regex"]
+Kind = Literal["contains", "equals", "exact", "glob", "regex"]
 
 
 class QueryError(UsageError):
@@ -65,8 +80,10 @@ def _col(position: int) -> str:
 class Term:
     """A text test. `field` None means any shown field (a bare word).
 
-    `value` is lowercase; for `glob` it is the pattern with `*` wildcards and `\\*`/`\\\\`
-    escapes (`segments` holds the literal parts between wildcards); for `regex` the source.
+    `value` is lowercase, except for `exact` (as typed: compared with the field's text as
+    the events spell it, `auditui.query.fields.field_spelling`); for `glob` it is the
+    pattern with `*` wildcards and `\\*`/`\\\\` escapes (`segments` holds the literal parts
+    between wildcards); for `regex` the source.
     """
 
     field: str | None
@@ -155,6 +172,12 @@ def _implies(q: Node, p: Node) -> bool:
 def _term_implies(q: Term, p: Term) -> bool:
     if q == p:
         return True
+    if q.kind == "exact":  # q's field text is known: test p's contains/equals on it
+        same_field = q.field == p.field or (p.field is None and q.field in BARE_FIELDS)
+        if not same_field or p.kind not in ("contains", "equals"):
+            return False
+        searched = _searched(q)
+        return p.value in searched if p.kind == "contains" else p.value == searched
     if p.kind == "contains":
         same_field = q.field == p.field or (p.field is None and q.field in BARE_FIELDS)
         if not same_field:
@@ -168,6 +191,14 @@ def _term_implies(q: Term, p: Term) -> bool:
         # p = X* and q = X...: whatever q's rest matches, p's trailing * absorbs
         return len(p.segments) > 1 and p.segments[-1] == "" and q.value.startswith(p.value[:-1])
     return False
+
+
+def _searched(term: Term) -> str:
+    """The lowercase search text of a field whose spelling is an exact term's value (as
+    `auditui.query.engine.search_index` makes it: uuid and payload texts hold no newline)."""
+    text = term.value.lower()
+    assert term.field is not None
+    return text.replace("\n", " ") if FIELDS[term.field].group in ("uuid", "payload") else text
 
 
 # -- lexer --------------------------------------------------------------------------------
@@ -215,6 +246,8 @@ class _Lexer:
                     len(name),
                 )
             at = prefix.end()
+            if text.startswith("=", at):
+                return self._exact_term(name, start, at + 1)
             if at >= len(text) or text[at] in _WORD_END:
                 raise QueryError(
                     f"Missing value after '{name}:' at {_col(start)}", start, at - start
@@ -232,6 +265,51 @@ class _Lexer:
             _Token("TERM", start, end, _make_term(None, kind, value, segments, start, end, start))
         )
         return end
+
+    def _exact_term(self, name: str, start: int, at: int) -> int:
+        """`field:=value` from start, its value at `at`; the end."""
+        text = self.text
+        if name in TIME_FIELDS:
+            raise QueryError(
+                f"'{name}:' takes a time, not an exact value, at {_col(start)}",
+                start,
+                at - start,
+            )
+        if at >= len(text) or text[at] in _WORD_END:
+            raise QueryError(f"Missing value after '{name}:=' at {_col(start)}", start, at - start)
+        end, value = self._exact_phrase(at) if text[at] == '"' else self._exact_word(at)
+        self.tokens.append(
+            _Token("TERM", start, end, Term(name, "exact", value, (), start, end - start))
+        )
+        return end
+
+    def _exact_word(self, i: int) -> tuple[int, str]:
+        """(end, value) of an exact word at i: `*` and `/` are plain, `\\` escapes as in words."""
+        text, n = self.text, len(self.text)
+        parts: list[str] = []
+        j = i
+        while True:
+            stop = _EXACT_WORD_STOP.search(text, j)
+            end = n if stop is None else stop.start()
+            parts.append(text[j:end])
+            if end >= n or text[end] != "\\":
+                return end, "".join(parts)
+            if end + 1 < n and text[end + 1] in _WORD_ESCAPES:
+                parts.append(text[end + 1])
+                j = end + 2
+            else:
+                parts.append("\\")
+                j = end + 1
+
+    def _exact_phrase(self, i: int) -> tuple[int, str]:
+        """(end, value) of an exact phrase at i (the opening quote), escapes decoded."""
+        found = _EXACT_PHRASE.match(self.text, i)
+        if found is None:
+            raise QueryError(f"Unterminated quote at {_col(i)}", i, len(self.text) - i)
+        body = found.group(1)
+        if "\\" in body:
+            body = _EXACT_ESCAPE.sub(_exact_escape, body)
+        return found.end(), body
 
     def _value(self, i: int) -> tuple[int, str, str, tuple[str, ...]]:
         """(end, "word"|"phrase"|"regex", text, glob segments or ()) of the value at i."""
@@ -306,6 +384,15 @@ class _Lexer:
             i,
             n - i,
         )
+
+
+def _exact_escape(found: re.Match[str]) -> str:
+    """The character an escape of an exact phrase stands for (see `_EXACT_ESCAPE`)."""
+    code = found.group(1)
+    if len(code) == 1:
+        return _EXACT_CHARS.get(code, found.group())  # not an escape: kept as it is
+    number = int(code[1:], 16)
+    return chr(number) if number <= 0x10FFFF else found.group()
 
 
 def _check_regex(pattern: str, start: int) -> None:

@@ -45,12 +45,15 @@ from auditui.tui.dialogs.skipped import SkippedDialog
 from auditui.tui.flows.export import ExportFlow, export_warning
 from auditui.tui.flows.filter import FilterFlow
 from auditui.tui.flows.find import FindFlow
+from auditui.tui.flows.history import HistoryFlow, HistoryHooks
 from auditui.tui.flows.load import LoadFlow, LoadHooks
 from auditui.tui.flows.login import LoginFlow
+from auditui.tui.flows.pivot import PivotFlow
 from auditui.tui.flows.status import StatusFlow
 from auditui.tui.handoff import HandOff
 from auditui.tui.key_order import KeyOrder
 from auditui.tui.panes import PaneMemory
+from auditui.tui.screens.actor import open_actor_view, pick_actor_view
 from auditui.tui.session import Session
 from auditui.tui.widgets.detail import DetailPane
 from auditui.tui.widgets.facets import FacetsPanel
@@ -79,11 +82,32 @@ class AuditApp(App[int]):
         self.session = session = Session(connection, time_range, since=since)
         self.key_order = KeyOrder(self, super().on_event)
         self.zoom_focus = ZoomFocus(self)
-        self.filter_flow = FilterFlow(self, session, changed=self._view_changed)
+        self.filter_flow = FilterFlow(
+            self, session, changed=self._view_changed, step=lambda: self.history_flow.commit()
+        )
         self.login_flow = LoginFlow(self, session, resume=self.start_load)
         self.export_flow = ExportFlow(self, session)
         self.find_flow = FindFlow(self, session)
-        self.status_flow = StatusFlow(self, session, filter_text=lambda: self.filter_flow.text)
+        self.status_flow = StatusFlow(
+            self,
+            session,
+            filter_text=lambda: self.filter_flow.text,
+            history=lambda: self.history_flow.depth,
+        )
+        self.history_flow = HistoryFlow(
+            self,
+            session,
+            HistoryHooks(
+                set_query=self.filter_flow.set_query,
+                reshown=self.filter_flow.reshown,
+                swapped=self.filter_flow.swapped,
+                load=lambda time_range: self.start_load(time_range, chosen=True),
+                stop_load=self.action_cancel,
+                changed=self.update_header,
+                notify=self.notify,
+            ),
+        )
+        self.pivot_flow = PivotFlow(self, session, set_query=self.filter_flow.set_query)
         self.handoff = HandOff(self, lambda: getattr(self.connection.credential, "key", None))
         self.panes = PaneMemory(
             connection.profile.name, lambda text: self.notify(text, severity="warning")
@@ -95,10 +119,10 @@ class AuditApp(App[int]):
                 log_error=lambda text: self.log.error(text),
                 progress=self.show_progress,
                 counted=self.update_header,
-                installed=self.filter_flow.installed,
+                installed=self._installed,
                 extended=self.filter_flow.extended,
                 auth_refused=self.login_flow.start,
-                restored=self.filter_flow.restored,
+                restored=self._restored,
                 stopped=self.load_finished,
                 done=self.filter_flow.load_done,
             ),
@@ -176,6 +200,7 @@ class AuditApp(App[int]):
         self.query_one(FacetsPanel).display = False
         self.table.focus()
         self.zoom_focus.follow(self.screen)
+        self.detail.follow_store(lambda: self.store, busy=lambda: self.loading)
         self._layout_for(self.size.width)
         self.update_header()
         if self.connection.credential is None and not self.offline:
@@ -265,14 +290,24 @@ class AuditApp(App[int]):
 
     def load_finished(self) -> None:
         self.session.end_load()
+        self.detail.store_settled()  # the relative times wait for the load to end
         self.query_one(LoadProgress).stop()
-        self.update_header()
+        self.history_flow.load_ended()  # the header too
+
+    def _installed(self, requery: str | None) -> None:
+        self.filter_flow.installed(requery)
+        self.history_flow.installed()
+
+    def _restored(self) -> None:
+        self.filter_flow.restored()
+        self.history_flow.restored()
 
     # ── messages from widgets ─────────────────────────────────────────────────────────
 
     def on_event_table_highlighted(self, message: EventTable.Highlighted) -> None:
         self.detail.show_event(message.event, utc=self.table.utc)
         self.filter_flow.mark(message.event)
+        self.history_flow.highlighted()
 
     def on_event_table_selected(self, message: EventTable.Selected) -> None:
         self.action_toggle_detail()
@@ -280,6 +315,9 @@ class AuditApp(App[int]):
     def on_event_table_sort_requested(self, message: EventTable.SortRequested) -> None:
         self.table.sort_by(message.column_id, message.descending)
         self.find_flow.view_changed()
+
+    def on_event_table_sorted(self, message: EventTable.Sorted) -> None:
+        self.history_flow.sorted(message.column_id, message.descending)
 
     def on_event_table_time_zone_changed(self, message: EventTable.TimeZoneChanged) -> None:
         self.detail.show_event(self.table.cursor_event, utc=message.utc)
@@ -297,6 +335,7 @@ class AuditApp(App[int]):
     def on_filter_bar_closed(self, message: FilterBar.Closed) -> None:
         if not message.keep:
             self.filter_flow.clear()
+        self.history_flow.commit()  # the query the bar leaves applied is a step
         self.table.focus()
         self.update_header()  # the header shows the filter while the bar is closed
 
@@ -345,6 +384,12 @@ class AuditApp(App[int]):
     def action_toggle_facets(self) -> None:
         self.filter_flow.toggle_facets()
 
+    def action_pivot(self, exclude: bool = False) -> None:
+        self.pivot_flow.pivot(exclude=exclude)
+
+    def action_history(self, delta: int) -> None:
+        self.history_flow.go(delta)
+
     def action_export(self) -> None:
         self.export_flow.start()
 
@@ -361,7 +406,8 @@ class AuditApp(App[int]):
         self.start_load(time_range, windows)
 
     def action_cancel(self) -> None:
-        """Esc: cancel a load, else an export, else un-maximize, else clear the filter."""
+        """Esc: cancel a load, else an export, else un-maximize, else leave the diff view,
+        else clear the filter."""
         if self.loading:
             self.workers.cancel_group(self, "load")
             self.notify(self.load_flow.cancel(), timeout=6)
@@ -369,6 +415,8 @@ class AuditApp(App[int]):
             pass
         elif self.screen.maximized is not None:
             self.screen.minimize()
+        elif self.detail.close_diff():
+            pass
         elif self.filter_flow.active:
             self.action_clear_filter()
 
@@ -392,6 +440,15 @@ class AuditApp(App[int]):
         self._layout_for(self.size.width)
         self.screen.maximize(self.detail, container=False)
         self.zoom_focus.zoomed(self.detail, tree=self.detail.mode == "tree")
+
+    def action_diff(self, previous: bool = False) -> None:
+        """D (ctrl+d: against the previous event on its object): what changed, in the
+        detail pane (opened if closed); again: back to the payload."""
+        if self._selected_event() is None:
+            return
+        if not self.panes.detail_open:
+            self.action_toggle_detail()
+        self.detail.toggle_diff(previous=previous)
 
     def action_step(self, rows: int) -> None:
         step_focused(self.focused, rows)  # j/k on panes without their own
@@ -431,6 +488,12 @@ class AuditApp(App[int]):
         if event is None:
             return
         self.handoff.open(event, pager=pager)
+
+    def action_actor(self) -> None:
+        open_actor_view(self, "user")
+
+    def action_actor_by(self) -> None:
+        pick_actor_view(self)
 
     def action_pick_columns(self) -> None:
         def chosen(columns: tuple[str, ...] | None) -> None:

@@ -14,7 +14,12 @@ The session owns what the TUI shows and where it came from:
 - what a new load replaced: until it ends, the events, range and filter shown before it
   are kept (up to `RESTORE_LIMIT` events), so that cancelling it (`cancel_load`) puts them
   back exactly; a load cancelled after showing its first windows without that copy is
-  marked incomplete instead, never passed off as the whole range.
+  marked incomplete instead, never passed off as the whole range;
+- what earlier ranges showed (`kept_ranges`): when a load replaced a range for good, its
+  store, view, filterer and counts are kept (the last `KEEP_RANGES`, up to `RESTORE_LIMIT`
+  events each and `KEEP_TOTAL` in all), so going back in the history to that range swaps
+  them in again without a fetch (`swap_range`); the history says which it still needs
+  (`keep_ranges`). `reshow` puts back a filter result computed earlier (and its sort).
 
 The App and the flows read this state; only the methods here assign it. Everything runs
 on the UI thread, except `prepare` (and the function `preparer` returns), which builds a
@@ -24,7 +29,7 @@ store for a load in a worker thread, and reading a store a worker was handed.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -43,6 +48,7 @@ from auditui.sources.dedupe import SeenEvents
 from auditui.sources.protocol import EventSource, api_connection
 from auditui.sources.windows import WindowBatch
 from auditui.timespec import TimeRange, parse_duration, resolve_range, utcnow
+from auditui.tui.kept import KeptRanges, Shown
 
 MAX_SKIPPED_SHOWN = 1_000  # skipped events a load keeps to show (the rest only counted)
 RESTORE_LIMIT = 300_000  # a new load keeps up to this many previous events to restore on cancel
@@ -107,18 +113,6 @@ def incomplete_note(
 
 
 @dataclass(frozen=True, slots=True)
-class _Shown:
-    """What a new load replaced, kept until the load ends (`Session.cancel_load`)."""
-
-    store: EventStore
-    view: EventView
-    filterer: Filterer
-    time_range: TimeRange
-    since: str | None
-    counts: LoadCounts
-
-
-@dataclass(frozen=True, slots=True)
 class Prepared:
     """A loaded store made ready off the UI thread: view, filterer and the filter's result."""
 
@@ -173,8 +167,10 @@ class Session:
         self._serial = 0  # which `begin_load` the running load belongs to
         self._chosen: tuple[str | None] | None = None  # `since` of a chosen range, until shown
         self._installed = False  # the running load has swapped its first events in
-        self._before: _Shown | None = None  # what it replaced (to restore on cancel)
+        self._before: Shown | None = None  # what it replaced (to restore on cancel)
         self._loaded = False  # some load has shown its events (else nothing is loaded yet)
+        self._kept = KeptRanges(RESTORE_LIMIT)  # earlier ranges, to go back to
+        self._chose = False  # the last install was of a range the user chose
 
     # -- state (read-only) -----------------------------------------------------------------
 
@@ -270,6 +266,8 @@ class Session:
     def end_load(self) -> None:
         """The running load ended (ran to its end, failed or was cancelled)."""
         self._loading = False
+        if self._before is not None and self._installed and not self._retry:
+            self._keep(self._before)  # replaced for good: kept to go back to
         self._before = None  # kept only while a cancel could want it back
         self._chosen = None
         self._retrying = []
@@ -305,6 +303,8 @@ class Session:
             outcome = "restored"
         elif self._installed:
             self._counts.cancelled = True
+            if before is not None:
+                self._keep(before)
             outcome = "partial"
         self.end_load()
         return outcome
@@ -380,10 +380,11 @@ class Session:
         """
         old_view, typed = self._view, self._filterer.text
         if len(self._store) <= RESTORE_LIMIT:
-            self._before = _Shown(
+            self._before = Shown(
                 self._store, self._view, self._filterer, self._time_range, self._since, self._counts
             )
         self._installed = self._loaded = True
+        self._chose = self._chosen is not None
         if self._chosen is not None:
             (self._since,), self._chosen = self._chosen, None
         self._time_range = time_range
@@ -434,3 +435,51 @@ class Session:
     def show(self, result: FilterResult) -> None:
         """Filter the view with a result of `match` (every event for an empty query)."""
         self._view.set_filter(result.view_filter, ascending=True)
+
+    # -- earlier ranges (the history) ------------------------------------------------------
+
+    @property
+    def chose_range(self) -> bool:
+        """Whether the last store swapped in was of a range the user chose (`choose_range`),
+        not a reload of the range shown."""
+        return self._chose
+
+    @property
+    def kept_ranges(self) -> tuple[TimeRange, ...]:
+        """The earlier ranges whose events are kept (`swap_range` shows one again)."""
+        return self._kept.ranges
+
+    def keep_ranges(self, wanted: Collection[TimeRange]) -> None:
+        """Drop the kept ranges that are not in `wanted` (the history no longer has them)."""
+        self._kept.retain(wanted)
+
+    def _keep(self, shown: Shown) -> None:
+        """Keep what a load replaced for good (not the range shown: it was loaded again)."""
+        if shown.time_range != self._time_range and shown.counts.windows:
+            self._kept.add(shown)
+
+    def swap_range(self, time_range: TimeRange) -> bool:
+        """Show a kept range again (its store, view, filterer, counts; no fetch) and keep the
+        one shown in its place; False when `time_range` is not kept or a load is running."""
+        if self._loading or time_range not in self._kept.ranges:
+            return False
+        kept = self._kept.take(time_range)
+        if self._loaded and self._counts.windows:
+            shown = (self._store, self._view, self._filterer, self._time_range, self._since)
+            self._kept.add(Shown(*shown, self._counts))
+        self._store, self._view, self._filterer = kept.store, kept.view, kept.filterer
+        self._time_range, self._since, self._counts = kept.time_range, kept.since, kept.counts
+        self._loaded = True
+        return True
+
+    def reshow(self, result: FilterResult, sort: tuple[str, bool]) -> bool:
+        """Show an earlier result of this store's filterer again, sorted by `sort` (going
+        back in the history: no matching, one sort). False, changing nothing, when the
+        store changed since `result` was computed."""
+        if not self._filterer.restore(result):
+            return False
+        view = self._view
+        if (view.sort_column, view.descending) != sort:
+            view.sort_column, view.descending = sort  # applied by set_filter's one sort
+        view.set_filter(result.view_filter, ascending=True)
+        return True

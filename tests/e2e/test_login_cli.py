@@ -165,6 +165,8 @@ def test_status_without_a_key_exits_1_with_one_line() -> None:
         "(or set DATAFOLD_API_KEY)."
     )
     assert "profile: default" in result.stdout  # the status itself is still shown
+    assert "key:     none" in result.stdout
+    assert "auditui login" not in result.stdout  # what to do is said once, on stderr
 
 
 def test_status_with_a_key_exits_0(demo_server: DemoServer) -> None:

@@ -110,6 +110,8 @@ async def wait_loaded(pilot: Pilot[Any]) -> None:
     await wait_for(pilot, lambda: not app.loading, "the load to finish")
     # then the post-load worker (search index, timeline), so screens are the same each run
     await wait_for(pilot, lambda: app.filter_flow.stats_settled, "the timeline")
+    # and the detail pane's relative times (neighbours built in a worker)
+    await wait_for(pilot, lambda: not app.detail.relative_pending, "the relative times")
     await settle(pilot)
 
 

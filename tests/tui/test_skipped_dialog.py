@@ -3,7 +3,7 @@
 The demo server (real HTTP on loopback) serves raw JSON events for the App's day: three
 good ones, one nested 25,000 levels deep, one with a wrong type and hostile text, and one
 that reuses a good event's uuid. The App loads the good ones, the header counts the other
-three, a toast says what was left out, and `!` (or the palette's "Skipped events") opens a
+three, a toast says what was left out, and `L` (or the palette's "Skipped events") opens a
 dialog listing each with its reason and its raw text, drawn literally.
 """
 
@@ -53,7 +53,7 @@ async def test_left_out_events_are_counted_and_shown(server: DemoServer) -> None
         ) in messages(app)
         assert any(n.title == SUMMARY_TITLE for n in app._notifications)
 
-        await pilot.press("exclamation_mark")
+        await pilot.press("L")
         await wait_until(pilot, lambda: isinstance(app.screen, SkippedDialog), "the dialog")
         await settle(pilot)
         text = screen_text(app)  # also checks no escape or bidi character reached the screen
@@ -79,7 +79,7 @@ async def test_left_out_events_are_counted_and_shown(server: DemoServer) -> None
 
 async def test_the_palette_and_help_list_the_dialog(server: DemoServer) -> None:
     async with loaded_app(server) as (app, pilot):
-        assert ("App", "exclamation_mark", "Skipped events", "app.skipped") in app.help_rows()
+        assert ("App", "L", "Skipped events", "app.skipped") in app.help_rows()
         results = await search_palette(pilot, "skipped events")
         prompts = [str(results.get_option_at_index(i).prompt) for i in range(results.option_count)]
         assert any("App: Skipped events" in prompt for prompt in prompts)
@@ -91,7 +91,7 @@ async def test_nothing_left_out_says_so() -> None:
     blobs = [(1, raw_event_json(1, payload="{}"))]
     with DemoServer(encoded(blobs)) as started:
         async with loaded_app(started) as (app, pilot):
-            await pilot.press("exclamation_mark")
+            await pilot.press("L")
             await settle(pilot)
             assert not isinstance(app.screen, SkippedDialog)
             assert "No events were left out of this load." in messages(app)

@@ -6,6 +6,7 @@
   and for what the vector path cannot do;
 - `vector`: whole-store numpy masks (imported on the first query, never at start-up);
 - `text_column`: vectorised substring search over many texts (numpy);
+- `exact`: exact terms (`field:="value"`, case-sensitive) by candidate, never per event;
 - `common`: what `index` and `vector` share (result type, per-text tests, uuid search,
   time bisection).
 

@@ -23,6 +23,7 @@ from auditui.query.engine.common import (
     per_text,
     uuid_part,
 )
+from auditui.query.engine.exact import exact_hits, exact_rows
 from auditui.query.engine.search_index import SearchIndex
 from auditui.query.fields import FIELDS
 from auditui.query.nodes import (
@@ -247,7 +248,8 @@ def _few(node: TextTest, index: SearchIndex, seq: list[int]) -> bool:
 
 
 def _text_few(node: TextTest, index: SearchIndex, seq: list[int]) -> list[int]:
-    getters = [index.text_getter(name) for name in node.fields]
+    getter = index.spelling_getter if node.kind == "exact" else index.text_getter
+    getters = [getter(name) for name in node.fields]
     test = node.test
     if len(getters) == 1:
         get = getters[0]
@@ -257,6 +259,8 @@ def _text_few(node: TextTest, index: SearchIndex, seq: list[int]) -> list[int]:
 
 def _text_parts(node: TextTest, index: SearchIndex, seq: list[int] | None) -> bool | list[Part]:
     """The per-field parts of a text test (any may match), or a constant."""
+    if node.kind == "exact":
+        return _exact_parts(node, index)
     groups: dict[str, list[bool]] = {}
     for name in node.fields:
         group = FIELDS[name].group
@@ -286,6 +290,17 @@ def _text_parts(node: TextTest, index: SearchIndex, seq: list[int] | None) -> bo
     if "payload" in node.fields:
         result.append(("T", node.test, index.payload_texts()))
     return result
+
+
+def _exact_parts(node: TextTest, index: SearchIndex) -> bool | list[Part]:
+    """An exact term's one part (it names one field), or False when nothing matches."""
+    (name,) = node.fields
+    group = FIELDS[name].group
+    if group in index.groups:
+        hits = exact_hits(index, name, node.value)
+        return [("G", hits, group)] if any(hits) else False
+    rows = exact_rows(index, name, node.value)
+    return [("M", set(rows), None)] if rows else False
 
 
 def _text_mask(node: TextTest, index: SearchIndex, seq: list[int] | None) -> Mask:

@@ -33,13 +33,15 @@ from array import array
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from itertools import islice, pairwise
+from itertools import compress, islice, pairwise
 from operator import attrgetter, itemgetter
 from typing import Any
 
+import msgspec
+
 from auditui.events.model import AuditEvent
 from auditui.gc_pause import gc_paused
-from auditui.query.fields import FIELDS, GROUP_ATTRS, FieldSpec
+from auditui.query.fields import FIELDS, GROUP_ATTRS, FieldSpec, field_spelling
 
 _CHUNK = 100_000
 SEPARATOR = "\n"  # joins uuids; never inside a uuid text or a needle that can match one
@@ -82,6 +84,18 @@ def field_text(event: AuditEvent, name: str) -> str:
     return _texts(spec, [_GETTERS[spec.group](event)])[0]
 
 
+def spelling(event: AuditEvent, name: str) -> str:
+    """One field's text of one event as the event spells it (not lowercased): what an
+    exact term (`field:="value"`) compares; its lowercase form is `field_text`'s (uuid and
+    payload texts there also turn newlines into spaces)."""
+    spec = FIELDS[name]
+    if spec.group == "uuid":
+        return event.event_uuid
+    if spec.group == "payload":
+        return bytes(event.payload).decode("utf-8", "replace")
+    return field_spelling(name)(_GETTERS[spec.group](event))
+
+
 def _texts(spec: FieldSpec, raws: list[Any]) -> list[str]:
     """The lowercase texts of one field for these raw tuples."""
     if spec.column is not None:
@@ -94,7 +108,8 @@ class Group:
     """Dictionary-encoded fields: per event one combination code, per field distinct texts."""
 
     __slots__ = (
-        "_ids", "codes", "combos", "counts", "field_codes", "fields", "getter", "identity", "texts",
+        "_ids", "_raws", "codes", "combos", "counts", "field_codes", "fields", "getter",
+        "identity", "texts",
     )  # fmt: skip
 
     def __init__(self, name: str) -> None:
@@ -109,6 +124,18 @@ class Group:
         self._ids: dict[str, dict[str, int]] = {spec.name: {} for spec in self.fields}
         # field → True while its text codes are the combination codes (no lifting needed)
         self.identity: dict[str, bool] = {spec.name: True for spec in self.fields}
+        self._raws: list[Any] = []  # combination code → raw tuple (made when first asked)
+
+    def text_id(self, name: str, text: str) -> int | None:
+        """The code of a field's distinct lowercase text, or None when no event has it."""
+        return self._ids[name].get(text)
+
+    def raw(self, code: int) -> Any:
+        """The raw tuple (or value) of a combination code."""
+        raws = self._raws
+        if len(raws) < len(self.combos):
+            raws.extend(islice(self.combos, len(raws), None))
+        return raws[code]
 
     def extend(self, events: Sequence[AuditEvent]) -> None:
         combos, codes = self.combos, self.codes
@@ -237,6 +264,17 @@ class SearchIndex:
             joined = b"\x00".join(pieces)
         # bytes.lower() changes ASCII letters only: a no-op on the already lowered pieces
         return joined.lower().replace(b"\n", b" ") + b"\x00", b"\x00"
+
+    def spelling_getter(self, name: str) -> Callable[[int], str]:
+        """A function from store index to the field's text as the event spells it."""
+        events = self._events
+        return lambda i: spelling(events[i], name)
+
+    def payload_equal(self, raw: bytes) -> list[int]:
+        """The store indices of the events whose payload is exactly these bytes."""
+        target = msgspec.Raw(raw)
+        payloads = map(attrgetter("payload"), self._events[: self.size])
+        return list(compress(range(self.size), map(target.__eq__, payloads)))
 
     def text_getter(self, name: str) -> Callable[[int], str]:
         """A function from store index to the field's text (for a few events at a time)."""

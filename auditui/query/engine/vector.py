@@ -29,7 +29,8 @@ import numpy as np
 import numpy.typing as npt
 
 from auditui.query.engine.common import CACHE_LIMIT, Indices, at_or_after, per_text, uuid_part
-from auditui.query.engine.search_index import SearchIndex
+from auditui.query.engine.exact import exact_codes, exact_rows
+from auditui.query.engine.search_index import SearchIndex, uuid_text
 from auditui.query.engine.text_column import BoolArray, TextColumn, encode
 from auditui.query.fields import FIELDS
 from auditui.query.nodes import Compiled, Junction, Negation, TextTest, TimeBound, cost
@@ -124,6 +125,8 @@ def _time_mask(node: TimeBound, index: SearchIndex) -> BoolArray | None:
 
 
 def _text_mask(node: TextTest, index: SearchIndex) -> BoolArray | None:
+    if node.kind == "exact":
+        return _exact_mask(node, index)
     masks: list[BoolArray] = []
     for name in node.fields:  # the per-event fields first: they may give up
         if name in ("uuid", "payload"):
@@ -144,6 +147,33 @@ def _text_mask(node: TextTest, index: SearchIndex) -> BoolArray | None:
     if not masks:
         return np.zeros(index.size, dtype=np.bool_)
     return reduce(np.logical_or, masks)
+
+
+def _exact_mask(node: TextTest, index: SearchIndex) -> BoolArray:
+    """An exact term's mask: per combination for a grouped field, else the matching rows."""
+    (name,) = node.fields
+    group = FIELDS[name].group
+    if group in index.groups:
+        codes = exact_codes(index, name, node.value)
+        if not codes:
+            return np.zeros(index.size, dtype=np.bool_)
+        if len(codes) == 1:
+            one: BoolArray = _codes(index, group) == codes[0]
+            return one
+        hits = np.zeros(len(index.groups[group].counts), dtype=np.bool_)
+        hits[codes] = True
+        return hits[_codes(index, group)]
+    mask = np.zeros(index.size, dtype=np.bool_)
+    literal = uuid_text(node.value)
+    if group == "uuid" and literal and set(literal) <= index.uuid_chars:
+        # the uuid column `warm` built: the rows holding the value's text, then compared
+        spell, uuids = index.spelling_getter(name), index.uuids
+        found = _column(index, "uuids", uuids).contains(encode(literal))
+        rows = [row for row in np.flatnonzero(found).tolist() if uuids[row] == literal]
+        mask[[row for row in rows if spell(row) == node.value]] = True
+    else:
+        mask[exact_rows(index, name, node.value)] = True
+    return mask
 
 
 def _combination_hits(node: TextTest, name: str, index: SearchIndex) -> BoolArray:

@@ -24,6 +24,9 @@ the view are the session's (`Session.match`/`show`/`install`/`extend`):
   one needing payload text of a large store, shows "indexing …" in the counter and is
   applied once a worker has done that (`Matcher.preparation`).
 - Saved queries (`[queries]` in config.toml) become palette commands "Query: <name>".
+- A filter changed at once (facet, timeline, saved query, clear, pivot: `set_query`,
+  `clear`) calls `step` (a history step); typing in the bar does not. Going back in the
+  history shows an earlier result again (`reshown`) or a kept range's store (`swapped`).
 """
 
 from __future__ import annotations
@@ -71,10 +74,18 @@ class FilterFlow:
     """Applies queries to the session's view and keeps the table, bar, facets and timeline
     in step; `changed` is called when the counts the header shows may have changed."""
 
-    def __init__(self, app: App[Any], session: Session, *, changed: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        app: App[Any],
+        session: Session,
+        *,
+        changed: Callable[[], None],
+        step: Callable[[], None] = lambda: None,
+    ) -> None:
         self.app = app
         self.session = session
         self._changed = changed
+        self._step = step  # a filter changed at once: the history records a step
         self._serial = 0  # which stats computation is the latest
         self._shown = 0  # which stats computation is on screen
         self._stats_due = False  # a finished load's stats start once its screen is drawn
@@ -251,6 +262,8 @@ class FilterFlow:
     def _prepared(self, text: str) -> None:
         if self.bar.value.strip() == text.strip():  # still the query the user wants
             self.apply(text)
+            if not self.bar.is_open:  # applied at once (not typed): a history step
+                self._step()
 
     def _show(self, result: FilterResult) -> None:
         table, session = self.table, self.session
@@ -275,9 +288,12 @@ class FilterFlow:
             self.refresh_stats()
 
     def set_query(self, text: str) -> bool:
-        """Put `text` in the bar and apply it (facets, timeline, saved queries)."""
+        """Put `text` in the bar and apply it (facets, timeline, saved queries, pivot): a
+        history step."""
         self.bar.set_query(text)
-        return self.apply(text)
+        applied = self.apply(text)
+        self._step()
+        return applied
 
     def add(self, term: str) -> bool:
         """AND a term to the bar's query and apply the result."""
@@ -287,6 +303,21 @@ class FilterFlow:
         """Drop the filter: an empty bar, every event shown."""
         self.bar.set_query("")
         self.apply("")
+        self._step()
+
+    def reshown(self, text: str) -> None:
+        """The session shows an earlier result again (history): `text` in the bar, the
+        table re-read (the selection kept where it still is), counts and stats."""
+        self.bar.set_query(text)
+        self.bar.show_error(None)
+        with gc_paused():
+            self.table.refresh_rows(remeasure=False)
+        self._after_filter()
+
+    def swapped(self) -> None:
+        """The session swapped a kept range's store back in (history): show its view."""
+        self._want = None
+        self.table.set_view(self.session.view)
 
     # -- facets and timeline (in a thread) -----------------------------------------------
 

@@ -1,5 +1,6 @@
-"""What the screen says about the session's events: the header line, the counter's note,
-the table's empty message and the timeline's missing spans.
+"""What the screen says about the session's events: the header line (with the
+history's depth, `◀ 3`), the counter's note, the table's empty message and the timeline's
+missing spans.
 
 One function of the session's state (`StatusFlow.update`), called whenever counts, range,
 filter, zone or loading change: so a partial load reads "incomplete: 1 of 3 windows failed
@@ -9,6 +10,7 @@ loaded", never as a quiet range.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from auditui.tui.session import Session, incomplete_note
@@ -24,16 +26,25 @@ if TYPE_CHECKING:
 class StatusFlow:
     """Keeps the header, counter note, empty-table message and timeline gaps true."""
 
-    def __init__(self, app: App[Any], session: Session, *, filter_text: Any) -> None:
+    def __init__(
+        self,
+        app: App[Any],
+        session: Session,
+        *,
+        filter_text: Any,
+        history: Callable[[], tuple[int, int]] = lambda: (0, 0),
+    ) -> None:
         self.app = app
         self.session = session
         self._filter_text = filter_text  # () -> the applied query (the filter flow's)
+        self._history = history  # () -> (steps back, steps forward)
 
     def update(self) -> None:
         app, session = self.app, self.session
         counts, source = session.counts, session.source
         table, bar = app.query_one(EventTable), app.query_one(FilterBar)
         loaded, loading = session.loaded, session.loading
+        back, forward = self._history()
         note = incomplete_note(counts, loaded=loaded, loading=loading)
         short = incomplete_note(counts, loaded=loaded, loading=loading, short=True)
         app.query_one(HeaderLine).info = HeaderInfo(
@@ -52,6 +63,8 @@ class StatusFlow:
             incomplete_short=short,
             utc=table.utc,
             filter="" if bar.is_open else self._filter_text(),
+            back=back,
+            forward=forward,
         )
         table.empty_note = f"{note}: {counts.error}" if note and counts.error else note
         bar.note = "incomplete" if note else ""

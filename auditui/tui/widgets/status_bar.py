@@ -3,7 +3,8 @@
 Both draw `rich.text.Text` built from plain strings, never markup: the host and profile
 come from the user's config, the counts from the data, the filter from the user, and none
 of it is interpreted. When the header is too narrow its parts go whole, least useful
-first (`STEPS`); the range (in the table's clock) and the counts stay.
+first (`STEPS`); the history's depth (`◀ 3`), the range (in the table's clock) and the
+counts stay.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ class HeaderInfo:
     incomplete_short: str = ""  # its narrow form ("incomplete: 1/3 failed (HTTP 500)")
     utc: bool = True  # the range in UTC (True) or local time, as the table shows times
     filter: str = ""  # the query applied, shown while the filter bar is closed
+    back: int = 0  # history steps Backspace can go back (`◀ 3`); never dropped
+    forward: int = 0  # ... and shift+Backspace forward (`▶ 1`)
 
 
 @dataclass(frozen=True)
@@ -160,6 +163,8 @@ def _header_text(info: HeaderInfo, form: _Form) -> Text:
         parts.append(who)
     if form.host:
         parts.append(Text("built-in demo server" if info.demo else visible(info.host), "dim"))
+    if info.back or info.forward:
+        parts.append(Text(history_mark(info.back, info.forward), style="bold"))
     if info.time_range is not None:
         parts.append(Text(range_label(info.time_range, utc=info.utc, form=form.range_form)))
     if info.shown is not None and info.shown != info.total:
@@ -190,6 +195,14 @@ def _header_text(info: HeaderInfo, form: _Form) -> Text:
     text.append(" ")
     text.append_text(Text(" · ").join(parts))
     return text
+
+
+def history_mark(back: int, forward: int) -> str:
+    """The history's depth: `◀ 3` (steps back), `◀ 3 ▶ 1` with steps forward."""
+    marks = [f"◀ {back:,}"] if back else []
+    if forward:
+        marks.append(f"▶ {forward:,}")
+    return " ".join(marks)
 
 
 def _cut(text: str, width: int) -> str:

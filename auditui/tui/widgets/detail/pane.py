@@ -1,37 +1,58 @@
-"""`DetailPane`: every field of the selected audit event, then its payload.
+"""`DetailPane`: every field of the selected audit event, then its payload or its changes.
 
 The fields are a cursor list (label, value) in `models.FIELD_NAMES` order, the time shown
-in UTC and local time. The payload is decoded only here, when an event is shown: small
-ones as highlighted JSON text, big ones as a lazy `JsonTree`; `x` switches between them.
-All event text is untrusted: it passes through `textsafe.visible()` and is rendered as
-plain `Text`/`Content`, never as markup.
+in UTC and local time and, when the pane follows a store (`follow_store`), how long after
+the actor's and the object's previous event it came. The payload is decoded only here,
+when an event is shown: small ones as highlighted JSON text, big ones as a lazy
+`JsonTree`; `x` switches between them. `toggle_diff` shows instead what changed (the
+event's own before/after, or against the previous event on its object), computed in a
+worker. All event text is untrusted: it passes through `textsafe.visible()` and is
+rendered as plain `Text`/`Content`, never as markup.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
 import msgspec
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
 from textual.content import Content
 from textual.events import Resize
-from textual.geometry import Size
 from textual.highlight import highlight
-from textual.scroll_view import ScrollView
-from textual.strip import Strip
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from auditui.events import FIELD_NAMES, AuditEvent, payload_text, payload_value
 from auditui.gc_pause import gc_paused
-from auditui.textsafe import visible, visible_lines
+from auditui.textsafe import visible_lines
 from auditui.tui.bounded_json import PRETTY_BUDGET, fits, json_lines, readable_json
+from auditui.tui.widgets.detail.changes_part import ChangesPart, View
+from auditui.tui.widgets.detail.diff_view import DiffView
+from auditui.tui.widgets.detail.payload_text import PayloadText
+from auditui.tui.widgets.detail.rows import (
+    copy_value,
+    cut_note,
+    field_value,
+    format_time,
+    plain_lines,
+    row,
+)
 from auditui.tui.widgets.json_tree import JsonTree
 from auditui.units import human_bytes
+
+__all__ = [
+    "HIGHLIGHT_CHARS",
+    "PRETTY_BYTES",
+    "TEXT_CHARS",
+    "TREE_BYTES",
+    "TREE_DECODE_BYTES",
+    "TREE_LINES",
+    "DetailPane",
+    "Mode",
+    "View",
+]
 
 Mode = Literal["text", "tree"]
 
@@ -47,132 +68,10 @@ PRETTY_BYTES = 4 * 1024 * 1024
 """Payloads bigger than this (raw JSON) are shown as received (cut), never indented."""
 TREE_DECODE_BYTES = 8 * 1024 * 1024
 """Payloads bigger than this (raw JSON) are not decoded for the tree (raw text, cut)."""
-FIELD_CHARS = 4096
-"""Field values longer than this (characters) are cut short, with a note, in the list."""
-MORE = "o opens it all in $PAGER"
-
-_LABEL_WIDTH = 17
-_NULL = Content.styled("null", "dim italic")
 
 
-def _plain_lines(text: str) -> list[Content]:
-    return [Content(line) for line in visible_lines(text).split("\n")]
-
-
-def _format_time(moment: datetime, *, utc: bool) -> str:
-    if utc:
-        return moment.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + " UTC"
-    local = moment.astimezone()
-    return local.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + local.strftime(" %Z (%z)")
-
-
-def _field_value(value: Any) -> Content:
-    if value is None:
-        return _NULL
-    if isinstance(value, bool):
-        return Content("true" if value else "false")
-    if isinstance(value, str):
-        if len(value) > FIELD_CHARS:  # cut before escaping and wrapping: both grow with it
-            rest = len(value.encode("utf-8", "surrogatepass")) - FIELD_CHARS
-            note = Content.styled(f" … {human_bytes(rest)} more · y copies it, o shows it", "dim")
-            return Content(visible(value[:FIELD_CHARS])) + note
-        return Content(visible(value)) if value else Content.styled('""', "dim")
-    return Content(visible(str(value)))
-
-
-def _cut_note(shown: int, total: int) -> Content:
-    """The line after text cut short: how much more there is and where to see it."""
-    cut = f"… cut at {human_bytes(shown)}: {human_bytes(total - shown)} more"
-    return Content.styled(f"{cut} · {MORE}", "dim")
-
-
-def _copy_value(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime):
-        return value.isoformat().replace("+00:00", "Z")
-    return str(value)
-
-
-def _row(label: str, value: Content, width: int) -> Content:
-    """`label  value`, the value wrapped to `width` with a hanging indent under the label."""
-    indent = " " * (_LABEL_WIDTH + 1)
-    lines = value.wrap(max(8, width - len(indent)), overflow="fold") or [Content()]
-    head = Content.styled(label.ljust(_LABEL_WIDTH), "bold") + " " + lines[0]
-    return Content("\n").join([head, *(indent + line for line in lines[1:])])
-
-
-class PayloadText(ScrollView, can_focus=True):
-    """Read-only, virtual view of (highlighted) payload text, folded to the width.
-
-    Only the visible lines are rendered, so a few hundred KB of JSON scrolls smoothly.
-    The caller hands in inert `Content` (already passed through `textsafe.visible_lines`).
-    """
-
-    DEFAULT_CSS: ClassVar[str] = """
-    PayloadText {
-        height: 1fr;
-        overflow-x: hidden;
-        scrollbar-gutter: stable;
-        padding: 0 1;
-    }
-    """
-
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self._lines: list[Content] = []
-        self._folded: list[Content] = []
-        self._fold_width = -1
-
-    @property
-    def plain(self) -> str:
-        """The text shown (escaped), without styles."""
-        return "\n".join(line.plain for line in self._lines)
-
-    def set_content(self, content: Content) -> None:
-        """Show `content` (one Content, split on newlines), scrolled to the top."""
-        self.set_lines(content.split("\n", allow_blank=True))
-
-    def set_lines(self, lines: list[Content]) -> None:
-        """Show these lines, scrolled to the top."""
-        self._lines = lines
-        self._fold_width = -1
-        self._fold()
-        self.scroll_to(0, 0, animate=False)
-        self.refresh()
-
-    def _fold(self) -> None:
-        width = self.scrollable_content_region.width
-        if width <= 0 or width == self._fold_width:
-            return
-        folded: list[Content] = []
-        for line in self._lines:
-            if line.cell_length <= width:
-                folded.append(line)
-            else:
-                folded.extend(line.fold(width))
-        self._folded = folded
-        self._fold_width = width
-        self.virtual_size = Size(width, len(folded))
-
-    def on_resize(self, _event: Resize) -> None:
-        self._fold()
-
-    def render_line(self, y: int) -> Strip:
-        self._fold()
-        width = self.scrollable_content_region.width
-        index = self.scroll_offset.y + y
-        if index >= len(self._folded):
-            return Strip.blank(width, self.rich_style)
-        line = self._folded[index]
-        strip = Strip(line.render_segments(self.visual_style), line.cell_length)
-        return strip.extend_cell_length(width, self.rich_style)
-
-
-class DetailPane(Vertical):
-    """The selected event's fields and payload (text or tree)."""
+class DetailPane(ChangesPart):
+    """The selected event's fields and payload (text or tree), or what changed."""
 
     ALLOW_MAXIMIZE = True
 
@@ -196,7 +95,7 @@ class DetailPane(Vertical):
         color: $text-muted;
         padding: 0 1;
     }
-    DetailPane #detail-tree {
+    DetailPane #detail-tree, DetailPane #detail-diff {
         height: 1fr;
     }
     """
@@ -230,6 +129,7 @@ class DetailPane(Vertical):
         yield Static(id="detail-payload-header", markup=False)
         yield PayloadText(id="detail-payload-text")
         yield JsonTree(id="detail-tree")
+        yield DiffView(id="detail-diff")
 
     def on_mount(self) -> None:
         self._render_event()
@@ -283,6 +183,8 @@ class DetailPane(Vertical):
                 return tree.node_path(node), tree.node_copy_text(node)
         if self.query_one("#detail-payload-text").has_focus:
             return "payload", self._payload_copy_text(self._event)
+        if self.query_one("#detail-diff").has_focus:
+            return "changes", self.query_one("#detail-diff", DiffView).plain
         fields = self.query_one("#detail-fields", OptionList)
         index = fields.highlighted
         if index is None or not 0 <= index < len(self._field_values):
@@ -341,6 +243,7 @@ class DetailPane(Vertical):
             fields.clear_options()
             self.query_one("#detail-payload-text").display = False
             self.query_one("#detail-tree").display = False
+            self.query_one("#detail-diff").display = False
             return
         highlighted = fields.highlighted if keep_cursor else None
         rows: list[tuple[str, Content, str, str]] = []  # label, shown, copy label, copy text
@@ -349,15 +252,16 @@ class DetailPane(Vertical):
                 continue
             if name == "timestamp":
                 stamp = event.timestamp
-                first = _format_time(stamp, utc=self._utc)
-                second = _format_time(stamp, utc=not self._utc)
+                first = format_time(stamp, utc=self._utc)
+                second = format_time(stamp, utc=not self._utc)
                 zone = "UTC" if not self._utc else "local"
-                rows.append(("timestamp", Content(first), "timestamp", _copy_value(stamp)))
+                rows.append(("timestamp", Content(first), "timestamp", copy_value(stamp)))
                 second_content = Content.styled(second, "dim")
                 rows.append((f"  ({zone})", second_content, f"time ({zone})", second))
+                rows += self._relative_rows(event)
                 continue
             value = getattr(event, name)
-            rows.append((name, _field_value(value), name, _copy_value(value)))
+            rows.append((name, field_value(value), name, copy_value(value)))
         self._field_values = [(label, copy) for _, _, label, copy in rows]
         self._rows = [(label, shown) for label, shown, _, _ in rows]
         self._fill_fields(highlighted or 0)
@@ -367,7 +271,7 @@ class DetailPane(Vertical):
         fields = self.query_one("#detail-fields", OptionList)
         width = fields.scrollable_content_region.width or self.size.width or 80
         self._rows_width = width
-        fields.set_options(Option(_row(label, shown, width)) for label, shown in self._rows)
+        fields.set_options(Option(row(label, shown, width)) for label, shown in self._rows)
         fields.highlighted = highlighted
 
     def on_resize(self, _event: Resize) -> None:
@@ -380,8 +284,15 @@ class DetailPane(Vertical):
         header = self.query_one("#detail-payload-header", Static)
         scroll = self.query_one("#detail-payload-text", PayloadText)
         tree = self.query_one("#detail-tree", JsonTree)
+        changes = self.query_one("#detail-diff", DiffView)
         if event is None:
             return
+        if self._view != "payload":
+            self._render_diff(event, header, changes)
+            scroll.display = tree.display = False
+            changes.display = True
+            return
+        changes.display = False
         raw = bytes(event.payload)
         other = "text" if self._mode == "tree" else "tree"
         header.update(
@@ -448,9 +359,9 @@ class DetailPane(Vertical):
         elif len(pretty) <= HIGHLIGHT_CHARS:
             view.set_content(highlight(visible_lines(pretty), language="json"))
         else:
-            lines = _plain_lines(pretty[:TEXT_CHARS])
+            lines = plain_lines(pretty[:TEXT_CHARS])
             if len(pretty) > TEXT_CHARS:
-                lines.append(_cut_note(TEXT_CHARS, len(pretty)))
+                lines.append(cut_note(TEXT_CHARS, len(pretty)))
             view.set_lines(lines)
         self._text_event = event
 
@@ -464,9 +375,9 @@ class DetailPane(Vertical):
 
     def _show_problem(self, message: str, raw: bytes) -> None:
         text = raw[:TEXT_CHARS].decode("utf-8", "replace")  # never all of a huge payload
-        lines = [Content.styled(message, "bold"), *_plain_lines(text)]
+        lines = [Content.styled(message, "bold"), *plain_lines(text)]
         if len(raw) > TEXT_CHARS:
-            lines.append(_cut_note(TEXT_CHARS, len(raw)))
+            lines.append(cut_note(TEXT_CHARS, len(raw)))
         self.query_one("#detail-payload-text", PayloadText).set_lines(lines)
         self._text_event = None
         self._tree_event = None
