@@ -157,10 +157,9 @@ class ActorEvents:
         return rows[at - 1] if at > 0 else None
 
 
-def format_gap(gap: timedelta | None) -> str:
-    """A gap as the actor view shows it: `+3m12s`, `+2d4h`, `+0s`; "" for None.
-
-    The largest unit that is not zero and the next one (`+1h0m`); under a second `+0.25s`.
+def format_gap(gap: timedelta | None, *, sep: str = "") -> str:
+    """A gap in its two largest units that are set: `+3m12s`, `+2d4h`, `+2h`, `+0s`; "" for
+    None; under a second `+0.25s`. `sep` goes between the units (the detail pane: `+3m 12s`).
     """
     if gap is None:
         return ""
@@ -175,7 +174,7 @@ def format_gap(gap: timedelta | None) -> str:
     minutes, secs = divmod(rest, 60)
     parts = [(days, "d"), (hours, "h"), (minutes, "m"), (secs, "s")]
     first = next(i for i, (amount, _) in enumerate(parts) if amount)
-    return sign + "".join(f"{amount}{unit}" for amount, unit in parts[first : first + 2])
+    return sign + sep.join(f"{n}{unit}" for n, unit in parts[first : first + 2] if n)
 
 
 def _as_numpy(indices: Sequence[int]) -> npt.NDArray[np.int64]:

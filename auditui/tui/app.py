@@ -5,7 +5,9 @@ The session's state (source, range, store, view, filter, load counts) belongs to
 assigns it; the App's `store`, `view`, `time_range`, … are read-only views of it. Widgets
 post messages (cursor moved, sort requested, row selected, query changed) and the App
 hands each to the flow that answers: filter bar, facets and timeline to `flows/filter.py`,
-the export to `flows/export.py`, the login to `flows/login.py`. Loads run in an exclusive
+the export to `flows/export.py`, the login to `flows/login.py`, what is done with the
+selected event (copy, pager, diff) to `flows/event_actions.py`, `=`/`!` and back/forward
+to `flows/pivot.py` and `flows/history.py`. Loads run in an exclusive
 worker (`flows/load.py`): a new load cancels the previous one, Esc cancels the running
 one, and the events on screen stay until a new load succeeds. The load flow reports what
 happened through `LoadHooks`, which the App connects to the filter flow, the login flow,
@@ -29,10 +31,9 @@ from auditui import memory
 from auditui.config.history import QueryHistory
 from auditui.config.state import load_ui_state, save_ui_state
 from auditui.errors import ConfigError
-from auditui.events import AuditEvent, EventStore, EventView
+from auditui.events import EventStore, EventView
 from auditui.sources.protocol import EventSource
 from auditui.sources.windows import Progress
-from auditui.textsafe import json_text_safe, visible
 from auditui.timespec import TimeRange
 from auditui.tui import bindings_help
 from auditui.tui.actions import app_bindings
@@ -41,8 +42,8 @@ from auditui.tui.crash import crash_report_without_locals
 from auditui.tui.dialogs.columns import ColumnPicker
 from auditui.tui.dialogs.help import HelpScreen
 from auditui.tui.dialogs.range import RangeDialog
-from auditui.tui.dialogs.skipped import SkippedDialog
-from auditui.tui.flows.export import ExportFlow, export_warning
+from auditui.tui.flows.event_actions import EventActions
+from auditui.tui.flows.export import ExportFlow
 from auditui.tui.flows.filter import FilterFlow
 from auditui.tui.flows.find import FindFlow
 from auditui.tui.flows.history import HistoryFlow, HistoryHooks
@@ -108,7 +109,8 @@ class AuditApp(App[int]):
             ),
         )
         self.pivot_flow = PivotFlow(self, session, set_query=self.filter_flow.set_query)
-        self.handoff = HandOff(self, lambda: getattr(self.connection.credential, "key", None))
+        handoff = HandOff(self, lambda: getattr(self.connection.credential, "key", None))
+        self.event_actions = EventActions(self, session, handoff, open_detail=self._open_detail)
         self.panes = PaneMemory(
             connection.profile.name, lambda text: self.notify(text, severity="warning")
         )
@@ -420,6 +422,10 @@ class AuditApp(App[int]):
         elif self.filter_flow.active:
             self.action_clear_filter()
 
+    def _open_detail(self) -> None:
+        if not self.panes.detail_open:
+            self.action_toggle_detail()
+
     def action_toggle_detail(self) -> None:
         self.panes.set_detail_open(not self.panes.detail_open)
         self._layout_for(self.size.width)
@@ -442,52 +448,22 @@ class AuditApp(App[int]):
         self.zoom_focus.zoomed(self.detail, tree=self.detail.mode == "tree")
 
     def action_diff(self, previous: bool = False) -> None:
-        """D (ctrl+d: against the previous event on its object): what changed, in the
-        detail pane (opened if closed); again: back to the payload."""
-        if self._selected_event() is None:
-            return
-        if not self.panes.detail_open:
-            self.action_toggle_detail()
-        self.detail.toggle_diff(previous=previous)
+        self.event_actions.diff(previous=previous)
 
     def action_step(self, rows: int) -> None:
         step_focused(self.focused, rows)  # j/k on panes without their own
 
-    def _selected_event(self) -> AuditEvent | None:
-        event = self.table.cursor_event
-        if event is None:
-            self.notify("No event selected.", severity="warning", timeout=3)
-        return event
-
     def action_copy_event(self) -> None:
-        event = self._selected_event()
-        if event is None:
-            return
-        self.handoff.copy_event(event, warning=export_warning(self.session))
+        self.event_actions.copy_event()
 
     def action_copy_value(self) -> None:
-        found = None
-        if self.detail.has_focus_within:
-            found = self.detail.value_under_cursor()
-        if found is None and self.table.cursor_event is not None:
-            found = self.table.cell_under_cursor()
-        if found is None:
-            self.notify("Nothing to copy here.", severity="warning", timeout=3)
-            return
-        label, value = found
-        self.handoff.copy_text(visible(label), json_text_safe(value))
+        self.event_actions.copy_value()
 
     def action_open_pager(self) -> None:
-        self._hand_off(pager=True)
+        self.event_actions.open(pager=True)
 
     def action_open_editor(self) -> None:
-        self._hand_off(pager=False)
-
-    def _hand_off(self, *, pager: bool) -> None:
-        event = self._selected_event()
-        if event is None:
-            return
-        self.handoff.open(event, pager=pager)
+        self.event_actions.open(pager=False)
 
     def action_actor(self) -> None:
         open_actor_view(self, "user")
@@ -507,11 +483,7 @@ class AuditApp(App[int]):
         self.push_screen(HelpScreen(self.help_rows()))
 
     def action_show_skipped(self) -> None:
-        counts = self.session.counts
-        if not counts.skipped and not counts.conflicts:
-            self.notify("No events were left out of this load.", timeout=3)
-            return
-        self.push_screen(SkippedDialog(counts.skipped, counts.conflicts, counts.skipped_events))
+        self.event_actions.show_skipped()
 
     def _panes(self) -> Panes:
         return (

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from auditui.events import AuditEvent, object_text, user_text
-from auditui.stats import Neighbours
+from auditui.stats import Neighbours, format_gap
 
 __all__ = ["ACTOR_LABEL", "FIRST", "OBJECT_LABEL", "PENDING", "gap_text", "relative_rows"]
 
@@ -22,18 +22,7 @@ FIRST = "first in the loaded range"
 
 def gap_text(gap: timedelta) -> str:
     """`+3m 12s`, `+2h`, `+1d 4h`, `+12s`, `+0.25s`: the two largest units that are set."""
-    sign = "-" if gap < timedelta(0) else "+"
-    gap = abs(gap)
-    seconds = int(gap.total_seconds())
-    if seconds == 0:
-        fraction = gap.microseconds / 1_000_000
-        return f"{sign}{fraction:.2f}s" if fraction >= 0.005 else f"{sign}0s"
-    days, rest = divmod(seconds, 86_400)
-    hours, rest = divmod(rest, 3_600)
-    minutes, secs = divmod(rest, 60)
-    parts = [(days, "d"), (hours, "h"), (minutes, "m"), (secs, "s")]
-    first = next(i for i, (amount, _) in enumerate(parts) if amount)
-    return sign + " ".join(f"{n}{unit}" for n, unit in parts[first : first + 2] if n)
+    return format_gap(gap, sep=" ")
 
 
 def relative_rows(event: AuditEvent, neighbours: Neighbours | None) -> list[tuple[str, str]]:

@@ -1,0 +1,156 @@
+"""The query language's syntax tree: terms, boolean nodes, `Query`, and `QueryError`.
+
+`auditui.query.lexer` makes the terms, `auditui.query.syntax` parses them into a `Query`;
+`Query.narrows` says (conservatively) when one query's matches are a subset of another's,
+which lets the filter narrow the previous result instead of the whole store.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Literal
+
+from auditui.errors import UsageError
+from auditui.query.fields import BARE_FIELDS, FIELDS
+
+Kind = Literal["contains", "equals", "exact", "glob", "regex"]
+
+
+class QueryError(UsageError):
+    """An invalid query: one line, plus `position` (0-based) and `length` to highlight."""
+
+    def __init__(self, message: str, position: int, length: int = 1) -> None:
+        super().__init__(message)
+        self.position = position
+        self.length = max(length, 1)
+
+
+def at_column(position: int) -> str:
+    """`column N` (1-based) for an error message."""
+    return f"column {position + 1}"
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """A text test. `field` None means any shown field (a bare word).
+
+    `value` is lowercase, except for `exact` (as typed: compared with the field's text as
+    the events spell it, `auditui.query.fields.field_spelling`); for `glob` it is the
+    pattern with `*` wildcards and `\\*`/`\\\\` escapes (`segments` holds the literal parts
+    between wildcards); for `regex` the source.
+    """
+
+    field: str | None
+    kind: Kind
+    value: str
+    segments: tuple[str, ...] = ()
+    position: int = dataclasses.field(default=0, compare=False)
+    length: int = dataclasses.field(default=0, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class TimeTerm:
+    """`after:WHEN` (timestamp >= WHEN as a start) or `before:WHEN` (< WHEN as an end)."""
+
+    bound: Literal["after", "before"]
+    text: str
+    relative: bool  # depends on "now" (durations, now, today, yesterday)
+    position: int = dataclasses.field(default=0, compare=False)
+    length: int = dataclasses.field(default=0, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    item: Node
+
+
+@dataclass(frozen=True, slots=True)
+class And:
+    items: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Or:
+    items: tuple[Node, ...]
+
+
+Node = Term | TimeTerm | Not | And | Or
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A parsed query. `root` None matches everything (empty query)."""
+
+    text: str
+    root: Node | None
+
+    @property
+    def is_empty(self) -> bool:
+        return self.root is None
+
+    def narrows(self, previous: Query) -> bool:
+        """True when this query's matches are surely a subset of `previous`'s (conservative).
+
+        Holds for the same store generation; relative `after:` terms may be re-resolved
+        later (their cutoff only moves forward), relative `before:` terms never narrow.
+        """
+        if previous.root is None:
+            return True
+        if self.root is None:
+            return False
+        return _implies(self.root, previous.root)
+
+
+# -- narrowing ----------------------------------------------------------------------------
+
+
+def _implies(q: Node, p: Node) -> bool:
+    """Sound (not complete): every event matching q matches p."""
+    if isinstance(p, And):
+        return all(_implies(q, item) for item in p.items)
+    if isinstance(q, Or):
+        return all(_implies(item, p) for item in q.items)
+    if isinstance(q, And) and any(_implies(item, p) for item in q.items):
+        return True
+    if isinstance(p, Or):
+        return any(_implies(q, item) for item in p.items)
+    if isinstance(q, Not) and isinstance(p, Not):
+        return _implies(p.item, q.item)
+    if isinstance(q, TimeTerm) and isinstance(p, TimeTerm):
+        return q == p and (q.bound == "after" or not q.relative)
+    if isinstance(q, Term) and isinstance(p, Term):
+        return _term_implies(q, p)
+    return False
+
+
+def _term_implies(q: Term, p: Term) -> bool:
+    if q == p:
+        return True
+    if q.kind == "exact":  # q's field text is known: test p's contains/equals on it
+        same_field = q.field == p.field or (p.field is None and q.field in BARE_FIELDS)
+        if not same_field or p.kind not in ("contains", "equals"):
+            return False
+        searched = _searched(q)
+        return p.value in searched if p.kind == "contains" else p.value == searched
+    if p.kind == "contains":
+        same_field = q.field == p.field or (p.field is None and q.field in BARE_FIELDS)
+        if not same_field:
+            return False
+        if q.kind in ("contains", "equals"):
+            return p.value in q.value
+        if q.kind == "glob":
+            return any(p.value in segment for segment in q.segments)
+        return False
+    if p.kind == "glob" and q.kind == "glob" and q.field == p.field:
+        # p = X* and q = X...: whatever q's rest matches, p's trailing * absorbs
+        return len(p.segments) > 1 and p.segments[-1] == "" and q.value.startswith(p.value[:-1])
+    return False
+
+
+def _searched(term: Term) -> str:
+    """The lowercase search text of a field whose spelling is an exact term's value (as
+    `auditui.query.engine.search_index` makes it: uuid and payload texts hold no newline)."""
+    text = term.value.lower()
+    assert term.field is not None
+    return text.replace("\n", " ") if FIELDS[term.field].group in ("uuid", "payload") else text
