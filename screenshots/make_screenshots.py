@@ -77,6 +77,20 @@ async def _help(app: object, pilot: object) -> None:
     await pilot.press("question_mark")  # type: ignore[attr-defined]
 
 
+async def _actor(app: object, pilot: object) -> None:
+    await pilot.press("j", "j", "a")  # type: ignore[attr-defined]
+    for _ in range(3):  # the view computes its rows in a worker
+        await pilot.pause(0.1)  # type: ignore[attr-defined]
+        await app.workers.wait_for_complete()  # type: ignore[attr-defined]
+
+
+async def _diff(app: object, pilot: object) -> None:
+    await pilot.press("slash", *"action:monitor.update", "enter", "D")  # type: ignore[attr-defined]
+    for _ in range(3):  # the diff is computed in a worker
+        await pilot.pause(0.1)  # type: ignore[attr-defined]
+        await app.workers.wait_for_complete()  # type: ignore[attr-defined]
+
+
 async def main() -> int:
     _isolate()
     sys.path.insert(0, str(HERE.parent))
@@ -85,6 +99,8 @@ async def main() -> int:
         await _shoot("detail", _detail),
         await _shoot("range", _range),
         await _shoot("help", _help),
+        await _shoot("actor", _actor),
+        await _shoot("diff", _diff),
     ]
     for shot in shots:
         print(f"wrote {shot.relative_to(HERE.parent)}")

@@ -32,6 +32,7 @@ from auditui.tui.widgets.table.event_table import EventTable
 from tests.helpers.pilot import (
     idle,
     messages,
+    screen_lines,
     screen_text,
     search_palette,
     settle,
@@ -43,6 +44,7 @@ __all__ = [  # re-exported for the test modules
     "DEMO_KEY",
     "idle",
     "messages",
+    "screen_lines",
     "screen_text",
     "search_palette",
     "settle",
