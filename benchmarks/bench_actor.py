@@ -29,7 +29,6 @@ import statistics
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -37,7 +36,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_filter import load_events  # the same events as the filter benchmark
+from bench_filter import load_events, timed  # the same events as the filter benchmark
 
 from auditui.events import AuditEvent, EventStore
 from auditui.query import index_for
@@ -46,15 +45,6 @@ from auditui.stats import Subject, actor_events, actor_subject
 
 def ms(seconds: float) -> str:
     return f"{seconds * 1000:7.1f} ms"
-
-
-def timed(work: Callable[[], object], repeat: int) -> tuple[float, float]:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times), max(times)
 
 
 def busiest(events: list[AuditEvent]) -> list[Subject]:

@@ -21,10 +21,8 @@ import argparse
 import copy
 import platform
 import random
-import statistics
 import sys
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -34,22 +32,12 @@ import msgspec
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_filter import load_events  # the same demo events as the filter benchmark
+from bench_filter import load_events, timed  # the same demo events as the filter benchmark
 
 from auditui.changes import compare_payloads, diff_payload
 from auditui.events import AuditEvent, EventStore
 from auditui.query import index_for
 from auditui.stats import build_neighbours
-
-
-def timed(work: Callable[[], object], repeat: int) -> tuple[float, float]:
-    """(median, worst) seconds of `repeat` runs."""
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times), max(times)
 
 
 def ms(pair: tuple[float, float]) -> str:

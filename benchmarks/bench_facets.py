@@ -21,10 +21,9 @@ import argparse
 import gc
 import os
 import platform
-import statistics
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -32,7 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_filter import END, load_events  # the same events as the filter benchmark
+from bench_filter import END, load_events, timed  # the same events as the filter benchmark
 
 from auditui.events import EventStore
 from auditui.query import Filterer, index_for
@@ -45,16 +44,6 @@ FILTERS = (
     ("broad: -source:ci", "-source:ci"),
     ("narrow: support failures 7d", "support:true status:failure after:7d"),
 )
-
-
-def timed(work: Callable[[], object], repeat: int) -> tuple[float, float]:
-    """(median, worst) seconds of `repeat` runs."""
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times), max(times)
 
 
 def ms(pair: tuple[float, float]) -> str:

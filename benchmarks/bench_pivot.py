@@ -20,38 +20,25 @@ against `Matcher.matches` over all events (slow). Nothing is asserted.
 from __future__ import annotations
 
 import argparse
-import itertools
 import platform
 import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 
-import msgspec
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from auditui.events import AuditEvent, EventStore, decode_logs
+from bench_filter import END, load_events  # the same events as the filter benchmark
+
+from auditui.events import EventStore
 from auditui.query import Filterer, add_term, compile_query, pivot_query, prepare_index
 
-END = datetime(2026, 11, 27, tzinfo=UTC)
 NOW = END
 FIELDS = ("user", "ip", "object", "uuid")
 BASES = ("source:web", "status:success", "after:30d")  # filters in force before a pivot
 KEYSTROKES = (("adm", "admi"), ("s", "st"), ("source:web a", "source:web ad"))
-
-
-def load_events(count: int) -> list[AuditEvent]:
-    from auditui.demo.data import iter_events
-
-    per_day = -(-count // 90)
-    stream = itertools.islice(iter_events(seed=7, events_per_day=per_day, days=90, end=END), count)
-    events: list[AuditEvent] = []
-    while chunk := list(itertools.islice(stream, 50_000)):
-        events.extend(decode_logs(msgspec.json.encode({"logs": chunk})).events)
-    return events
 
 
 def ms(seconds: float) -> str:

@@ -70,6 +70,33 @@ WIDE = (200, 50)
 NARROW = (80, 24)
 
 
+def event_dict(n: int, **fields: Any) -> dict[str, Any]:
+    """A raw API event `e<n>`, n minutes before `END` (lower n is newer): a dataset view by
+    `user<n>@example.com`, `fields` over those."""
+    event: dict[str, Any] = {
+        "timestamp": (END - timedelta(minutes=n)).isoformat().replace("+00:00", "Z"),
+        "event_uuid": f"e{n}",
+        "client_ip": "10.0.0.1",
+        "url": "/api/v1/datasets",
+        "action": "dataset.view",
+        "user_email": f"user{n}@example.com",
+        "status": "success",
+        "payload": {"n": n},
+    }
+    event.update(fields)
+    return event
+
+
+MAYA_ON_MONITOR: dict[str, Any] = {
+    "url": "/api/v1/monitors/193",
+    "action": "monitor.update",
+    "user_email": "maya@acme.com",
+    "object_type": "monitor",
+    "object_id": 193,
+}
+"""`event_dict` fields for an update of monitor #193 by maya."""
+
+
 def demo_server(events: list[dict[str, Any]] | None = None, **options: Any) -> DemoServer:
     """A started demo server: the seeded data ending at `END`, or exactly `events`."""
     options.setdefault("end", END)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from typing import Any
 
 from textual.widgets import Input
 from textual.widgets._toast import Toast
@@ -23,6 +22,7 @@ from tests.helpers.app import (
     at_midday,
     cursor_uuid,
     demo_server,
+    event_dict,
     header,
     loaded_app,
     messages,
@@ -43,21 +43,7 @@ RLO = "\u202e"
 CJK = "監査ログ"
 
 
-def make_event(n: int, **fields: Any) -> dict[str, Any]:
-    """Event `e<n>`, n minutes before END (lower n is newer)."""
-    stamp = END - timedelta(minutes=n)
-    event: dict[str, Any] = {
-        "timestamp": stamp.isoformat().replace("+00:00", "Z"),
-        "event_uuid": f"e{n}",
-        "client_ip": "10.0.0.1",
-        "url": "/api/v1/datasets",
-        "action": "dataset.view",
-        "user_email": f"user{n}@example.com",
-        "status": "success",
-        "payload": {"n": n},
-    }
-    event.update(fields)
-    return event
+make_event = event_dict
 
 
 HALF_DAY = TimeRange(END - timedelta(hours=12), END)

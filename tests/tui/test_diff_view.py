@@ -15,8 +15,10 @@ from auditui.tui.app import AuditApp
 from auditui.tui.widgets.detail import DiffView
 from tests.helpers.app import (
     END,
+    MAYA_ON_MONITOR,
     demo_server,
     detail,
+    event_dict,
     idle,
     loaded_app,
     screen_text,
@@ -32,21 +34,7 @@ RLO = "\u202e"
 
 def make_event(n: int, **fields: Any) -> dict[str, Any]:
     """Event `e<n>`, n minutes before END (lower n is newer), on monitor #193 by maya."""
-    stamp = END - timedelta(minutes=n)
-    event: dict[str, Any] = {
-        "timestamp": stamp.isoformat().replace("+00:00", "Z"),
-        "event_uuid": f"e{n}",
-        "client_ip": "10.0.0.1",
-        "url": "/api/v1/monitors/193",
-        "action": "monitor.update",
-        "user_email": "maya@acme.com",
-        "status": "success",
-        "object_type": "monitor",
-        "object_id": 193,
-        "payload": {"n": n},
-    }
-    event.update(fields)
-    return event
+    return event_dict(n, **{**MAYA_ON_MONITOR, **fields})
 
 
 UPDATE = make_event(

@@ -14,7 +14,16 @@ from textual.widgets import OptionList
 
 from auditui.events import EventStore
 from auditui.tui.widgets.detail import DetailPane, gap_text
-from tests.helpers.app import END, demo_server, detail, loaded_app, settle, table, wait_for
+from tests.helpers.app import (
+    MAYA_ON_MONITOR,
+    demo_server,
+    detail,
+    event_dict,
+    loaded_app,
+    settle,
+    table,
+    wait_for,
+)
 from tests.helpers.events import decode, raw
 from tests.helpers.hosts import DetailApp
 
@@ -23,20 +32,8 @@ RLO = "\u202e"
 
 
 def make_event(n: int, **fields: Any) -> dict[str, Any]:
-    """Event `e<n>`, n minutes before END, by maya on monitor #193."""
-    event: dict[str, Any] = {
-        "timestamp": (END - timedelta(minutes=n)).isoformat().replace("+00:00", "Z"),
-        "event_uuid": f"e{n}",
-        "client_ip": "10.0.0.1",
-        "url": "/api/v1/monitors/193",
-        "action": "monitor.update",
-        "user_email": "maya@acme.com",
-        "object_type": "monitor",
-        "object_id": 193,
-        "payload": {"n": n},
-    }
-    event.update(fields)
-    return event
+    """Event `e<n>`, n minutes before END (lower n is newer), on monitor #193 by maya."""
+    return event_dict(n, **{**MAYA_ON_MONITOR, **fields})
 
 
 EVENTS = [

@@ -19,17 +19,17 @@ from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
-from textual import events, on
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from auditui.events import AuditEvent, Column, get_column, status_class
 from auditui.stats import ActorEvents, format_gap
 from auditui.tui.widgets.table.layout import fit, header_title, layout, measure_widths
+from auditui.tui.widgets.table.row_cursor import RowCursorTable
 
 __all__ = ["ActorTable", "actor_columns", "badge_text", "measure"]
 
@@ -63,7 +63,7 @@ def measure(actor: ActorEvents, events: Sequence[AuditEvent], tz: tzinfo | None)
     return [time, GAP_WIDTH, max([len("First seen"), *labels]), *rest]
 
 
-class ActorTable(ScrollView, can_focus=True):
+class ActorTable(RowCursorTable):
     """The rows of one actor's (IP's, object's) events, oldest first, with a row cursor."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -126,7 +126,6 @@ class ActorTable(ScrollView, can_focus=True):
         self._measured: list[int] = []  # before `layout` shares the width out
         self._cache: LRUCache[int, Strip] = LRUCache(1024)  # row -> strip
         self._styles: dict[str, Style] = {}
-        self.cursor_row = 0
 
     # -- public API -----------------------------------------------------------------------
 
@@ -173,27 +172,7 @@ class ActorTable(ScrollView, can_focus=True):
         badges = badge_text(actor.badges.get(row, ()))
         return [time, format_gap(actor.gap(row)), badges, *rest]
 
-    def move_cursor(self, row: int) -> None:
-        row = min(max(row, 0), max(self.row_count - 1, 0))
-        if row != self.cursor_row:
-            old, self.cursor_row = self.cursor_row, row
-            self._refresh_row(old)
-            self._refresh_row(row)
-        self._scroll_to_cursor()
-
     # -- actions --------------------------------------------------------------------------
-
-    def action_move(self, rows: int) -> None:
-        self.move_cursor(self.cursor_row + rows)
-
-    def action_page(self, pages: int) -> None:
-        self.move_cursor(self.cursor_row + pages * self._body_height())
-
-    def action_first(self) -> None:
-        self.move_cursor(0)
-
-    def action_last(self) -> None:
-        self.move_cursor(self.row_count - 1)
 
     def action_sideways(self, cells: int) -> None:
         self.scroll_to(x=max(round(self.scroll_offset.x) + cells, 0), animate=False)
@@ -217,22 +196,9 @@ class ActorTable(ScrollView, can_focus=True):
     def on_resize(self, event: events.Resize) -> None:
         self._relayout()
 
-    @on(events.Focus)
-    @on(events.Blur)
-    def _focus_changed(self) -> None:
-        self._clear_caches()
-        self.refresh()
-
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._clear_caches()
-
     def on_click(self, event: events.Click) -> None:
-        offset = event.get_content_offset(self)
-        if offset is None or offset.y == 0:
-            return
-        row = round(self.scroll_offset.y) + offset.y - 1
-        if 0 <= row < self.row_count:
+        row = self._clicked_row(event)
+        if row is not None:
             self.move_cursor(row)
             if event.chain >= 2:
                 self.action_choose()
@@ -309,21 +275,3 @@ class ActorTable(ScrollView, can_focus=True):
     def _clear_caches(self) -> None:
         self._cache.clear()
         self._styles.clear()
-
-    def _body_height(self) -> int:
-        height = self.scrollable_content_region.height if self.is_mounted else 0
-        return max(height - 1, 1)
-
-    def _refresh_row(self, row: int) -> None:
-        top = round(self.scroll_offset.y)
-        if 0 <= row - top < self._body_height():
-            self.refresh_line(row + 1)  # virtual line of the row (the header is line 0)
-
-    def _scroll_to_cursor(self) -> None:
-        if not self.is_mounted:
-            return
-        top, body, row = round(self.scroll_offset.y), self._body_height(), self.cursor_row
-        if row < top:
-            self.scroll_to(y=row, animate=False)
-        elif row >= top + body:
-            self.scroll_to(y=row - body + 1, animate=False)

@@ -30,23 +30,22 @@ def relative_rows(event: AuditEvent, neighbours: Neighbours | None) -> list[tupl
     user = user_text(event.user_email, event.user_id)
     thing = object_text(event.object_type, event.object_id) if event.object_id is not None else ""
     index = None if neighbours is None else neighbours.index_of(event)
-    if neighbours is None or index is None:
-        actor_text = PENDING if user else "no actor"
-        object_text_ = PENDING if thing else "no object"
-        return [(ACTOR_LABEL, actor_text), (OBJECT_LABEL, object_text_)]
-    events = neighbours.events
-    if not user:
-        actor_text = "no actor"
-    elif (before := neighbours.previous_actor(index)) is None:
-        actor_text = FIRST
-    else:
-        gap = gap_text(event.timestamp - events[before].timestamp)
-        actor_text = f"{gap} after {user}'s previous event"
-    if not thing:
-        object_text_ = "no object"
-    elif (before := neighbours.previous_object(index)) is None:
-        object_text_ = FIRST
-    else:
-        gap = gap_text(event.timestamp - events[before].timestamp)
-        object_text_ = f"{gap} after the previous event on {thing}"
-    return [(ACTOR_LABEL, actor_text), (OBJECT_LABEL, object_text_)]
+    actor: int | None = None
+    on_object: int | None = None
+    known = neighbours is not None and index is not None
+    if neighbours is not None and index is not None:
+        actor, on_object = neighbours.previous_actor(index), neighbours.previous_object(index)
+    events = () if neighbours is None else neighbours.events
+
+    def since(name: str, before: int | None, after_what: str, missing: str) -> str:
+        if not name:
+            return missing
+        if not known:
+            return PENDING
+        if before is None:
+            return FIRST
+        return f"{gap_text(event.timestamp - events[before].timestamp)} {after_what}"
+
+    actor_row = since(user, actor, f"after {user}'s previous event", "no actor")
+    object_row = since(thing, on_object, f"after the previous event on {thing}", "no object")
+    return [(ACTOR_LABEL, actor_row), (OBJECT_LABEL, object_row)]

@@ -20,11 +20,10 @@ from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
-from textual import events, on
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
 from textual.geometry import Size
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from auditui.events import (
@@ -38,6 +37,7 @@ from auditui.events import (
 )
 from auditui.tui.widgets.table.layout import Sizer, fit, layout, resolve_columns
 from auditui.tui.widgets.table.messages import SortMessage, TableMessage
+from auditui.tui.widgets.table.row_cursor import RowCursorTable
 from auditui.tui.widgets.table.rows import (
     cursor_strip,
     header_strip,
@@ -49,7 +49,7 @@ from auditui.tui.widgets.table.rows import (
 __all__ = ["EventTable", "fit"]
 
 
-class EventTable(ScrollView, can_focus=True):
+class EventTable(RowCursorTable):
     """A fast, read-only table of audit events with a row cursor and a cell cursor."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -140,7 +140,6 @@ class EventTable(ScrollView, can_focus=True):
         self._view = view
         self._columns: tuple[Column, ...] = resolve_columns(columns)
         self._utc = utc
-        self.cursor_row = 0
         self.cursor_column = 0
         self._sizer = Sizer()  # widths measured over the store
         self._widths: list[int] = []  # ... with the last column stretched to fill
@@ -256,29 +255,7 @@ class EventTable(ScrollView, can_focus=True):
         column = self._columns[self.cursor_column]
         return (column.title, column.copy_text(event, self.tz))
 
-    def move_cursor(self, row: int) -> None:
-        """Put the row cursor on `row` (clamped) and scroll it into view."""
-        row = min(max(row, 0), max(self.row_count - 1, 0))
-        if row != self.cursor_row:
-            old, self.cursor_row = self.cursor_row, row
-            self._refresh_row(old)
-            self._refresh_row(row)
-        self._scroll_to_cursor()
-        self._cursor_moved()
-
     # -- actions --------------------------------------------------------------------------
-
-    def action_move(self, rows: int) -> None:
-        self.move_cursor(self.cursor_row + rows)
-
-    def action_page(self, pages: int) -> None:
-        self.move_cursor(self.cursor_row + pages * self._body_height())
-
-    def action_first(self) -> None:
-        self.move_cursor(0)
-
-    def action_last(self) -> None:
-        self.move_cursor(self.row_count - 1)
 
     def action_column(self, delta: int) -> None:
         column = min(max(self.cursor_column + delta, 0), len(self._columns) - 1)
@@ -316,16 +293,6 @@ class EventTable(ScrollView, can_focus=True):
         self._update_virtual_size()
         self._clear_caches()
         self._scroll_to_cursor()
-
-    @on(events.Focus)
-    @on(events.Blur)
-    def _focus_changed(self) -> None:
-        self._clear_caches()
-        self.refresh()
-
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._clear_caches()
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
@@ -458,26 +425,14 @@ class EventTable(ScrollView, can_focus=True):
         self._header = None
         self._styles.clear()
 
-    def _body_height(self) -> int:
-        height = self.scrollable_content_region.height if self.is_mounted else 0
-        return max(height - 1, 1)
-
     def _column_at(self, x: int) -> int | None:
         return next((i for i in range(len(self._columns)) if x < self._offsets[i + 1]), None)
 
-    def _refresh_row(self, row: int) -> None:
-        top = round(self.scroll_offset.y)
-        if 1 <= row - top + 1 <= self._body_height():
-            self.refresh_line(row + 1)  # virtual line of the row (the header is line 0)
-
     def _scroll_to_cursor(self) -> None:
+        """The cursor's row into view (`RowCursorTable`), then its cell."""
+        super()._scroll_to_cursor()
         if not self.is_mounted:
             return
-        top, body, row = round(self.scroll_offset.y), self._body_height(), self.cursor_row
-        if row < top:
-            self.scroll_to(y=row, animate=False)
-        elif row >= top + body:
-            self.scroll_to(y=row - body + 1, animate=False)
         left, width = round(self.scroll_offset.x), self.scrollable_content_region.width
         start, end = self._offsets[self.cursor_column], self._offsets[self.cursor_column + 1]
         if start < left:
