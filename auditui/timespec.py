@@ -3,7 +3,8 @@
 WHEN is one of:
 - an ISO date (`2026-11-02`): as a start it means that day's 00:00 UTC, as an end the
   following midnight, so a date alone covers its whole day;
-- an ISO date-time (`2026-11-02T13:00`, `...Z`, `...+02:00`; naive means UTC);
+- an ISO date-time (`2026-11-02T13:00`, `...Z`, `...+02:00`; naive means UTC, or the
+  zone passed as `parse_when(zone=...)`: the range dialog reads it in the zone shown);
 - a relative duration back from now: `90s`, `15m`, `1h`, `24h`, `7d`, `2w`;
 - `now`, `today` or `yesterday`.
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Literal
 
 from auditui.errors import UsageError
@@ -86,21 +87,35 @@ def parse_duration(text: str) -> timedelta | None:
     return timedelta(**{_UNITS[unit]: amount})
 
 
-def _midnight(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+def _in_zone(naive: datetime, zone: tzinfo | None) -> datetime:
+    """A wall-clock time read in `zone` (None: the local zone), as UTC."""
+    moment = naive.astimezone() if zone is None else naive.replace(tzinfo=zone)
+    return moment.astimezone(UTC)
 
 
-def parse_when(text: str, *, role: Role = "start", now: datetime | None = None) -> datetime:
+def _midnight(day: date, zone: tzinfo | None = UTC) -> datetime:
+    return _in_zone(datetime(day.year, day.month, day.day), zone)
+
+
+def parse_when(
+    text: str,
+    *,
+    role: Role = "start",
+    now: datetime | None = None,
+    zone: tzinfo | None = UTC,
+) -> datetime:
     """Parse one WHEN value into an aware UTC datetime.
 
     `role` matters only for a date alone: as an end it means the end of that day.
+    A date, `today`, `yesterday` and a date-time without an offset are read in `zone`
+    (UTC unless told; None is the local zone, as the browser's range dialog reads them).
     Raises `UsageError` naming the value and the accepted forms.
     """
     value = text.strip()
     if not value:
         raise UsageError(f"An empty time was given; {WHEN_HELP}.")
     try:
-        moment = _parse_when(value, role, now or utcnow())
+        moment = _parse_when(value, role, now or utcnow(), zone)
     except OverflowError:
         moment = None
     if moment is None or not EARLIEST <= moment <= LATEST:
@@ -111,13 +126,13 @@ def parse_when(text: str, *, role: Role = "start", now: datetime | None = None) 
     return moment
 
 
-def _parse_when(value: str, role: Role, now: datetime) -> datetime:
+def _parse_when(value: str, role: Role, now: datetime, zone: tzinfo | None) -> datetime:
     lowered = value.lower()
     if lowered == "now":
         return now
     if lowered in ("today", "yesterday"):
-        day = now.date() - timedelta(days=1 if lowered == "yesterday" else 0)
-        return _midnight(day + timedelta(days=1) if role == "end" else day)
+        day = now.astimezone(zone).date() - timedelta(days=1 if lowered == "yesterday" else 0)
+        return _midnight(day + timedelta(days=1) if role == "end" else day, zone)
     duration = parse_duration(value)
     if duration is not None:
         return now - duration  # too far back: OverflowError, or before EARLIEST
@@ -126,13 +141,13 @@ def _parse_when(value: str, role: Role, now: datetime) -> datetime:
             day = date.fromisoformat(value)
         except ValueError:
             raise UsageError(f"{value!r} is not a real date; {WHEN_HELP}.") from None
-        return _midnight(day + timedelta(days=1) if role == "end" else day)
+        return _midnight(day + timedelta(days=1) if role == "end" else day, zone)
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
         raise UsageError(f"Cannot read {value!r} as a time; {WHEN_HELP}.") from None
     if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
+        return _in_zone(moment, zone)
     return moment.astimezone(UTC)
 
 

@@ -10,27 +10,49 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from auditui.cli.common import StatusLine, requested_range, say
+from auditui.cli.views import chosen_view, with_view_range
 from auditui.errors import UsageError
 
 if TYPE_CHECKING:
+    from auditui.config.settings import Profile
     from auditui.sources.files import ReadProgress
 
 
 def browse(args: argparse.Namespace) -> int:
     """Browse the profile's audit logs (or the built-in demo with `--demo`)."""
+    _check_tz(args)
     if args.demo:
         return _browse_demo(args)
     from auditui.sources.connection import open_connection
 
     connection = open_connection(args.profile, use_cache=not getattr(args, "no_cache", False))
+    connection = replace(connection, profile=_zoned(connection.profile, args))
+    view = chosen_view(args, connection.profile.name)  # `--view NAME`, checked first
+    args = with_view_range(args, view)
     time_range = requested_range(args, connection.profile.default_range)
     from auditui.tui.launch import run_app
 
-    return run_app(connection, time_range, since=_since(args, connection.profile.default_range))
+    since = _since(args, connection.profile.default_range)
+    return run_app(connection, time_range, since=since, view=view)
+
+
+def _check_tz(args: argparse.Namespace) -> None:
+    """`--tz ZONE` names a known zone (else one line, exit 2), checked before anything runs."""
+    if getattr(args, "tz", None) is not None:
+        from auditui.timezones import resolve_zone
+
+        resolve_zone(args.tz)
+
+
+def _zoned(profile: Profile, args: argparse.Namespace) -> Profile:
+    """The profile with `--tz` (already checked) over its `timezone`."""
+    zone = getattr(args, "tz", None)
+    return profile if zone is None else replace(profile, timezone=zone.strip())
 
 
 def _since(args: argparse.Namespace, default: str) -> str | None:
@@ -48,7 +70,9 @@ def _browse_demo(args: argparse.Namespace) -> int:
     from auditui.tui.launch import run_app
 
     settings = load_settings()
-    profile = settings.profile("default", env={})
+    profile = _zoned(settings.profile("default", env={}), args)
+    view = chosen_view(args, profile.name)
+    args = with_view_range(args, view)
     with DemoServer() as server:
         connection = Connection(
             profile=profile,
@@ -57,7 +81,8 @@ def _browse_demo(args: argparse.Namespace) -> int:
             demo=True,
         )
         time_range = requested_range(args, profile.default_range)
-        return run_app(connection, time_range, since=_since(args, profile.default_range))
+        since = _since(args, profile.default_range)
+        return run_app(connection, time_range, since=since, view=view)
 
 
 class _ReadLine(StatusLine):
@@ -82,9 +107,11 @@ def open_file(args: argparse.Namespace) -> int:
     from auditui.sources.files import FileSource
     from auditui.tui.launch import check_terminal, run_app
 
+    _check_tz(args)
     _require_readable(args.file)  # a wrong path is the likelier mistake: say that first
     check_terminal()  # before reading a big file for nothing
     _, profile = profile_from_settings(getattr(args, "profile", None))
+    profile = _zoned(profile, args)
     source = FileSource(args.file, profile)
     progress = _ReadLine() if sys.stderr.isatty() else None
     try:

@@ -24,6 +24,7 @@ from auditui.cli.common import StatusLine, requested_range, say
 if TYPE_CHECKING:
     from auditui.events import AuditEvent
     from auditui.export.formats import ExportFormat, ExportMode
+    from auditui.sources.protocol import EventSource
     from auditui.sources.windows import Progress
 
 
@@ -39,6 +40,16 @@ class _ProgressLine(StatusLine):
         )
 
 
+def _profile_marks(connection: EventSource) -> dict[str, str]:
+    """The marks of the profile on this host (what the browser's `m`/`n` saved)."""
+    from auditui.marks import MarkFile
+
+    marks, warning = MarkFile(connection.profile.name, connection.host).load()
+    if warning:
+        say(f"auditui: warning: {warning}")
+    return marks.notes()
+
+
 def fetch(args: argparse.Namespace) -> int:
     from auditui.export.formats import write_events
     from auditui.sources.connection import open_connection
@@ -51,6 +62,8 @@ def fetch(args: argparse.Namespace) -> int:
         matcher = compile_query(query)  # a bad query fails before any request
     connection = open_connection(args.profile, use_cache=not getattr(args, "no_cache", False))
     connection.require_credential()
+    if matcher is not None and matcher.query.reads_marks:
+        matcher = compile_query(query, marks=_profile_marks(connection))
     time_range = requested_range(args, connection.profile.default_range)
     shared = getattr(args, "shared_output", False) or connection.profile.export_mode == "umask"
     with _output(args.output, "umask" if shared else "private") as out:

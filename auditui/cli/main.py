@@ -1,7 +1,8 @@
 """The command line: argparse, dispatch, and one-line errors.
 
 One module per command family does the work: `browse` (browse, `--demo`, `open FILE`),
-`fetch`, `auth` (login, logout, status), `cache` (info, clear) and `demo` (demo-server).
+`fetch`, `review` (support), `auth` (login, logout, status), `cache` (info, clear) and
+`demo` (demo-server).
 This module imports only the standard library at start so that `auditui --help` and
 `auditui --version` stay fast (and never import Textual or httpx); a command's module is
 imported when it runs. Every user error becomes one line on stderr with exit code 2 (usage)
@@ -61,6 +62,15 @@ def _add_profile_option(parser: argparse.ArgumentParser, *, suppress: bool) -> N
     )
 
 
+def _add_tz_option(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    parser.add_argument(
+        "--tz",
+        metavar="ZONE",
+        default=argparse.SUPPRESS if suppress else None,
+        help="show times in this IANA zone, e.g. Europe/Berlin (`u` cycles UTC, local, ZONE)",
+    )
+
+
 def _add_common(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     _add_profile_option(parser, suppress=suppress)
     parser.add_argument(
@@ -68,6 +78,34 @@ def _add_common(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
         action="store_true",
         default=argparse.SUPPRESS if suppress else False,
         help="show tracebacks for errors",
+    )
+
+
+def _add_review_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
+    """`auditui review support`: the support-access review (cli/review.py)."""
+    review = sub.add_parser("review", help="reviews for auditors (support access)")
+    kinds = review.add_subparsers(
+        dest="review_command", metavar="REVIEW", required=True, parser_class=_Parser
+    )
+    support = kinds.add_parser(
+        "support", help="support users' events grouped into sessions (Markdown, CSV, JSON)"
+    )
+    _add_common(support, suppress=True)
+    _add_range_options(support, suppress=True)
+    support.add_argument(
+        "--format", choices=("md", "csv", "json"), default="md", help="report format (md)"
+    )
+    support.add_argument(
+        "--output", "-o", metavar="FILE", help="write to FILE (atomic, 0600) instead of stdout"
+    )
+    support.add_argument(
+        "--gap",
+        metavar="DURATION",
+        help="a gap this long or longer starts a new session (default: the profile's "
+        "review_gap, 30m)",
+    )
+    support.add_argument(
+        "--no-cache", action="store_true", default=argparse.SUPPRESS, help="bypass the cache"
     )
 
 
@@ -85,6 +123,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-cache", action="store_true", help="neither read nor write the local window cache"
     )
     _add_range_options(parser, suppress=False)
+    _add_tz_option(parser, suppress=False)
+    parser.add_argument(
+        "--view",
+        metavar="NAME",
+        help="open with a saved view (ctrl+s saves one; `auditui views` lists them)",
+    )
     _add_common(parser, suppress=False)
 
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -141,8 +185,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-cache", action="store_true", default=argparse.SUPPRESS, help="bypass the cache"
     )
 
+    _add_review_parser(sub)
+
+    views = sub.add_parser("views", help="list the saved views (open one with --view NAME)")
+    _add_common(views, suppress=True)
+
     open_ = sub.add_parser("open", help="browse events from a file (NDJSON, JSON, CSV; gzip ok)")
     _add_common(open_, suppress=True)
+    _add_tz_option(open_, suppress=True)
     open_.add_argument("file", metavar="FILE")
 
     cache = sub.add_parser("cache", help="show or clear the local cache of past windows")
@@ -180,6 +230,14 @@ def _run(args: argparse.Namespace) -> int:
         from auditui.cli.fetch import fetch
 
         return fetch(args)
+    if command == "views":
+        from auditui.cli.views import list_views
+
+        return list_views(args)
+    if command == "review":
+        from auditui.cli.review import review_support
+
+        return review_support(args)
     if command in ("login", "logout", "status"):
         from auditui.cli import auth
 

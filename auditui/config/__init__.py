@@ -9,7 +9,8 @@ The package owns:
 - `profile_edit`: the one place that writes `config.toml`: a profile (and its host) added
   by `auditui login`, as a minimal edit of the user's text;
 - `history`: the filter queries a user ran, per profile;
-- `state`: the TUI's remembered UI state (the theme; per profile, columns and panes).
+- `state`: the TUI's remembered UI state (the theme; per profile, columns and panes);
+- `views`: saved views (query, columns, sort, range) per profile, and `[views]` read-only.
 
 Every file is written with `paths.write_atomic` (0600). Names are re-exported lazily
 (PEP 562): importing one module does not load the others (the keyring, the query syntax).
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
         save_pane_layout,
         save_ui_state,
     )
+    from auditui.config.views import SavedView, ViewBook, ViewError
 
 _WHERE = {
     "Credential": "credentials",
@@ -63,6 +65,9 @@ _WHERE = {
     "PaneLayout": "state",
     "load_pane_layout": "state",
     "save_pane_layout": "state",
+    "SavedView": "views",
+    "ViewBook": "views",
+    "ViewError": "views",
 }
 
 __all__ = [
@@ -71,7 +76,10 @@ __all__ = [
     "PaneLayout",
     "Profile",
     "QueryHistory",
+    "SavedView",
     "Settings",
+    "ViewBook",
+    "ViewError",
     "default_profile_name",
     "delete_credential",
     "describe_credential",

@@ -5,6 +5,7 @@ at `~/.config/auditui/config.toml` (platformdirs), or wherever `AUDITUI_CONFIG` 
 
 ```toml
 theme = "textual-dark"        # the TUI theme for every profile (optional)
+timezone = "Europe/Berlin"    # an IANA zone `u` offers besides UTC and local (optional)
 
 [defaults]                    # optional; profile keys that apply to every profile
 range = "24h"
@@ -25,9 +26,15 @@ theme = "gruvbox"
 
 [queries]                     # saved filter queries: name = query
 failures = "status:failed"
+
+[views.failures]              # saved views (read-only here; `auditui --view failures`)
+query = "status:failure"      # all keys optional: query, since or from/to, columns,
+since = "7d"                  # sort (a column id) and descending (true/false)
+sort = "user"
 ```
 
-Top-level keys: `theme`, `keymap`, `defaults`, `profiles`, `queries`.
+Top-level keys: `theme`, `timezone`, `keymap`, `defaults`, `profiles`, `queries`, `views` (see
+`config.views`: a view's keys are checked there, each name as a view name).
 
 Profile keys (in `[defaults]` or `[profiles.NAME]`):
 
@@ -40,12 +47,15 @@ Profile keys (in `[defaults]` or `[profiles.NAME]`):
 | `read_timeout` | seconds to wait for data (0 < s <= 3600); a response: 5 × this in all | `120` |
 | `columns` | table columns, names from `KNOWN_COLUMNS` | `DEFAULT_COLUMNS` |
 | `theme` | TUI theme name | none |
+| `timezone` | IANA zone (`Europe/Berlin`) for times; `u`: UTC → local → it; unknown: error | none |
 | `keymap` | table of binding id = keys, merged over the top-level `[keymap]` | `{}` |
 | `cache` | keep fetched windows on disk | `true` |
 | `export_mode` | exports: `"private"` (0600) or `"umask"` (0644 less the umask) | `"private"` |
+| `review_gap` | support-access review: a gap this long or longer starts a new session | `"30m"` |
 
-A profile's value comes from, lowest first: the built-in default, the top-level `theme` and
-`[keymap]`, `[defaults]`, `[profiles.NAME]`, and for `host` the `DATAFOLD_HOST` variable.
+A profile's value comes from, lowest first: the built-in default, the top-level `theme`,
+`timezone` and `[keymap]`, `[defaults]`, `[profiles.NAME]`, and for `host` the
+`DATAFOLD_HOST` variable.
 The profile `default` always exists. Profile names use letters, digits, `.`, `_`, `-`.
 Unknown keys are errors, to catch typos.
 """
@@ -61,6 +71,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from auditui.config.views import SavedView, ViewBook, ViewError, view_from_table
 from auditui.errors import ConfigError, UsageError
 from auditui.paths import (
     CONFIG_ENV,
@@ -70,6 +81,7 @@ from auditui.paths import (
     is_valid_profile_name,
 )
 from auditui.timespec import parse_duration, parse_when
+from auditui.timezones import resolve_zone
 
 DEFAULT_PROFILE = "default"
 PROFILE_ENV = "AUDITUI_PROFILE"
@@ -92,10 +104,19 @@ KNOWN_COLUMNS: tuple[str, ...] = (
     "user_agent",
     "referer",
     "support",
+    "ago",
 )
 DEFAULT_COLUMNS: tuple[str, ...] = ("time", "user", "action", "object", "status", "source", "ip")
 
-TOP_LEVEL_KEYS: tuple[str, ...] = ("theme", "keymap", "defaults", "profiles", "queries")
+TOP_LEVEL_KEYS: tuple[str, ...] = (
+    "theme",
+    "keymap",
+    "defaults",
+    "profiles",
+    "queries",
+    "views",
+    "timezone",
+)
 PROFILE_KEYS: tuple[str, ...] = (
     "host",
     "range",
@@ -104,9 +125,11 @@ PROFILE_KEYS: tuple[str, ...] = (
     "read_timeout",
     "columns",
     "theme",
+    "timezone",
     "keymap",
     "cache",
     "export_mode",
+    "review_gap",
 )
 
 
@@ -122,9 +145,11 @@ class Profile:
     read_timeout: float = 120.0
     columns: tuple[str, ...] = DEFAULT_COLUMNS
     theme: str | None = None
+    timezone: str | None = None  # an IANA zone name, checked with timezones.resolve_zone
     keymap: dict[str, str] = field(default_factory=dict, hash=False)
     cache: bool = True
     export_mode: str = "private"  # "private" (0600) or "umask" (export.formats.EXPORT_MODES)
+    review_gap: timedelta = timedelta(minutes=30)  # support sessions (auditui.review)
     host_source: str = "built-in default"
 
 
@@ -163,6 +188,13 @@ def _range(value: object) -> str:
     except UsageError:
         raise _Bad(expected, value) from None
     return value.strip()
+
+
+def _review_gap(value: object) -> timedelta:
+    duration = parse_duration(value) if isinstance(value, str) else None
+    if duration is None or duration <= timedelta(0):
+        raise _Bad("a positive duration such as '30m', '2h' or '90s'", value)
+    return duration
 
 
 def _window(value: object) -> timedelta:
@@ -226,6 +258,16 @@ def _string_table(value: object, what: str) -> dict[str, str]:
     return table
 
 
+def _timezone(value: object) -> str:
+    if not isinstance(value, str):
+        raise _Bad('an IANA time zone name such as "Europe/Berlin"', value)
+    try:
+        resolve_zone(value)
+    except UsageError:
+        raise _Bad('a known IANA time zone name such as "Europe/Berlin"', value) from None
+    return value.strip()
+
+
 def _keymap(value: object) -> dict[str, str]:
     return _string_table(value, 'keys (e.g. "s,f6")')
 
@@ -238,9 +280,11 @@ _PROFILE_VALIDATORS: dict[str, Callable[[object], object]] = {
     "read_timeout": _read_timeout,
     "columns": _columns,
     "theme": _name,
+    "timezone": _timezone,
     "keymap": _keymap,
     "cache": _bool,
     "export_mode": _export_mode,
+    "review_gap": _review_gap,
 }
 
 
@@ -251,10 +295,16 @@ class Settings:
     path: Path
     exists: bool = False
     theme: str | None = None
+    timezone: str | None = None
     keymap: dict[str, str] = field(default_factory=dict, hash=False)
     saved_queries: dict[str, str] = field(default_factory=dict, hash=False)
     defaults: dict[str, Any] = field(default_factory=dict, hash=False, repr=False)
     profiles: dict[str, dict[str, Any]] = field(default_factory=dict, hash=False, repr=False)
+    views: dict[str, SavedView] = field(default_factory=dict, hash=False, repr=False)
+
+    def view_book(self, profile: str) -> ViewBook:
+        """`profile`'s saved views with this file's `[views]` (read-only)."""
+        return ViewBook(profile, self.views, config_where=display_path(self.path))
 
     def profile_names(self) -> list[str]:
         """`default` first, then the file's other profiles in sorted order."""
@@ -295,9 +345,11 @@ class Settings:
             read_timeout=values.get("read_timeout", 120.0),
             columns=values.get("columns", DEFAULT_COLUMNS),
             theme=values.get("theme", self.theme),
+            timezone=values.get("timezone", self.timezone),
             keymap=keymap,
             cache=values.get("cache", True),
             export_mode=values.get("export_mode", "private"),
+            review_gap=values.get("review_gap", timedelta(minutes=30)),
             host_source=host_source,
         )
 
@@ -345,10 +397,19 @@ class _Reader:
                 raise self.error(f"{key}.{name}", bad) from None
         return validated
 
+    def view(self, name: str, table: dict[str, Any]) -> SavedView:
+        try:
+            return view_from_table(name, table, KNOWN_COLUMNS)
+        except ViewError as exc:
+            raise ConfigError(f"In {self.where}, views.{name!r}: {exc}") from None
+        except ValueError as exc:
+            key, expected, got = exc.args
+            raise self.error(f"views.{name}.{key}", _Bad(expected, got)) from None
+
     def settings(self, path: Path, doc: dict[str, Any]) -> Settings:
         self.check_keys(doc, TOP_LEVEL_KEYS, "")
         values: dict[str, Any] = {}
-        for key, check in (("theme", _name), ("keymap", _keymap)):
+        for key, check in (("theme", _name), ("timezone", _timezone), ("keymap", _keymap)):
             if key in doc:
                 try:
                     values[key] = check(doc[key])
@@ -368,14 +429,19 @@ class _Reader:
                     f"In {self.where}, profiles.{name!r}: a profile name uses {PROFILE_NAME_HELP}."
                 )
             profiles[name] = self.profile_table(table, f"profiles.{name}")
+        views: dict[str, SavedView] = {}
+        for name, table in self.table(doc.get("views", {}), "views").items():
+            views[name] = self.view(name, self.table(table, f"views.{name}"))
         return Settings(
             path=path,
             exists=True,
             theme=values.get("theme"),
+            timezone=values.get("timezone"),
             keymap=values.get("keymap", {}),
             saved_queries=queries,
             defaults=defaults,
             profiles=profiles,
+            views=views,
         )
 
 

@@ -13,6 +13,8 @@ Conventions:
   gives the matching header, "Time (UTC)" or "Time (local)". Seconds are shown;
   fractions are kept for sorting only. A copied cell (`copy_text`) is never ambiguous:
   a time copies as ISO 8601 with its offset (`2026-11-26T19:33:07.048302+05:30`).
+- The `ago` column (optional) reads how long before now each event was (`3 min ago`,
+  `timezones.ago_text` over `timespec.utcnow()`): it sorts and copies like the time.
 - User, object and support texts follow `auditui.events.fields` (shared with the query
   language and the facets).
 
@@ -32,6 +34,8 @@ from typing import Any, Literal
 from auditui.events.fields import object_text, support_label, user_text
 from auditui.events.model import AuditEvent
 from auditui.textsafe import visible
+from auditui.timespec import utcnow
+from auditui.timezones import ago_text, zone_name
 
 NULL_USER = "—"
 
@@ -98,9 +102,12 @@ def iso_time(stamp: datetime, tz: tzinfo | None = None) -> str:
     return text[:-6] + "Z" if tz is UTC and text.endswith("+00:00") else text
 
 
-def time_title(utc: bool) -> str:
-    """The time column's header: it says which clock the cells use."""
-    return "Time (UTC)" if utc else "Time (local)"
+def time_title(utc: bool, zone: tzinfo | None = None) -> str:
+    """The time column's header: it says which clock the cells use (`zone`, when neither
+    UTC nor local: its IANA name, `Time (Europe/Berlin)`)."""
+    if utc:
+        return "Time (UTC)"
+    return "Time (local)" if zone is None else f"Time ({zone_name(zone)})"
 
 
 def status_class(event: AuditEvent) -> StatusClass | None:
@@ -137,6 +144,11 @@ def _fmt_time(value: datetime, tz: tzinfo | None) -> str:
 
 def _key_time(value: datetime) -> datetime:
     return value
+
+
+def _fmt_ago(value: datetime, tz: tzinfo | None) -> str:
+    # The one cell that reads the clock: the table redraws it while the column shows.
+    return ago_text(value, utcnow())
 
 
 def _fmt_user(value: tuple[str | None, int | None], tz: tzinfo | None) -> str:
@@ -213,7 +225,8 @@ def _text_column(
 
 
 _ALL: tuple[Column, ...] = (
-    Column("time", "Time", attrgetter("timestamp"), _fmt_time, _key_time, 19, 20, True, iso_time),
+    # max 30: room for a configured zone's name in the title, `Time (Europe/Berlin)`
+    Column("time", "Time", attrgetter("timestamp"), _fmt_time, _key_time, 19, 30, True, iso_time),
     Column("user", "User", attrgetter("user_email", "user_id"), _fmt_user, _key_user, 4, 32),
     _text_column("action", "Action", "action", max_width=28),
     Column(
@@ -230,6 +243,7 @@ _ALL: tuple[Column, ...] = (
     _text_column("user_agent", "User agent", "user_agent", max_width=50),
     _text_column("referer", "Referer", "referer", max_width=50),
     Column("support", "Support", attrgetter("is_support_user"), _fmt_support, _key_support, 7, 7),
+    Column("ago", "Ago", attrgetter("timestamp"), _fmt_ago, _key_time, 8, 12, True, iso_time),
 )
 
 KNOWN_COLUMNS: dict[str, Column] = {column.id: column for column in _ALL}
@@ -246,5 +260,6 @@ def get_column(column_id: str) -> Column:
 
 
 def default_descending(column_id: str) -> bool:
-    """The direction a column sorts in first: newest first for time, A→Z for the rest."""
-    return column_id == "time"
+    """The direction a column sorts in first: newest first for time (and `ago`), A→Z for
+    the rest."""
+    return column_id in ("time", "ago")

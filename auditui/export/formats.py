@@ -1,6 +1,8 @@
 """Writing events out: NDJSON, a JSON array, or formula-safe CSV.
 
-Every field is written, the payload as JSON. In CSV the payload is a JSON string and any
+Every field is written, the payload as JSON; with `notes` (uuid → the user's note: the
+browser's exports) an event with a note gains a last `note` field (a `note` column in
+CSV, empty when none; `auditui open` ignores it). In CSV the payload is a JSON string and any
 cell that a spreadsheet would read as a formula (starting with `=`, `+`, `-`, `@`, tab or
 carriage return) is neutralised with a leading `'` (`textsafe.neutralize_cell`, undone by
 `textsafe.restore_cell` when `auditui open` reads the CSV back). Writers stream: they take an
@@ -35,9 +37,11 @@ import errno
 import io
 import os
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import BinaryIO, Literal
+
+import msgspec
 
 from auditui.errors import StorageError, UsageError, storage_error
 from auditui.events.model import FIELD_NAMES, AuditEvent, encode_event
@@ -80,37 +84,56 @@ def _csv_cell(event: AuditEvent, name: str) -> str:
     return neutralize_cell(visible_keep_layout(str(value)))
 
 
-def write_ndjson(events: Iterable[AuditEvent], out: BinaryIO) -> int:
+NOTE_FIELD = "note"  # the user's note on a marked event (`auditui.marks`), when notes are given
+Notes = Mapping[str, str]  # event uuid → its note
+
+
+def _encoded(event: AuditEvent, notes: Notes | None) -> bytes:
+    """The event's inert JSON, with its `note` last when it has one."""
+    encoded = encode_event(event)
+    note = notes.get(event.event_uuid) if notes else None
+    if note:  # `encode_event` gives one object: its closing brace is the last byte
+        encoded = encoded[:-1] + b',"' + NOTE_FIELD.encode() + b'":' + msgspec.json.encode(note)
+        encoded += b"}"
+    return inert_json(encoded)
+
+
+def write_ndjson(events: Iterable[AuditEvent], out: BinaryIO, notes: Notes | None = None) -> int:
     """One compact JSON object per line; returns the number of events written."""
     count = 0
     for event in events:
-        out.write(inert_json(encode_event(event)))
+        out.write(_encoded(event, notes))
         out.write(b"\n")
         count += 1
     return count
 
 
-def write_json(events: Iterable[AuditEvent], out: BinaryIO) -> int:
+def write_json(events: Iterable[AuditEvent], out: BinaryIO, notes: Notes | None = None) -> int:
     """A JSON array, one event per line inside it."""
     count = 0
     out.write(b"[")
     for event in events:
         out.write(b",\n" if count else b"\n")
-        out.write(inert_json(encode_event(event)))
+        out.write(_encoded(event, notes))
         count += 1
     out.write(b"\n]\n" if count else b"]\n")
     return count
 
 
-def write_csv(events: Iterable[AuditEvent], out: BinaryIO) -> int:
-    """CSV with a header row of field names; formula-looking cells neutralised, text inert."""
+def write_csv(events: Iterable[AuditEvent], out: BinaryIO, notes: Notes | None = None) -> int:
+    """CSV with a header row of field names; formula-looking cells neutralised, text inert.
+    With `notes`, a last `note` column (empty for events without one)."""
     text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
     try:
         writer = csv.writer(text)
-        writer.writerow(FIELD_NAMES)
+        writer.writerow(FIELD_NAMES if notes is None else (*FIELD_NAMES, NOTE_FIELD))
         count = 0
         for event in events:
-            writer.writerow([_csv_cell(event, name) for name in FIELD_NAMES])
+            row = [_csv_cell(event, name) for name in FIELD_NAMES]
+            if notes is not None:
+                note = notes.get(event.event_uuid, "")
+                row.append(neutralize_cell(visible_keep_layout(note)) if note else "")
+            writer.writerow(row)
             count += 1
         text.flush()
     finally:
@@ -121,9 +144,12 @@ def write_csv(events: Iterable[AuditEvent], out: BinaryIO) -> int:
 _WRITERS = {"ndjson": write_ndjson, "json": write_json, "csv": write_csv}
 
 
-def write_events(events: Iterable[AuditEvent], out: BinaryIO, fmt: ExportFormat) -> int:
-    """Write events in the given format; returns how many were written."""
-    return _WRITERS[fmt](events, out)
+def write_events(
+    events: Iterable[AuditEvent], out: BinaryIO, fmt: ExportFormat, notes: Notes | None = None
+) -> int:
+    """Write events in the given format; returns how many were written. With `notes` (the
+    browser's exports), each event with a note carries it as a `note` field (column)."""
+    return _WRITERS[fmt](events, out, notes)
 
 
 def format_for_path(path: str, default: ExportFormat = "ndjson") -> ExportFormat:

@@ -19,7 +19,7 @@ worker:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,6 +84,7 @@ def export_events(
     on_progress: ProgressCallback | None = None,
     cancelled: Callable[[], bool] | None = None,
     mode: ExportMode = "private",
+    notes: Mapping[str, str] | None = None,
 ) -> ExportResult:
     """Write `events` to `path` atomically in `fmt`; safe to run in a thread worker.
 
@@ -94,7 +95,7 @@ def export_events(
     started = time.perf_counter()
     streamed = output_target(target)[1]
     with atomic_output(target, mode=mode) as out:
-        count = write_events(_tracked(events, on_progress, cancelled), out, fmt)
+        count = write_events(_tracked(events, on_progress, cancelled), out, fmt, notes)
         out.flush()
         try:
             size = out.tell()

@@ -19,6 +19,9 @@ Examples: `admin`, `"data diff"`, `status:failure user:*@datafold.com`, `-source
 - `field:="value"` (or `field:=word`) is exact: the field's whole text as the events spell
   it, case-sensitive, `*` a plain star (what a pivot makes: `auditui.query.pivot`).
 - `-term`, `NOT term`, `a OR b`, `a AND b` (or just `a b`), parentheses; NOT > AND > OR.
+- `marked:true|false` and `note:WORD` (or `note:"a phrase"`; `note:""`: no note) test
+  the marks and notes given to `compile_query(…, marks=)` (uuid → note), none when not
+  given; such queries never narrow from the last one (the marks change in between).
 - `after:WHEN` keeps events at or after WHEN (WHEN as a range start) and `before:WHEN`
   those before it (as a range end: `before:2026-11-02` includes that day). Relative WHENs
   (`2h`, `today`) count back from the `now` given to `compile_query`.
@@ -66,6 +69,7 @@ from auditui.query.syntax import (
     MAX_QUERY_LENGTH,
     MAX_REGEX_LENGTH,
     And,
+    MarkTerm,
     Node,
     Not,
     Or,
@@ -88,6 +92,7 @@ __all__ = [
     "And",
     "FilterResult",
     "Filterer",
+    "MarkTerm",
     "Matcher",
     "Node",
     "Not",

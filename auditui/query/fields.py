@@ -22,6 +22,9 @@ in `auditui.events.fields`, shared with the event table's cells.
 | `support` | `true` when `is_support_user` is true, else `false`     | no |
 | `payload` | the payload's raw JSON text (UTF-8), newlines as spaces | no |
 
+`marked:true|false` and `note:WORD` (`MARK_FIELDS`) are not event fields: they test the
+marks and notes given to `compile_query` (`marks`: uuid → note), none when not given.
+
 "Shown fields" (what a bare word searches) are the ones marked yes: everything a column or
 the detail pane shows as text, except the payload (search it with `payload:`).
 
@@ -44,6 +47,7 @@ __all__ = [
     "FIELDS",
     "GROUP_ATTRS",
     "KNOWN_FIELDS",
+    "MARK_FIELDS",
     "TIME_FIELDS",
     "FieldSpec",
     "field_spelling",
@@ -134,7 +138,10 @@ FIELDS: dict[str, FieldSpec] = {
 }
 BARE_FIELDS: tuple[str, ...] = tuple(name for name, spec in FIELDS.items() if spec.bare)
 TIME_FIELDS = ("after", "before")
-KNOWN_FIELDS: tuple[str, ...] = (*FIELDS, *TIME_FIELDS)
+# Terms over this instance's marks and notes (`auditui.marks`), not over event fields:
+# `marked:true|false` and `note:WORD` (the marks are given to `compile_query`).
+MARK_FIELDS = ("marked", "note")
+KNOWN_FIELDS: tuple[str, ...] = (*FIELDS, *TIME_FIELDS, *MARK_FIELDS)
 
 
 def field_spelling(name: str) -> Callable[[Any], str]:

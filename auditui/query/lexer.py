@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from auditui.errors import UsageError
-from auditui.query.fields import FIELDS, KNOWN_FIELDS, TIME_FIELDS
-from auditui.query.tree import QueryError, Term, TimeTerm, at_column
+from auditui.query.fields import FIELDS, KNOWN_FIELDS, MARK_FIELDS, TIME_FIELDS
+from auditui.query.tree import MarkTerm, QueryError, Term, TimeTerm, at_column
 from auditui.timespec import parse_duration, parse_when
 
 MAX_REGEX_LENGTH = 300
@@ -40,7 +40,7 @@ class Token:
     kind: str  # "(", ")", "AND", "OR", "NOT", "-", "TERM"
     position: int
     end: int
-    node: Term | TimeTerm | None = None
+    node: Term | TimeTerm | MarkTerm | None = None
 
 
 class Lexer:
@@ -102,9 +102,10 @@ class Lexer:
     def _exact_term(self, name: str, start: int, at: int) -> int:
         """`field:=value` from start, its value at `at`; the end."""
         text = self.text
-        if name in TIME_FIELDS:
+        if name in TIME_FIELDS or name in MARK_FIELDS:
+            takes = {"marked": "true or false", "note": "a word"}.get(name, "a time")
             raise QueryError(
-                f"'{name}:' takes a time, not an exact value, at {at_column(start)}",
+                f"'{name}:' takes {takes}, not an exact value, at {at_column(start)}",
                 start,
                 at - start,
             )
@@ -258,8 +259,10 @@ def _make_term(
     start: int,
     end: int,
     value_at: int,
-) -> Term | TimeTerm:
+) -> Term | TimeTerm | MarkTerm:
     length = end - start
+    if name in MARK_FIELDS:
+        return _mark_term(name, kind, value, segments, start, end, value_at)
     if name in TIME_FIELDS:
         if kind == "regex" or segments:
             raise QueryError(
@@ -297,3 +300,23 @@ def _make_term(
         return Term(name, "glob", _glob_value(lowered), lowered, start, length)
     exact = name is not None and (FIELDS[name].exact or (kind == "phrase" and value == ""))
     return Term(name, "equals" if exact else "contains", value.lower(), (), start, length)
+
+
+def _mark_term(
+    name: str, kind: str, value: str, segments: tuple[str, ...], start: int, end: int, at: int
+) -> MarkTerm:
+    """`marked:true|false` or `note:WORD` (a word or phrase, no pattern)."""
+    if name == "marked":
+        truth = None if kind == "regex" or segments else _TRUE.get(value.strip().lower())
+        if truth is None:
+            raise QueryError(
+                f"'marked:' takes true or false (or yes/no) at {at_column(at)}", at, end - at
+            )
+        return MarkTerm("marked", "true" if truth else "false", start, end - start)
+    if kind == "regex" or segments:
+        raise QueryError(
+            f"'note:' takes a word or a \"phrase\", not a pattern, at {at_column(at)}",
+            at,
+            end - at,
+        )
+    return MarkTerm("note", value.lower(), start, end - start)

@@ -15,7 +15,7 @@ would start with, for a worker thread to do first.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -30,7 +30,15 @@ from auditui.query.engine.search_index import (
     index_ready,
     spelling,
 )
-from auditui.query.nodes import Compiled, Junction, Negation, TextTest, TimeBound, compile_node
+from auditui.query.nodes import (
+    Compiled,
+    Junction,
+    MarkTest,
+    Negation,
+    TextTest,
+    TimeBound,
+    compile_node,
+)
 from auditui.query.syntax import Query, parse
 from auditui.timespec import utcnow
 
@@ -40,10 +48,10 @@ __all__ = ["ASYNC_INDEX_FROM", "Matcher", "Preparation", "compile_query", "prepa
 class Matcher:
     """A compiled query: `matches(event)` for one event, `filter_indices` for a store."""
 
-    def __init__(self, query: Query, now: datetime) -> None:
+    def __init__(self, query: Query, now: datetime, marks: Mapping[str, str] | None = None) -> None:
         self.query = query
         self.now = now
-        self._root = None if query.root is None else compile_node(query.root, now)
+        self._root = None if query.root is None else compile_node(query.root, now, marks)
 
     def __repr__(self) -> str:
         return f"Matcher({self.query.text!r})"
@@ -147,10 +155,13 @@ def prepare_index(store: Any) -> SearchIndex:
     return index
 
 
-def compile_query(query: str | Query, *, now: datetime | None = None) -> Matcher:
-    """Parse (if needed) and compile; relative times count back from `now` (default: now)."""
+def compile_query(
+    query: str | Query, *, now: datetime | None = None, marks: Mapping[str, str] | None = None
+) -> Matcher:
+    """Parse (if needed) and compile; relative times count back from `now` (default: now);
+    `marked:`/`note:` terms read `marks` (uuid → note, "" when none; None: none marked)."""
     parsed = parse(query) if isinstance(query, str) else query
-    return Matcher(parsed, now or utcnow())
+    return Matcher(parsed, now or utcnow(), marks)
 
 
 # -- the per-event path ------------------------------------------------------------------
@@ -162,6 +173,8 @@ def _match(node: Compiled, event: AuditEvent) -> bool:
         return any(test(text(event, name)) for name in node.fields)
     if isinstance(node, TimeBound):
         return event.timestamp >= node.cutoff if node.after else event.timestamp < node.cutoff
+    if isinstance(node, MarkTest):
+        return event.event_uuid in node.uuids
     if isinstance(node, Negation):
         return not _match(node.item, event)
     if node.conjunction:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import threading
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -63,7 +63,13 @@ class FilterResult:
 
 
 class Filterer:
-    """The current filter over one store; see the module doc."""
+    """The current filter over one store; see the module doc.
+
+    `marks`, when set, gives the marks `marked:`/`note:` terms read (uuid → note) as each
+    query is compiled; a query with such terms never narrows from the last one.
+    """
+
+    marks: Callable[[], Mapping[str, str] | None] | None = None
 
     def __init__(self, store: Any) -> None:
         self.store = store
@@ -96,8 +102,11 @@ class Filterer:
 
     def apply(self, text: str, *, now: datetime | None = None) -> FilterResult:
         """Run a query (raises `QueryError` and changes nothing when it is invalid)."""
-        matcher = compile_query(parse(text), now=now)
+        matcher = compile_query(parse(text), now=now, marks=self._marks())
         return self.apply_matcher(matcher)
+
+    def _marks(self) -> Mapping[str, str] | None:
+        return None if self.marks is None else self.marks()
 
     def apply_matcher(self, matcher: Matcher) -> FilterResult:
         """Run a compiled query, narrowing from the last result when that is sound."""
@@ -145,7 +154,8 @@ class Filterer:
         store.add(events)
         if last is None or last.is_empty:
             return None
-        fresh = compile_query(last.query).filter_indices(store, range(start, len(store)))
+        matcher = compile_query(last.query, marks=self._marks())
+        fresh = matcher.filter_indices(store, range(start, len(store)))
         indices = array("q", last.indices)  # a copy: the last result may be in use
         indices.extend(fresh)
         result = FilterResult(last.query, indices, False, store.generation)

@@ -10,13 +10,13 @@ search index. `cost` orders a conjunction's parts
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from auditui.query.fields import BARE_FIELDS
-from auditui.query.syntax import And, Node, Not, Term, TimeTerm
+from auditui.query.syntax import And, MarkTerm, Node, Not, Term, TimeTerm
 from auditui.timespec import parse_when
 
 _ESCAPE = re.compile(r"\\.")
@@ -43,6 +43,15 @@ class TimeBound:
 
 
 @dataclass(frozen=True, slots=True)
+class MarkTest:
+    """A compiled `MarkTerm`: the uuids (as events spell them) of the marked events it
+    selects, read from the marks when the query was compiled."""
+
+    uuids: frozenset[str]
+    cost: int = 1
+
+
+@dataclass(frozen=True, slots=True)
 class Negation:
     """A compiled `Not`."""
 
@@ -59,7 +68,7 @@ class Junction:
     cost: int
 
 
-Compiled = TextTest | TimeBound | Negation | Junction
+Compiled = TextTest | TimeBound | MarkTest | Negation | Junction
 
 
 def _glob_test(segments: tuple[str, ...]) -> Callable[[str], Any]:
@@ -115,17 +124,32 @@ def _compile_term(term: Term) -> TextTest:
     return TextTest(fields, term.kind, term.value, term.segments, test, weight)
 
 
-def compile_node(node: Node, now: datetime) -> Compiled:
-    """The compiled form of a syntax node; relative times count back from `now`."""
+def _compile_mark(node: MarkTerm, marks: Mapping[str, str]) -> Compiled:
+    """`marked:true` → the marked uuids; `marked:false` and `note:""` → NOT those;
+    `note:WORD` → the uuids whose note (lowercase) contains WORD."""
+    if node.kind == "marked":
+        marked = MarkTest(frozenset(marks))
+        return marked if node.value == "true" else Negation(marked, 1)
+    if node.value == "":
+        return Negation(MarkTest(frozenset(u for u, note in marks.items() if note)), 1)
+    value = node.value
+    return MarkTest(frozenset(u for u, note in marks.items() if value in note.lower()))
+
+
+def compile_node(node: Node, now: datetime, marks: Mapping[str, str] | None = None) -> Compiled:
+    """The compiled form of a syntax node; relative times count back from `now`; mark terms
+    read `marks` (event uuid → its note, "" when none; None: nothing is marked)."""
+    if isinstance(node, MarkTerm):
+        return _compile_mark(node, marks or {})
     if isinstance(node, Term):
         return _compile_term(node)
     if isinstance(node, TimeTerm):
         after = node.bound == "after"
         return TimeBound(after, parse_when(node.text, role="start" if after else "end", now=now))
     if isinstance(node, Not):
-        item = compile_node(node.item, now)
+        item = compile_node(node.item, now, marks)
         return Negation(item, cost(item))
-    items = tuple(compile_node(item, now) for item in node.items)
+    items = tuple(compile_node(item, now, marks) for item in node.items)
     return Junction(isinstance(node, And), items, max(map(cost, items)))
 
 

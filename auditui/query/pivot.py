@@ -29,6 +29,7 @@ PIVOT_FIELDS: dict[str, str] = {
     # the query fields themselves
     **{name: name for name in FIELDS if name != "payload"},
     "time": "time",
+    "ago": "time",  # the relative-time column pivots like the time
     # table column ids (auditui.events.columns.KNOWN_COLUMNS)
     "request_type": "method",
     "user_agent": "agent",

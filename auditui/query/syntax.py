@@ -34,6 +34,7 @@ from auditui.query.lexer import MAX_REGEX_LENGTH, Lexer, Token
 from auditui.query.tree import (
     And,
     Kind,
+    MarkTerm,
     Node,
     Not,
     Or,
@@ -50,6 +51,7 @@ __all__ = [
     "MAX_REGEX_LENGTH",
     "And",
     "Kind",
+    "MarkTerm",
     "Node",
     "Not",
     "Or",

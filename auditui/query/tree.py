@@ -61,6 +61,18 @@ class TimeTerm:
 
 
 @dataclass(frozen=True, slots=True)
+class MarkTerm:
+    """`marked:true|false` (`kind` "marked", value "true"/"false") or `note:WORD` (`kind`
+    "note", value lowercase; "" for `note:""`, an event without a note). Matched against
+    the marks given to `compile_query`; never narrows (the marks change between queries)."""
+
+    kind: Literal["marked", "note"]
+    value: str
+    position: int = dataclasses.field(default=0, compare=False)
+    length: int = dataclasses.field(default=0, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Not:
     item: Node
 
@@ -75,7 +87,7 @@ class Or:
     items: tuple[Node, ...]
 
 
-Node = Term | TimeTerm | Not | And | Or
+Node = Term | TimeTerm | MarkTerm | Not | And | Or
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +101,11 @@ class Query:
     def is_empty(self) -> bool:
         return self.root is None
 
+    @property
+    def reads_marks(self) -> bool:
+        """True when a `marked:` or `note:` term is in it (its matches change with marks)."""
+        return _reads_marks(self.root)
+
     def narrows(self, previous: Query) -> bool:
         """True when this query's matches are surely a subset of `previous`'s (conservative).
 
@@ -100,6 +117,16 @@ class Query:
         if self.root is None:
             return False
         return _implies(self.root, previous.root)
+
+
+def _reads_marks(node: Node | None) -> bool:
+    if isinstance(node, MarkTerm):
+        return True
+    if isinstance(node, Not):
+        return _reads_marks(node.item)
+    if isinstance(node, And | Or):
+        return any(map(_reads_marks, node.items))
+    return False
 
 
 # -- narrowing ----------------------------------------------------------------------------

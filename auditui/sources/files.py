@@ -63,6 +63,7 @@ _events_decoder = msgspec.json.Decoder(list[AuditEvent])
 _raws_decoder = msgspec.json.Decoder(list[msgspec.Raw])
 _any_decoder = msgspec.json.Decoder()
 _REQUIRED = frozenset(("timestamp", "event_uuid", "client_ip", "url"))
+NOTE_COLUMN = "note"  # the browser's exports add the user's note (read back: ignored)
 _INT_FIELDS = frozenset(("object_id", "user_id"))
 _REQUIRED_TEXT = frozenset(("event_uuid", "client_ip", "url"))
 
@@ -125,7 +126,7 @@ def detect_format(head: bytes) -> FileFormat | None:
         header = next(csv.reader([line]), [])
     except csv.Error:  # e.g. a carriage return inside an unquoted field: not our CSV
         return None
-    if set(header) >= _REQUIRED and set(header) <= set(FIELD_NAMES):
+    if set(header) >= _REQUIRED and set(header) <= {*FIELD_NAMES, NOTE_COLUMN}:
         return "csv"
     return None
 
@@ -312,6 +313,8 @@ def _csv_event(names: Sequence[str], row: Sequence[str]) -> AuditEvent | None:
     fields: dict[str, Any] = {}
     try:
         for name, cell in zip(names, row, strict=True):
+            if name == NOTE_COLUMN:
+                continue
             if name == "timestamp":
                 fields[name] = to_utc(datetime.fromisoformat(cell.strip()))
             elif name == "payload":

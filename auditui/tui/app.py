@@ -17,6 +17,7 @@ the header and the progress line: flows never call each other.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 from typing import ClassVar
 
 from textual import events, work
@@ -49,8 +50,12 @@ from auditui.tui.flows.find import FindFlow
 from auditui.tui.flows.history import HistoryFlow, HistoryHooks
 from auditui.tui.flows.load import LoadFlow, LoadHooks
 from auditui.tui.flows.login import LoginFlow
+from auditui.tui.flows.marks import MarksFlow
 from auditui.tui.flows.pivot import PivotFlow
+from auditui.tui.flows.review import open_support_review
 from auditui.tui.flows.status import StatusFlow
+from auditui.tui.flows.views import ViewsFlow
+from auditui.tui.flows.zones import ZoneFlow
 from auditui.tui.handoff import HandOff
 from auditui.tui.key_order import KeyOrder
 from auditui.tui.panes import PaneMemory
@@ -109,8 +114,16 @@ class AuditApp(App[int]):
             ),
         )
         self.pivot_flow = PivotFlow(self, session, set_query=self.filter_flow.set_query)
+        self.zone_flow = ZoneFlow(self, header=self.update_header)
+        self.views_flow = ViewsFlow(
+            self,
+            session,
+            set_query=self.filter_flow.set_query,
+            load=partial(self.start_load, chosen=True),
+        )
         handoff = HandOff(self, lambda: getattr(self.connection.credential, "key", None))
         self.event_actions = EventActions(self, session, handoff, open_detail=self._open_detail)
+        self.marks_flow = MarksFlow(self, session, self.event_actions, self.filter_flow.apply)
         self.panes = PaneMemory(
             connection.profile.name, lambda text: self.notify(text, severity="warning")
         )
@@ -198,13 +211,15 @@ class AuditApp(App[int]):
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.table.columns = self.panes.columns(profile.columns)
         self.table.set_view(self.view)
-        self.query_one(Timeline).utc = self.table.utc
+        self.marks_flow.start()  # the mark column; the marks file is read in a worker
+        self.zone_flow.mount(profile.timezone)
         self.query_one(FacetsPanel).display = False
         self.table.focus()
         self.zoom_focus.follow(self.screen)
         self.detail.follow_store(lambda: self.store, busy=lambda: self.loading)
         self._layout_for(self.size.width)
         self.update_header()
+        self.views_flow.mounted()  # `--view NAME`
         if self.connection.credential is None and not self.offline:
             self.login_flow.start(reason=None)
         else:
@@ -307,7 +322,7 @@ class AuditApp(App[int]):
     # ── messages from widgets ─────────────────────────────────────────────────────────
 
     def on_event_table_highlighted(self, message: EventTable.Highlighted) -> None:
-        self.detail.show_event(message.event, utc=self.table.utc)
+        self.detail.show_event(message.event, utc=self.table.utc, zone=self.table.zone)
         self.filter_flow.mark(message.event)
         self.history_flow.highlighted()
 
@@ -322,10 +337,7 @@ class AuditApp(App[int]):
         self.history_flow.sorted(message.column_id, message.descending)
 
     def on_event_table_time_zone_changed(self, message: EventTable.TimeZoneChanged) -> None:
-        self.detail.show_event(self.table.cursor_event, utc=message.utc)
-        self.query_one(Timeline).utc = message.utc
-        self.notify("Times in UTC" if message.utc else "Times in local time", timeout=2)
-        self.update_header()  # the range in the table's clock
+        self.zone_flow.changed(message)  # detail, timeline, header follow; a toast
 
     def on_filter_bar_changed(self, message: FilterBar.Changed) -> None:
         self.filter_flow.apply(message.query)
@@ -401,7 +413,7 @@ class AuditApp(App[int]):
                 return
             self.start_load(result, chosen=True)
 
-        self.push_screen(RangeDialog(self.time_range), chosen)
+        self.push_screen(RangeDialog(self.time_range, zone=self.table.tz), chosen)
 
     def action_reload(self) -> None:
         time_range, windows = self.session.reload_target()
@@ -454,7 +466,13 @@ class AuditApp(App[int]):
         step_focused(self.focused, rows)  # j/k on panes without their own
 
     def action_copy_event(self) -> None:
-        self.event_actions.copy_event()
+        self.marks_flow.copy()  # asks first when marked events are shown
+
+    def action_mark(self) -> None:
+        self.marks_flow.toggle()
+
+    def action_note(self) -> None:
+        self.marks_flow.edit_note()
 
     def action_copy_value(self) -> None:
         self.event_actions.copy_value()
@@ -471,6 +489,9 @@ class AuditApp(App[int]):
     def action_actor_by(self) -> None:
         pick_actor_view(self)
 
+    def action_support_review(self) -> None:
+        open_support_review(self)
+
     def action_pick_columns(self) -> None:
         def chosen(columns: tuple[str, ...] | None) -> None:
             if columns:
@@ -478,6 +499,9 @@ class AuditApp(App[int]):
                 self.panes.remember_columns(columns)
 
         self.push_screen(ColumnPicker(self.table.columns), chosen)
+
+    def action_save_view(self) -> None:
+        self.views_flow.save()
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.help_rows()))
@@ -503,3 +527,4 @@ class AuditApp(App[int]):
         yield from super().get_system_commands(screen)
         yield from bindings_help.palette_commands(self, self._panes(), self._keymap)
         yield from self.filter_flow.commands()
+        yield from self.views_flow.commands()

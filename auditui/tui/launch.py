@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from textual.app import App
     from textual.pilot import Pilot
 
+    from auditui.config.views import SavedView
+
 EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
 
 
@@ -95,13 +97,21 @@ async def run_with_signals(app: App[Any]) -> Any:
             loop.remove_signal_handler(signum)
 
 
-def run_app(connection: EventSource, time_range: TimeRange, *, since: str | None = None) -> int:
-    """Open the browser; returns the process exit code."""
+def run_app(
+    connection: EventSource,
+    time_range: TimeRange,
+    *,
+    since: str | None = None,
+    view: SavedView | None = None,
+) -> int:
+    """Open the browser (with `view`'s query, columns and sort); returns the exit code."""
     check_terminal()
     from auditui.tui.app import AuditApp
 
     use_utf8_output()
     app = AuditApp(connection, time_range, since=since)
+    if view is not None:
+        app.views_flow.start_with(view)
     if "ctrl+z" not in app._bindings.key_to_bindings:
         app.bind("ctrl+z", "suspend_process", description="Suspend", show=False)
     result = asyncio.run(run_with_signals(app))

@@ -29,7 +29,7 @@ store for a load in a worker thread, and reading a store a worker was handed.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -122,7 +122,13 @@ class Prepared:
     text: str  # the query the view was filtered with ("" for none)
 
 
-def prepare(events: list[AuditEvent], text: str, sort_column: str, descending: bool) -> Prepared:
+def prepare(
+    events: list[AuditEvent],
+    text: str,
+    sort_column: str,
+    descending: bool,
+    marks: Callable[[], Mapping[str, str] | None] | None = None,
+) -> Prepared:
     """Build a store, sort keys and the filtered, sorted view (any thread).
 
     The search index is built here only when a filter must be applied; otherwise rows
@@ -135,6 +141,7 @@ def prepare(events: list[AuditEvent], text: str, sort_column: str, descending: b
     if text:  # else rows show first: the index is built in a worker after the load
         prepare_index(store)
     filterer = Filterer(store)
+    filterer.marks = marks
     view = EventView(store)
     if text:
         try:
@@ -159,6 +166,8 @@ class Session:
         self._store = EventStore()
         self._view = EventView(self._store)
         self._filterer = Filterer(self._store)
+        self._filterer.marks = self.mark_notes
+        self.marks: Callable[[], Mapping[str, str]] | None = None  # set by the marks flow
         self._counts = LoadCounts()
         self._counting = self._counts  # the counts the running load adds to
         self._retry = False  # the running load retries failed windows of the store shown
@@ -369,7 +378,11 @@ class Session:
         """A function for a worker thread that readies `events` with the current filter."""
         text, view = self.filter_text, self._view
         column, descending = view.sort_column, view.descending
-        return lambda: prepare(events, text, column, descending)
+        return lambda: prepare(events, text, column, descending, self.mark_notes)
+
+    def mark_notes(self) -> Mapping[str, str] | None:
+        """The marked events' uuids → their notes, for `marked:`/`note:` (None: no marks yet)."""
+        return None if self.marks is None else self.marks()
 
     def install(self, prepared: Prepared, time_range: TimeRange) -> str | None:
         """Swap in a prepared store with its view and filterer (UI thread), for `time_range`.

@@ -70,7 +70,7 @@ def read_rows(path: Path, fmt: str) -> list[dict[str, Any]]:
         assert isinstance(rows, list)
         return rows
     reader = csv.DictReader(text.splitlines(keepends=True))
-    assert reader.fieldnames == list(FIELD_NAMES)
+    assert reader.fieldnames == [*FIELD_NAMES, "note"]  # the browser's exports carry notes
     return list(reader)
 
 

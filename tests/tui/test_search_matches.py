@@ -61,19 +61,19 @@ async def test_n_and_shift_n_walk_the_matches_without_filtering(server: DemoServ
         assert status(app).startswith(f"match 1 of {len(rows)}")
         assert f"match 1 of {len(rows)}" in screen_text(app)
 
-        await pilot.press("n", "n")
+        await pilot.press("greater_than_sign", "greater_than_sign")
         await settle(pilot)
         assert table(app).cursor_row == rows[2]
         assert status(app).startswith(f"match 3 of {len(rows)}")
-        await pilot.press("N")
+        await pilot.press("less_than_sign")
         await settle(pilot)
         assert table(app).cursor_row == rows[1]
 
-        await pilot.press("N", "N")  # before the first: wraps to the last
+        await pilot.press("less_than_sign", "less_than_sign")  # before the first: wraps to the last
         await settle(pilot)
         assert table(app).cursor_row == rows[-1]
         assert status(app).startswith(f"match {len(rows)} of {len(rows)}")
-        await pilot.press("n")  # after the last: wraps to the first
+        await pilot.press("greater_than_sign")  # after the last: wraps to the first
         await settle(pilot)
         assert table(app).cursor_row == rows[0]
 
@@ -84,7 +84,7 @@ async def test_the_matches_follow_the_table_as_shown(server: DemoServer) -> None
         before = status(app)
         assert before.startswith("match 1 of")
         await submit(pilot, "source:web")  # a filter: the search keeps going over it
-        assert status(app) == "n/N: next/previous match"  # the old count is not kept
+        assert status(app) == ">/<: next/previous match"  # the old count is not kept
         table(app).focus()
         await settle(pilot)
         await pilot.press("s")  # and a sort
@@ -93,7 +93,7 @@ async def test_the_matches_follow_the_table_as_shown(server: DemoServer) -> None
         await settle(pilot)
         rows = failure_rows(app)
         assert rows and all(app.view.event_at(r).source == "web" for r in rows)
-        await pilot.press("n")
+        await pilot.press("greater_than_sign")
         await settle(pilot)
         assert table(app).cursor_row == (rows[0] if rows[0] > 0 else rows[1 % len(rows)])
         event = table(app).cursor_event
@@ -118,7 +118,7 @@ async def test_a_plain_word_and_an_invalid_query(server: DemoServer) -> None:
         await pilot.press("escape")  # clears the search and hides the bar
         await settle(pilot)
         assert not find_bar(app).is_shown and table(app).has_focus
-        await pilot.press("n")
+        await pilot.press("greater_than_sign")
         await settle(pilot)
         assert len(app.view) == len(app.store)
 
@@ -126,7 +126,11 @@ async def test_a_plain_word_and_an_invalid_query(server: DemoServer) -> None:
 async def test_find_keys_are_in_the_help_and_the_palette(server: DemoServer) -> None:
     async with loaded_app(server) as (app, pilot):
         rows = {(keys, title) for _, keys, title, _ in app.help_rows()}
-        assert {("ctrl+f", "Find"), ("n", "Next match"), ("N", "Previous match")} <= rows
+        assert {
+            ("ctrl+f", "Find"),
+            ("greater_than_sign", "Next match"),
+            ("less_than_sign", "Previous match"),
+        } <= rows
         ids = {binding_id for *_, binding_id in app.help_rows()}
         assert {"app.find", "app.find_next", "app.find_previous", "find.clear"} <= ids
         results = await search_palette(pilot, "next match")

@@ -41,9 +41,10 @@ def check_fits(grid: EventTable) -> None:
     sideways scrolling, and each cell (the last one too) its whole text or cut with "…"."""
     width = grid.scrollable_content_region.width
     assert grid.virtual_size.width == width  # uses the width there is, and no more
-    assert sum(w + 2 for w in grid.column_widths) == width
+    gutter = grid.mark_width  # the mark column, first
+    assert gutter + sum(w + 2 for w in grid.column_widths) == width
     header = grid.render_line(0).text
-    x = 0
+    x = gutter
     for column_id, cell_width in zip(grid.columns, grid.column_widths, strict=True):
         title = header_title(get_column(column_id), grid.utc)
         shown = header[x + 1 : x + 1 + cell_width].rstrip(" ▲▼")
@@ -55,7 +56,7 @@ def check_fits(grid: EventTable) -> None:
         assert event is not None
         line = grid.render_line(y).text
         assert cell_len(line) == width
-        x = 0
+        x = gutter
         for column_id, cell_width in zip(grid.columns, grid.column_widths, strict=True):
             cell = line[x : x + cell_width + 2]
             assert cell == f" {fit(get_column(column_id).text(event, grid.tz), cell_width)} "

@@ -24,11 +24,13 @@ from auditui.query.engine.common import (
     uuid_part,
 )
 from auditui.query.engine.exact import exact_hits, exact_rows
+from auditui.query.engine.marked import marked_rows
 from auditui.query.engine.search_index import SearchIndex
 from auditui.query.fields import FIELDS
 from auditui.query.nodes import (
     Compiled,
     Junction,
+    MarkTest,
     Negation,
     TextTest,
     TimeBound,
@@ -203,6 +205,8 @@ def _mask(node: Compiled, index: SearchIndex, seq: list[int] | None) -> Mask:
         return _text_mask(node, index, seq)
     if isinstance(node, TimeBound):
         return _time_mask(node, index, seq)
+    if isinstance(node, MarkTest):
+        return marked_rows(index, node.uuids, seq)
     if isinstance(node, Negation):
         inner = _mask(node.item, index, seq)
         if isinstance(inner, bool):

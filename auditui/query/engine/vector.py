@@ -30,10 +30,11 @@ import numpy.typing as npt
 
 from auditui.query.engine.common import CACHE_LIMIT, Indices, at_or_after, per_text, uuid_part
 from auditui.query.engine.exact import exact_codes, exact_rows
+from auditui.query.engine.marked import marked_rows, uuid_table
 from auditui.query.engine.search_index import SearchIndex, uuid_text
 from auditui.query.engine.text_column import BoolArray, TextColumn, encode
 from auditui.query.fields import FIELDS
-from auditui.query.nodes import Compiled, Junction, Negation, TextTest, TimeBound, cost
+from auditui.query.nodes import Compiled, Junction, MarkTest, Negation, TextTest, TimeBound, cost
 
 Codes = npt.NDArray[np.int32]
 _COLUMN_MIN = 20_000  # distinct texts from which a TextColumn beats a per-text loop
@@ -102,6 +103,10 @@ def mask_of(node: Compiled, index: SearchIndex) -> BoolArray | None:
         return _text_mask(node, index)
     if isinstance(node, TimeBound):
         return _time_mask(node, index)
+    if isinstance(node, MarkTest):
+        marked = np.zeros(index.size, dtype=np.bool_)
+        marked[sorted(marked_rows(index, node.uuids))] = True
+        return marked
     if isinstance(node, Negation):
         inner = mask_of(node.item, index)
         return None if inner is None else np.logical_not(inner)
@@ -312,6 +317,7 @@ def warm(index: SearchIndex) -> None:
             if len(texts) >= _COLUMN_MIN:
                 _column(index, ("column", name, field), texts)
     uuids = _column(index, "uuids", index.uuids)
+    uuid_table(index)  # `marked:` and `note:` terms look uuids up
     for char in sorted(index.uuid_chars & set("0123456789abcdef-")):
         uuids.contains(encode(char))  # kept: a word's first keystroke then costs nothing here
     if index.size <= PREBUILT_PAYLOAD_EVENTS:

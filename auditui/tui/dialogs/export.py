@@ -3,11 +3,12 @@
 The path starts as `./auditui-<range slug>.<ext>` in the working directory, with a short
 form of the query when filtered (`./auditui-<range slug>-status-failure.ndjson`,
 `query_slug`); the format radio (NDJSON by default, JSON, CSV) swaps the extension, and
-typing a known extension picks the format. The path is checked as you type: a missing
-folder or a folder as the target is an error; an existing file needs "Overwrite" ticked.
-Enter applies from any focus (a focused button: Enter presses it; Tab reaches Export
-before Cancel), Esc cancels (a toast says nothing was written). Dismisses with an
-`ExportRequest` (absolute path) or None. The writing itself
+typing a known extension picks the format; "Only the N marked events" (`marked`: how many
+of the shown events are marked; off and disabled when none) narrows the export. The path
+is checked as you type: a missing folder or a folder as the target is an error; an
+existing file needs "Overwrite" ticked. Enter applies from any focus (a focused button:
+Enter presses it; Tab reaches Export before Cancel), Esc cancels (a toast says nothing
+was written). Dismisses with an `ExportRequest` (absolute path) or None. The writing itself
 is `auditui.export.job.export_events`, in a worker.
 """
 
@@ -47,6 +48,7 @@ class ExportRequest:
     path: Path
     format: ExportFormat
     overwrite: bool
+    marked_only: bool = False  # only the marked events of those shown
 
 
 QUERY_SLUG_LENGTH = 40  # at most this many characters of the query in a file name
@@ -158,9 +160,11 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
         warning: str = "",
         saved_as: str = "0600 (private)",
         query: str = "",
+        marked: int = 0,
     ) -> None:
         super().__init__()
         self.count = count
+        self.marked = marked  # how many of the shown events are marked
         self.query_text = query  # the filter applied: a short form goes in the file name
         self.saved_as = saved_as  # the file's permissions, e.g. "0600 (private)"
         self.warning = warning  # the events are not the whole range: why
@@ -189,6 +193,8 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
                 for fmt in FORMATS:
                     yield Choice(LABELS[fmt], value=fmt == self.format, id=f"export-{fmt}")
             yield Static(id="export-error", markup=False)
+            only = f"the {self.marked:,} marked events" if self.marked else "marked events"
+            yield Check(f"Only {only} (notes go in every export)", id="export-marked")
             yield Check("Overwrite the existing file", id="export-overwrite")
             yield Static(
                 Text("Enter exports · Esc cancels · Tab, then arrows and Space pick a format"),
@@ -199,6 +205,7 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
                 yield Button("Cancel", id="export-cancel")
 
     def on_mount(self) -> None:
+        self.query_one("#export-marked", Checkbox).disabled = not self.marked
         self._validate()
         self.query_one("#export-path", Input).focus()
 
@@ -236,7 +243,8 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
         error.update(Text(problem or ""))
         error.display = problem is not None
         self.query_one("#export-apply", Button).disabled = problem is not None
-        self._valid = None if problem else ExportRequest(path, self.format, overwrite)
+        marked = self.query_one("#export-marked", Checkbox).value
+        self._valid = None if problem else ExportRequest(path, self.format, overwrite, marked)
         return self._valid
 
     # -- events ----------------------------------------------------------------------------
@@ -262,7 +270,7 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
         path_input.value = with_extension(path_input.value, self.format)
         self._validate()
 
-    @on(Checkbox.Changed, "#export-overwrite")
+    @on(Checkbox.Changed, "#export-overwrite, #export-marked")
     def _overwrite_changed(self, event: Checkbox.Changed) -> None:
         event.stop()
         self._validate()

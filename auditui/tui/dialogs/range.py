@@ -5,12 +5,16 @@ focused so the digits reach the presets, and Tab moves into the inputs. The From
 WHEN forms of the command line (`timespec.parse_when`) and are checked as you type: an
 error line says what is wrong and Apply stays disabled; a preview shows the resolved range
 in UTC and local time. Enter applies, Esc cancels. Dismisses with a `TimeRange` or None.
+
+`zone` is the clock the table shows (UTC, None for local, or the configured zone): the
+inputs open with the current range in it (with its offset), a date or a time typed without
+an offset is read in it, and the preview shows the range in it first, named with its offset.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import ClassVar
 
 from rich.text import Text
@@ -24,6 +28,7 @@ from textual.widgets import Button, Input, Label, Static
 from auditui.errors import UsageError
 from auditui.textsafe import visible
 from auditui.timespec import TimeRange, format_utc, parse_duration, parse_when, utcnow
+from auditui.timezones import zone_label
 
 PRESETS: tuple[str, ...] = ("15m", "1h", "24h", "7d", "30d", "90d")
 """The preset durations back from now, in key order (1-6)."""
@@ -31,6 +36,10 @@ PRESETS: tuple[str, ...] = ("15m", "1h", "24h", "7d", "30d", "90d")
 
 def _local(moment: datetime) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
+def _in(moment: datetime, zone: tzinfo | None) -> str:
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
 
 
 class RangeDialog(ModalScreen[TimeRange | None]):
@@ -99,15 +108,18 @@ class RangeDialog(ModalScreen[TimeRange | None]):
         current: TimeRange | None = None,
         *,
         now: Callable[[], datetime] = utcnow,
+        zone: tzinfo | None = UTC,
     ) -> None:
         super().__init__()
         self.current = current
         self._now = now
+        self.zone = zone  # times typed without an offset are read in it (None: local)
         self._valid: TimeRange | None = current
 
     def compose(self) -> ComposeResult:
         with Vertical(id="range-box"):
-            yield Static(Text("Time range"), id="range-title")
+            title = "Time range" if self.zone is UTC else f"Time range · times in {self._label()}"
+            yield Static(Text(title), id="range-title")
             with Horizontal(id="range-presets"):
                 for number, spec in enumerate(PRESETS, start=1):
                     button = Button(f"{number} {spec}", id=f"range-preset-{spec}", compact=True)
@@ -131,7 +143,17 @@ class RangeDialog(ModalScreen[TimeRange | None]):
     def _initial(self, role: str) -> str:
         if self.current is None:
             return ""
-        return format_utc(self.current.start if role == "start" else self.current.end)
+        moment = self.current.start if role == "start" else self.current.end
+        if self.zone is UTC:
+            return format_utc(moment)
+        return moment.astimezone(self.zone).isoformat(timespec="seconds")
+
+    def _label(self, shown: TimeRange | None = None) -> str:
+        """The zone named with its offset: now, or over `shown` (both offsets across DST)."""
+        if shown is None:
+            return zone_label(self.zone, self._now())
+        first, last = (zone_label(self.zone, moment) for moment in (shown.start, shown.end))
+        return first if first == last else f"{first[:-1]} → {last.rsplit('(', 1)[1]}"
 
     def on_mount(self) -> None:
         self._validate()
@@ -145,8 +167,8 @@ class RangeDialog(ModalScreen[TimeRange | None]):
         now = self._now()
         start_text = self.query_one("#range-from", Input).value
         end_text = self.query_one("#range-to", Input).value
-        start = parse_when(start_text, role="start", now=now)
-        end = parse_when(end_text, role="end", now=now) if end_text.strip() else now
+        start = parse_when(start_text, role="start", now=now, zone=self.zone)
+        end = parse_when(end_text, role="end", now=now, zone=self.zone) if end_text.strip() else now
         if end <= start:
             raise UsageError(
                 f"End before start: {format_utc(end)} is not after {format_utc(start)}."
@@ -169,13 +191,13 @@ class RangeDialog(ModalScreen[TimeRange | None]):
         self._valid = resolved
         error.update(Text(""))
         error.display = False
-        preview.update(
-            Text(
-                f"{format_utc(resolved.start)} → {format_utc(resolved.end)}  (UTC)\n"
-                f"{_local(resolved.start)} → {_local(resolved.end)}  (local)\n"
-                f"{_duration(resolved.duration)}"
-            )
-        )
+        in_utc = f"{format_utc(resolved.start)} → {format_utc(resolved.end)}  (UTC)"
+        if self.zone is UTC:
+            shown = f"{in_utc}\n{_local(resolved.start)} → {_local(resolved.end)}  (local)"
+        else:
+            start, end = (_in(moment, self.zone) for moment in (resolved.start, resolved.end))
+            shown = f"{start} → {end}  ({self._label(resolved)})\n{in_utc}"
+        preview.update(Text(f"{shown}\n{_duration(resolved.duration)}"))
         apply.disabled = False
         return resolved
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable
+from bisect import bisect_left
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,7 @@ from textual.worker import Worker, get_current_worker
 from auditui.errors import AudituiError
 from auditui.export.formats import ExportMode, describe_mode, file_mode
 from auditui.export.job import ExportCancelled, ExportResult, export_events, snapshot
+from auditui.query import compile_query
 from auditui.textsafe import visible
 from auditui.tui.dialogs.export import ExportDialog, ExportRequest
 from auditui.tui.session import Session, incomplete_note
@@ -43,6 +45,37 @@ def display_path(path: Path, cwd: Path | None = None) -> str:
     except ValueError:
         return str(path)
     return f".{os.sep}{relative}"
+
+
+def marked_indices(session: Session) -> list[int]:
+    """The store indices of the marked events the view shows, in row order.
+
+    Without a loop over the rows: the marked events (a mask over the store), those of them
+    in the current filter's result (ascending: a bisection each), then sorted as the view
+    sorts its rows (newest first, then stably by the sort column)."""
+    notes = session.mark_notes()
+    view = session.view
+    store = view.store
+    if not notes or not len(view):
+        return []
+    marked = list(compile_query("marked:true", marks=notes).filter_indices(store))
+    if not marked:
+        return []
+    if view.filtered:
+        last = session.filterer.last
+        if last is None or last.is_empty or last.generation != store.generation:
+            wanted = set(marked)  # the view is not the filter's last result: ask the view
+            return [index for index in view.indices if index in wanted]
+        marked = [index for index in marked if _holds(last.indices, index)]
+    members = store.time_sorted(marked)
+    if view.sort_column == "time" and view.descending:
+        return list(members)
+    return store.sort_indices(members, view.sort_column, view.descending)
+
+
+def _holds(ascending: Sequence[int], value: int) -> bool:
+    at = bisect_left(ascending, value)
+    return at < len(ascending) and ascending[at] == value
 
 
 def export_warning(session: Session) -> str:
@@ -88,6 +121,7 @@ class ExportFlow:
             warning=self._warning,
             saved_as=saved_as,
             query=session.filter_text,
+            marked=len(marked_indices(session)),
         )
         self.app.push_screen(dialog, self._chosen)
 
@@ -95,6 +129,9 @@ class ExportFlow:
         if request is None:
             return
         events = snapshot(self.session.view)
+        notes = self.session.mark_notes() or {}
+        if request.marked_only:
+            events = [event for event in events if event.event_uuid in notes]
         shown = visible(display_path(request.path))
         self.progress.start(f" exporting {len(events):,} events to {shown} · Esc cancels")
 
@@ -108,6 +145,7 @@ class ExportFlow:
                     on_progress=lambda done, total: self._call(self._advance, done, total),
                     cancelled=lambda: worker.is_cancelled,
                     mode=self.mode,
+                    notes=notes,
                 )
             except ExportCancelled:
                 self._call(self._finished, "Export cancelled; no file was written.", "warning")

@@ -220,7 +220,7 @@ class FilterFlow:
         """
         bar = self.bar
         try:
-            matcher = compile_query(parse(text))
+            matcher = compile_query(parse(text), marks=self.session.mark_notes())
         except QueryError as exc:
             bar.show_error(exc)
             if not bar.is_open:
@@ -371,7 +371,8 @@ class FilterFlow:
         store = key[0]() if isinstance(key[0], weakref.ref) else None
         found: Sequence[int] | None = None
         if base.strip() and store is not None:
-            found = compile_query(parse(base)).filter_indices(store)
+            marks = self.session.mark_notes()
+            found = compile_query(parse(base), marks=marks).filter_indices(store)
         self._context = (key, found)
         return found
 

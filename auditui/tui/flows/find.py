@@ -98,7 +98,7 @@ class FindFlow:
             self.bar.show_status("")
             return False
         try:
-            self._matcher = compile_query(parse(text))
+            self._matcher = compile_query(parse(text), marks=self.session.mark_notes())
         except QueryError as exc:
             self._matcher = None
             self.bar.show_error(exc)
@@ -110,7 +110,7 @@ class FindFlow:
         """The table shows other rows (a filter, a sort, a load): the count on the bar is
         worked out again on the next move (cheap now: nothing is matched here)."""
         if self._matcher is not None and self._key is not None and self._view_key() != self._key:
-            self.bar.show_status("n/N: next/previous match")
+            self.bar.show_status(">/<: next/previous match")
 
     # -- moving ----------------------------------------------------------------------------
 
@@ -215,4 +215,4 @@ class FindFlow:
             noun = "match" if len(rows) == 1 else "matches"
             self.bar.show_status(f"{total} {noun} · Enter/n: next · N: previous")
         else:
-            self.bar.show_status(f"match {at + 1:,} of {total} · n/N")
+            self.bar.show_status(f"match {at + 1:,} of {total} · >/<")

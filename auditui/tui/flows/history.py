@@ -187,7 +187,9 @@ class HistoryFlow:
         """Load the step's range again (its events were not kept); shown when it arrives."""
         self.hooks.load(target.place.time_range)
         self._target = target  # after `load`: cancelling a running load forgets the target
-        label = range_label(target.place.time_range, utc=self.table.utc, form="short")
+        label = range_label(
+            target.place.time_range, utc=self.table.utc, zone=self.table.zone, form="short"
+        )
         self.hooks.notify(f"Loading {label} again: its events were no longer kept.", timeout=4)
 
     def _restore(self, step: Step) -> None:

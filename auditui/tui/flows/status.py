@@ -62,6 +62,7 @@ class StatusFlow:
             incomplete=note,
             incomplete_short=short,
             utc=table.utc,
+            zone=table.zone,
             filter="" if bar.is_open else self._filter_text(),
             back=back,
             forward=forward,

@@ -57,7 +57,11 @@ def _count(number: int, nouns: tuple[str, str]) -> str:
 
 
 def title_text(
-    subject: Subject, actor: ActorEvents | None, looked_back: datetime | None, utc: bool
+    subject: Subject,
+    actor: ActorEvents | None,
+    looked_back: datetime | None,
+    utc: bool,
+    zone: tzinfo | None = None,
 ) -> str:
     """The view's title line (`actor` None: still computing)."""
     parts = [f"{subject.title} {visible(subject.text)}"]
@@ -67,7 +71,7 @@ def title_text(
     parts += [_count(count, _NOUNS[name]) for name, count in actor.distinct.items()]
     start = looked_back or actor.looked_from
     if start is not None:
-        when = format_time(start, UTC if utc else None)
+        when = format_time(start, UTC if utc else zone)
         parts.append(f"first seen looked back to {when} (the loaded range; no archive yet)")
     return " · ".join(parts)
 
@@ -105,24 +109,26 @@ class ActorScreen(ModalScreen[int | None]):
         *,
         start_index: int | None = None,
         utc: bool = False,
+        zone: tzinfo | None = None,
         looked_back: datetime | None = None,
     ) -> None:
         super().__init__()
         self.store, self.subject = store, subject
         self.start_index = start_index  # the store index the cursor starts on
         self.utc, self.looked_back = utc, looked_back
+        self.zone = None if utc else zone  # the configured zone while the table shows it
         self.actor: ActorEvents | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(self._title(), id="actor-title")
-        yield ActorTable(utc=self.utc, id="actor-table")
+        yield ActorTable(utc=self.utc, zone=self.zone, id="actor-table")
         yield Static(Text(HINT), id="actor-hint")
 
     def on_mount(self) -> None:
         self.query_one(ActorTable).focus()
         self.run_worker(
             partial(
-                _compute, self.store, self.subject, UTC if self.utc else None, self.start_index
+                _compute, self.store, self.subject, UTC if self.utc else self.zone, self.start_index
             ),
             name="actor view",
             thread=True,
@@ -130,7 +136,7 @@ class ActorScreen(ModalScreen[int | None]):
         )
 
     def _title(self) -> Text:
-        return Text(title_text(self.subject, self.actor, self.looked_back, self.utc))
+        return Text(title_text(self.subject, self.actor, self.looked_back, self.utc, self.zone))
 
     @on(Worker.StateChanged)
     def _computed(self, message: Worker.StateChanged) -> None:
@@ -186,6 +192,7 @@ def open_actor_view(app: AuditApp, kind: SubjectKind = "user") -> None:
         subject,
         start_index=app.view.index_at(app.table.cursor_row),
         utc=app.table.utc,
+        zone=app.table.zone,
         looked_back=app.time_range.start,
     )
     app.push_screen(screen, partial(_select, app, store))

@@ -115,11 +115,14 @@ class ActorTable(RowCursorTable):
             super().__init__()
             self.store_index = store_index
 
-    def __init__(self, *, utc: bool = False, id: str | None = None) -> None:
+    def __init__(
+        self, *, utc: bool = False, zone: tzinfo | None = None, id: str | None = None
+    ) -> None:
         super().__init__(id=id)
         self._actor: ActorEvents | None = None
         self._events: Sequence[AuditEvent] = ()
         self._utc = utc
+        self._zone = None if utc else zone  # the configured zone (None: local)
         self._columns: tuple[Column, ...] = ()
         self._widths: list[int] = []
         self._offsets: list[int] = [0]
@@ -135,7 +138,7 @@ class ActorTable(RowCursorTable):
 
     @property
     def tz(self) -> tzinfo | None:
-        return UTC if self._utc else None
+        return UTC if self._utc else self._zone
 
     @property
     def row_count(self) -> int:
@@ -243,7 +246,7 @@ class ActorTable(RowCursorTable):
         return Strip(segments, self._offsets[-1])
 
     def _header_strip(self, style: Style) -> Strip:
-        time, *rest = (header_title(column, self._utc) for column in self._columns)
+        time, *rest = (header_title(column, self._utc, self.tz) for column in self._columns)
         titles = [time, "Gap", "First seen", *rest]
         cells = [
             f" {fit(title, width)} " for title, width in zip(titles, self._widths, strict=True)

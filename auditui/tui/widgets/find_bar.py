@@ -105,7 +105,7 @@ class FindBar(Horizontal):
     def compose(self) -> ComposeResult:
         yield Static(Text("Find:"), id="find-prompt")
         field = FindInput(
-            placeholder="text or query (Enter: next match · n/N: next/previous · Esc: clear)",
+            placeholder="text or query (Enter: next match · >/<: next/previous · Esc: clear)",
             id="find-input",
             select_on_focus=False,
         )
@@ -175,5 +175,5 @@ class FindBar(Horizontal):
         if not event.value.strip():
             self.clear()
             return
-        self.input.can_focus = False  # the bar stays, showing the search; n/N move
+        self.input.can_focus = False  # the bar stays, showing the search; > and < move
         self.post_message(self.Submitted(self, event.value))

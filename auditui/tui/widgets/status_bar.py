@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from rich.cells import cell_len, set_cell_size
 from rich.text import Text
@@ -22,6 +22,7 @@ from textual.widgets import ProgressBar, Static
 
 from auditui.textsafe import visible
 from auditui.timespec import TimeRange
+from auditui.timezones import zone_name
 from auditui.units import human_bytes
 
 REDRAW_EVERY = 0.1  # seconds between progress redraws while windows arrive
@@ -45,6 +46,7 @@ class HeaderInfo:
     incomplete: str = ""  # e.g. "incomplete: 1 of 3 windows failed (HTTP 500)"; never dropped
     incomplete_short: str = ""  # its narrow form ("incomplete: 1/3 failed (HTTP 500)")
     utc: bool = True  # the range in UTC (True) or local time, as the table shows times
+    zone: tzinfo | None = None  # ... or this configured zone (`u`), named in the header
     filter: str = ""  # the query applied, shown while the filter bar is closed
     back: int = 0  # history steps Backspace can go back (`◀ 3`); never dropped
     forward: int = 0  # ... and shift+Backspace forward (`▶ 1`)
@@ -119,15 +121,17 @@ def header_text(info: HeaderInfo, width: int | None = None) -> Text:
 FILTER_LABEL = "filter: "
 
 
-def range_label(time_range: TimeRange, *, utc: bool, form: str = "full") -> str:
-    """The range in UTC or in local time, naming its clock: `2026-11-25 17:30 → 2026-11-26
-    17:30 UTC+05:30` (the offset, by each end when they differ); `form` "short" leaves out
-    the year, "compact" also the spaces around the arrow, "tiny" writes the clock as in
-    ISO 8601 (`11-25 12:00→11-26 12:00Z`, `…17:30+05:30`)."""
-    start, end = (
-        time_range.start.astimezone(UTC if utc else None),
-        time_range.end.astimezone(UTC if utc else None),
-    )
+def range_label(
+    time_range: TimeRange, *, utc: bool, zone: tzinfo | None = None, form: str = "full"
+) -> str:
+    """The range in UTC, in `zone` (the configured one, when shown) or in local time, naming
+    its clock: `2026-11-25 17:30 → 2026-11-26 17:30 UTC+05:30` (the offset, by each end when
+    they differ; a configured zone also by name in the "full" and "short" forms:
+    `… 17:30 Europe/Berlin UTC+01:00`); `form` "short" leaves out the year, "compact" also
+    the spaces around the arrow, "tiny" writes the clock as in ISO 8601 (`11-25
+    12:00→11-26 12:00Z`, `…17:30+05:30`)."""
+    clock = UTC if utc else zone
+    start, end = time_range.start.astimezone(clock), time_range.end.astimezone(clock)
     fmt = "%Y-%m-%d %H:%M" if form == "full" else "%m-%d %H:%M"
     arrow = " → " if form in ("full", "short") else "→"
     first, last = _zone(start), _zone(end)
@@ -136,9 +140,10 @@ def range_label(time_range: TimeRange, *, utc: bool, form: str = "full") -> str:
         if first == last:
             return f"{start.strftime(fmt)}{arrow}{end.strftime(fmt)}{first}"
         return f"{start.strftime(fmt)}{first}{arrow}{end.strftime(fmt)}{last}"
+    name = f" {zone_name(clock)}" if clock is not None and clock is not UTC else ""
     if first == last:
-        return f"{start.strftime(fmt)}{arrow}{end.strftime(fmt)} {first}"
-    return f"{start.strftime(fmt)} {first}{arrow}{end.strftime(fmt)} {last}"
+        return f"{start.strftime(fmt)}{arrow}{end.strftime(fmt)}{name} {first}"
+    return f"{start.strftime(fmt)} {first}{arrow}{end.strftime(fmt)} {last}{name}"
 
 
 def _zone(stamp: datetime) -> str:
@@ -166,7 +171,9 @@ def _header_text(info: HeaderInfo, form: _Form) -> Text:
     if info.back or info.forward:
         parts.append(Text(history_mark(info.back, info.forward), style="bold"))
     if info.time_range is not None:
-        parts.append(Text(range_label(info.time_range, utc=info.utc, form=form.range_form)))
+        parts.append(
+            Text(range_label(info.time_range, utc=info.utc, zone=info.zone, form=form.range_form))
+        )
     if info.shown is not None and info.shown != info.total:
         counted = f"{info.shown:,}/{info.total:,}" if form.count == "short" else None
         count = Text(counted or f"{info.shown:,} of {info.total:,} events", style="bold")

@@ -11,7 +11,7 @@ Three lines:
 - the bars; buckets outside the selected span are dim, so the rest of the range stays
   visible and can be picked (the app counts the query *without* its time terms);
 - the axis: a few time labels, each starting at its time's column, in the table's zone
-  (`utc`: `u` on the table switches it).
+  (`utc`, `zone`: `u` on the table switches them).
 
 `show_missing(spans)` marks the spans that did not load (failed windows): their buckets draw
 `╳` and the caption says how many windows are missing, so a gap in the data is never read as
@@ -38,6 +38,7 @@ from textual.widget import Widget
 
 from auditui.stats import Histogram
 from auditui.timespec import TimeRange
+from auditui.timezones import zone_name
 
 # (step, a label is the day) from the finest: the first whose labels do not touch is used
 _STEPS: tuple[tuple[timedelta, bool], ...] = (
@@ -48,12 +49,13 @@ _STEPS: tuple[tuple[timedelta, bool], ...] = (
 _GAP = 2  # cells at least between two labels
 
 
-def _zone(utc: bool) -> tzinfo | None:
-    return UTC if utc else None
+def _zone(utc: bool, zone: tzinfo | None = None) -> tzinfo | None:
+    """UTC, else the configured zone when shown (`zone`), else None (the local zone)."""
+    return UTC if utc else zone
 
 
-def _local(moment: datetime, utc: bool) -> datetime:
-    return moment.astimezone(_zone(utc))
+def _local(moment: datetime, utc: bool, zone: tzinfo | None = None) -> datetime:
+    return moment.astimezone(_zone(utc, zone))
 
 
 def _clock(moment: datetime) -> str:
@@ -62,9 +64,9 @@ def _clock(moment: datetime) -> str:
     return moment.strftime("%H:%M")
 
 
-def span_text(span: TimeRange, *, utc: bool) -> str:
+def span_text(span: TimeRange, *, utc: bool, zone: tzinfo | None = None) -> str:
     """`Nov 26 14:00 → 15:00` (the end's day only when it differs) in the zone shown."""
-    start, end = _local(span.start, utc), _local(span.end, utc)
+    start, end = _local(span.start, utc, zone), _local(span.end, utc, zone)
     first = f"{start:%b %d} {_clock(start)}"
     if end.date() == start.date():
         return f"{first} → {_clock(end)}"
@@ -78,7 +80,7 @@ def _count_text(count: int) -> str:
     return f"{count:,} event{'' if count == 1 else 's'}"
 
 
-def axis_ticks(shown: Histogram, *, utc: bool) -> list[tuple[int, str]]:
+def axis_ticks(shown: Histogram, *, utc: bool, zone: tzinfo | None = None) -> list[tuple[int, str]]:
     """(column, label) of the axis: round times in the zone shown, spaced so labels never
     touch; a tick at midnight (or every tick, for steps of days) reads as the day."""
     width = len(shown)
@@ -91,7 +93,7 @@ def axis_ticks(shown: Histogram, *, utc: bool) -> list[tuple[int, str]]:
             break
     else:
         step, days = _STEPS[-1]
-    start = _local(shown.bounds[0], utc)
+    start = _local(shown.bounds[0], utc, zone)
     midnight = start.replace(hour=0, minute=0, second=0, microsecond=0)
     if days:
         tick = midnight
@@ -109,7 +111,7 @@ def axis_ticks(shown: Histogram, *, utc: bool) -> list[tuple[int, str]]:
                 at_midnight = not (tick.hour or tick.minute or tick.second)
                 label = f"{tick:%b %d}" if days or at_midnight else _clock(tick)
                 ticks.append((column, label))
-        tick = (tick + step).astimezone(_zone(utc))
+        tick = (tick + step).astimezone(_zone(utc, zone))
     placed: list[tuple[int, str]] = []
     for column, label in ticks:  # drop a label that would run into the previous one
         if placed and column < placed[-1][0] + len(placed[-1][1]) + 1:
@@ -198,6 +200,7 @@ class Timeline(Widget, can_focus=True):
         self.selected: int | None = None  # events the whole query matches in it
         self.missing: tuple[TimeRange, ...] = ()  # spans that did not load (failed windows)
         self._utc = False
+        self._shown_zone: tzinfo | None = None  # the configured zone while shown
 
     # -- data ------------------------------------------------------------------------------
 
@@ -262,6 +265,18 @@ class Timeline(Widget, can_focus=True):
             self.refresh()
 
     @property
+    def zone(self) -> tzinfo | None:
+        """The configured zone the labels are in when not UTC (None: the local zone)."""
+        return self._shown_zone
+
+    @zone.setter
+    def zone(self, value: tzinfo | None) -> None:
+        if value != self._shown_zone:
+            self._shown_zone = value
+            self._update_tooltip()
+            self.refresh()
+
+    @property
     def buckets(self) -> int:
         """How many buckets fit (one per cell)."""
         return max(1, self.content_size.width)
@@ -294,9 +309,10 @@ class Timeline(Widget, can_focus=True):
             return ""
         span = self.shown.bucket_range(self.cursor)
         count = self.shown.counts[self.cursor]
+        text = f"{span_text(span, utc=self._utc, zone=self._shown_zone)} · {_count_text(count)}"
         if self.cursor in self.missing_buckets():
-            return f"{span_text(span, utc=self._utc)} · {_count_text(count)}, part not loaded"
-        return f"{span_text(span, utc=self._utc)} · {_count_text(count)}"
+            return f"{text}, part not loaded"
+        return text
 
     def caption(self) -> str:
         """The first line: the cursor bucket, else the selected span, else the whole range."""
@@ -304,6 +320,8 @@ class Timeline(Widget, can_focus=True):
         if shown is None:
             return ""
         zone = "UTC" if self._utc else "local time"
+        if not self._utc and self._shown_zone is not None:
+            zone = zone_name(self._shown_zone)
         if self.missing:
             noun = "window" if len(self.missing) == 1 else "windows"
             zone += f" · ╳ {len(self.missing)} {noun} not loaded"
@@ -311,9 +329,10 @@ class Timeline(Widget, can_focus=True):
             return f"{self.describe_cursor()} ({zone})"
         if self.selection is not None:
             count = self.selected if self.selected is not None else self._count_in(self.selection)
-            span = span_text(self.selection, utc=self._utc)
+            span = span_text(self.selection, utc=self._utc, zone=self._shown_zone)
             return f"selected {span} · {_count_text(count)} ({zone}) · ⌫ whole range"
-        return f"{span_text(shown.range, utc=self._utc)} · {_count_text(shown.total)} ({zone})"
+        whole = span_text(shown.range, utc=self._utc, zone=self._shown_zone)
+        return f"{whole} · {_count_text(shown.total)} ({zone})"
 
     def _count_in(self, span: TimeRange) -> int:
         source = self.source
@@ -394,7 +413,7 @@ class Timeline(Widget, can_focus=True):
         if self.shown is None:
             return Text("", end="")
         cells = [" "] * len(self.shown)
-        for column, label in axis_ticks(self.shown, utc=self._utc):
+        for column, label in axis_ticks(self.shown, utc=self._utc, zone=self._shown_zone):
             cells[column : column + len(label)] = label
         style = self.get_component_rich_style("timeline--axis", partial=True)
         return Text("".join(cells), style=style, no_wrap=True, end="")

@@ -1,10 +1,11 @@
 """`DetailPane`: every field of the selected audit event, then its payload or its changes.
 
 The fields are a cursor list (label, value) in `models.FIELD_NAMES` order, the time shown
-in UTC and local time and, when the pane follows a store (`follow_store`), how long after
-the actor's and the object's previous event it came. The payload is decoded only here,
-when an event is shown: small ones as highlighted JSON text, big ones as a lazy
-`JsonTree`; `x` switches between them. `toggle_diff` shows instead what changed (the
+in the table's clock (UTC, local or the configured zone) and in UTC or local time and,
+when the pane follows a store (`follow_store`), how long after the actor's and the
+object's previous event it came. The payload is decoded only here, when an event is
+shown: small ones as highlighted JSON text, big ones as a lazy `JsonTree`; `x` switches
+between them. `toggle_diff` shows instead what changed (the
 event's own before/after, or against the previous event on its object), computed in a
 worker. All event text is untrusted: it passes through `textsafe.visible()` and is
 rendered as plain `Text`/`Content`, never as markup.
@@ -12,6 +13,7 @@ rendered as plain `Text`/`Content`, never as markup.
 
 from __future__ import annotations
 
+from datetime import tzinfo
 from typing import ClassVar, Literal
 
 import msgspec
@@ -114,6 +116,7 @@ class DetailPane(ChangesPart):
         super().__init__(name=name, id=id, classes=classes)
         self._event: AuditEvent | None = None
         self._utc = True
+        self._zone: tzinfo | None = None  # the configured zone while the table shows it
         self._mode: Mode = "text"
         self._prefer_tree = False
         self._field_values: list[tuple[str, str]] = []
@@ -146,11 +149,14 @@ class DetailPane(ChangesPart):
         """How the payload is shown: "text" (highlighted JSON) or "tree"."""
         return self._mode
 
-    def show_event(self, event: AuditEvent | None, *, utc: bool) -> None:
-        """Show `event` (None: the empty state); `utc` picks which time comes first."""
+    def show_event(
+        self, event: AuditEvent | None, *, utc: bool, zone: tzinfo | None = None
+    ) -> None:
+        """Show `event` (None: the empty state); `utc` picks which time comes first, `zone`
+        (the configured zone, when the table shows it) the clock of the first when not UTC."""
         same = event is self._event
         self._event = event
-        self._utc = utc
+        self._utc, self._zone = utc, None if utc else zone
         if not same and event is not None:
             self._mode = "tree" if self._prefer_tree or self._is_big(event) else "text"
         if self.is_mounted and self.display:
@@ -252,7 +258,7 @@ class DetailPane(ChangesPart):
                 continue
             if name == "timestamp":
                 stamp = event.timestamp
-                first = format_time(stamp, utc=self._utc)
+                first = format_time(stamp, utc=self._utc, zone=self._zone)
                 second = format_time(stamp, utc=not self._utc)
                 zone = "UTC" if not self._utc else "local"
                 rows.append(("timestamp", Content(first), "timestamp", copy_value(stamp)))

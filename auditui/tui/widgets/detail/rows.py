@@ -6,12 +6,13 @@ Every value is untrusted event text: it passes through `textsafe.visible()` into
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from textual.content import Content
 
 from auditui.textsafe import visible, visible_lines
+from auditui.timezones import zone_name
 from auditui.units import human_bytes
 
 __all__ = [
@@ -38,11 +39,13 @@ def plain_lines(text: str) -> list[Content]:
     return [Content(line) for line in visible_lines(text).split("\n")]
 
 
-def format_time(moment: datetime, *, utc: bool) -> str:
+def format_time(moment: datetime, *, utc: bool, zone: tzinfo | None = None) -> str:
+    """In UTC, else in `zone` (named: `Europe/Berlin (+0100)`), else in the local zone."""
     if utc:
         return moment.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + " UTC"
-    local = moment.astimezone()
-    return local.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + local.strftime(" %Z (%z)")
+    local = moment.astimezone(zone)
+    name = local.strftime("%Z") if zone is None else zone_name(zone)
+    return local.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + f" {name}" + local.strftime(" (%z)")
 
 
 def field_value(value: Any) -> Content:

@@ -10,12 +10,19 @@ Messages (the App wires them): `Highlighted(event)` when the cursor lands on ano
 (None: empty view), `Selected(event)` on Enter or a double click, `SortRequested(column_id,
 descending)` on a header click (the App decides, usually by calling `sort_by`), and
 `Sorted(column_id, descending)` after every sort the table performed (`sort_by`, `s`, `S`).
+
+The clock of the time cells (`zone_choice`): `u` cycles UTC → local → the configured zone
+(`configured_zone`, set by the App from `timezone`/`--tz`; `timezones.next_choice`), and
+`TimeZoneChanged(utc, zone)` follows each change; `redraw()` draws the rows again (`ago`).
+
+`marker` (set by the App): a narrow mark column before the others, its one-cell text per
+event (`●` marked, `✎` with a note, " "); `refresh_row(row)` redraws just that row.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import UTC, tzinfo
+from collections.abc import Callable, Sequence
+from datetime import tzinfo
 from typing import ClassVar
 
 from rich.segment import Segment
@@ -35,6 +42,8 @@ from auditui.events import (
     default_descending,
     status_class,
 )
+from auditui.timespec import utcnow
+from auditui.timezones import ZoneChoice, next_choice, zone_for
 from auditui.tui.widgets.table.layout import Sizer, fit, layout, resolve_columns
 from auditui.tui.widgets.table.messages import SortMessage, TableMessage
 from auditui.tui.widgets.table.row_cursor import RowCursorTable
@@ -46,7 +55,9 @@ from auditui.tui.widgets.table.rows import (
     row_strip,
 )
 
-__all__ = ["EventTable", "fit"]
+__all__ = ["MARK_CELLS", "EventTable", "fit"]
+
+MARK_CELLS = 1  # the mark column: one cell (the next cell's padding parts them)
 
 
 class EventTable(RowCursorTable):
@@ -95,7 +106,7 @@ class EventTable(RowCursorTable):
         Binding("enter", "select", "Open", id="table.select"),
         Binding("s", "sort_next", "Sort", id="table.sort_next"),
         Binding("S", "sort_reverse", "Reverse", id="table.sort_reverse"),
-        Binding("u", "toggle_utc", "UTC/local", id="table.toggle_utc"),
+        Binding("u", "toggle_utc", "UTC/local/zone", id="table.toggle_utc"),
     ]
 
     class Highlighted(TableMessage):
@@ -119,11 +130,13 @@ class EventTable(RowCursorTable):
         """The table sorted its view by `column_id`."""
 
     class TimeZoneChanged(TableMessage):
-        """Times switched between UTC (`utc` True) and the local time zone."""
+        """Times switched between UTC (`utc` True), the local time zone and the configured
+        one; `zone` is the configured zone while it is shown, else None."""
 
-        def __init__(self, table: EventTable, utc: bool) -> None:
+        def __init__(self, table: EventTable, utc: bool, zone: tzinfo | None = None) -> None:
             super().__init__(table)
             self.utc = utc
+            self.zone = zone
 
     def __init__(
         self,
@@ -139,7 +152,8 @@ class EventTable(RowCursorTable):
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self._view = view
         self._columns: tuple[Column, ...] = resolve_columns(columns)
-        self._utc = utc
+        self._choice: ZoneChoice = "utc" if utc else "local"
+        self._configured: tzinfo | None = None  # `timezone` in config or --tz
         self.cursor_column = 0
         self._sizer = Sizer()  # widths measured over the store
         self._widths: list[int] = []  # ... with the last column stretched to fill
@@ -149,6 +163,7 @@ class EventTable(RowCursorTable):
         self._styles: dict[str, Style] = {}
         self._selected: Bookmark | None = None
         self._posted: tuple[AuditEvent | None] | None = None
+        self._marker: Callable[[AuditEvent], str] | None = None
         self._measure()
 
     # -- public API -----------------------------------------------------------------------
@@ -182,19 +197,50 @@ class EventTable(RowCursorTable):
 
     @property
     def utc(self) -> bool:
-        """Times in UTC (True, cells end in `Z`) or in the local time zone (False)."""
-        return self._utc
+        """Times in UTC (True, cells end in `Z`) or in another zone (False: `zone_choice`)."""
+        return self._choice == "utc"
 
     @utc.setter
     def utc(self, value: bool) -> None:
-        if value != self._utc:
-            self._utc = value
+        self.zone_choice = "utc" if value else "local"
+
+    @property
+    def zone_choice(self) -> ZoneChoice:
+        """The clock of the times shown: "utc", "local" or "configured" (`u` cycles)."""
+        return self._choice
+
+    @zone_choice.setter
+    def zone_choice(self, choice: ZoneChoice) -> None:
+        if choice != self._choice:
+            self._choice = choice
             self._relayout()
-            self.post_message(self.TimeZoneChanged(self, value))
+            self.post_message(self.TimeZoneChanged(self, self.utc, self.zone))
+
+    @property
+    def configured_zone(self) -> tzinfo | None:
+        """The zone `u` offers besides UTC and local (`timezone` in config, `--tz`)."""
+        return self._configured
+
+    @configured_zone.setter
+    def configured_zone(self, zone: tzinfo | None) -> None:
+        self._configured = zone
+        if self._choice == "configured":
+            self._relayout()
+
+    @property
+    def zone(self) -> tzinfo | None:
+        """The configured zone while times are shown in it, else None (UTC or local)."""
+        return self._configured if self._choice == "configured" else None
 
     @property
     def tz(self) -> tzinfo | None:
-        return UTC if self._utc else None
+        """The zone cells are drawn in: UTC, the configured zone, or None (local)."""
+        return zone_for(self._choice, self._configured)
+
+    def redraw(self) -> None:
+        """Draw the visible rows again (cells whose text changes with time: `ago`)."""
+        self._clear_caches()
+        self.refresh()
 
     @property
     def row_count(self) -> int:
@@ -255,6 +301,27 @@ class EventTable(RowCursorTable):
         column = self._columns[self.cursor_column]
         return (column.title, column.copy_text(event, self.tz))
 
+    @property
+    def mark_width(self) -> int:
+        """The cells of the mark column (0 without one)."""
+        return MARK_CELLS if self._marker is not None else 0
+
+    @property
+    def marker(self) -> Callable[[AuditEvent], str] | None:
+        """Each event's mark, one cell (None: no mark column)."""
+        return self._marker
+
+    @marker.setter
+    def marker(self, marker: Callable[[AuditEvent], str] | None) -> None:
+        self._marker = marker
+        self._relayout()
+
+    def refresh_row(self, row: int) -> None:
+        """Draw this row again (its event's mark changed)."""
+        if self._view is not None and 0 <= row < self.row_count:
+            self._row_cache.discard(self._view.index_at(row))
+            self._refresh_row(row)
+
     # -- actions --------------------------------------------------------------------------
 
     def action_column(self, delta: int) -> None:
@@ -281,7 +348,7 @@ class EventTable(RowCursorTable):
             self.sort_by(self._view.sort_column, not self._view.descending)
 
     def action_toggle_utc(self) -> None:
-        self.utc = not self.utc
+        self.zone_choice = next_choice(self._choice, self._configured, utcnow())
 
     # -- events ---------------------------------------------------------------------------
 
@@ -362,10 +429,14 @@ class EventTable(RowCursorTable):
     def _cursor_strip(self, event: AuditEvent, cursor: Style) -> Strip:
         cell_cursor = self._style("event-table--cell-cursor")
         cells, width = self._cells(event), self._offsets[-1]
-        return cursor_strip(cells, self.cursor_column, cursor, cell_cursor, width)
+        active = self.cursor_column + (self._marker is not None)
+        return cursor_strip(cells, active, cursor, cell_cursor, width)
 
     def _cells(self, event: AuditEvent) -> list[str]:
-        return row_cells(self._columns, self._widths, event, self.tz)
+        cells = row_cells(self._columns, self._widths, event, self.tz)
+        if self._marker is not None:
+            cells.insert(0, fit(self._marker(event), MARK_CELLS))
+        return cells
 
     def _header_strip(self) -> Strip:
         if self._header is None:
@@ -373,10 +444,12 @@ class EventTable(RowCursorTable):
             self._header = header_strip(
                 self._columns,
                 self._widths,
-                utc=self._utc,
+                utc=self.utc,
+                zone=self.tz,
                 sort=None if view is None else (view.sort_column, view.descending),
                 style=self._style("event-table--header"),
                 width=self._offsets[-1],
+                indent=self._offsets[0],
             )
         return self._header
 
@@ -407,8 +480,9 @@ class EventTable(RowCursorTable):
             available = self.content_region.width
             if self.styles.overflow_y in ("scroll", "auto"):
                 available -= self.styles.scrollbar_size_vertical
-        sizer = self._sizer
-        self._widths, self._offsets = layout(sizer.widths, available, floors=sizer.floors)
+        sizer, gutter = self._sizer, self.mark_width
+        widths, offsets = layout(sizer.widths, max(available - gutter, 0), floors=sizer.floors)
+        self._widths, self._offsets = widths, [offset + gutter for offset in offsets]
 
     def _relayout(self) -> None:
         self._measure()
@@ -435,6 +509,7 @@ class EventTable(RowCursorTable):
             return
         left, width = round(self.scroll_offset.x), self.scrollable_content_region.width
         start, end = self._offsets[self.cursor_column], self._offsets[self.cursor_column + 1]
+        start = start if self.cursor_column else 0  # the first column: the marks show too
         if start < left:
             self.scroll_to(x=start, animate=False)
         elif end > left + width:

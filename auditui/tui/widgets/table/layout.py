@@ -24,9 +24,9 @@ __all__ = ["Sizer", "fit", "floor_widths", "header_title", "layout", "measure_wi
 FLOOR = 7  # the narrowest a shrunk text column gets ("success" still reads whole)
 
 
-def header_title(column: Column, utc: bool) -> str:
+def header_title(column: Column, utc: bool, zone: tzinfo | None = None) -> str:
     """What the header shows for a column (the time column names its clock)."""
-    return time_title(utc) if column.id == "time" else column.title
+    return time_title(utc, zone) if column.id == "time" else column.title
 
 
 def fit(text: str, width: int) -> str:
@@ -54,7 +54,7 @@ def measure_widths(
     utc = tz is UTC
     widths = []
     for column in columns:
-        width = cell_len(header_title(column, utc)) + header_extra
+        width = cell_len(header_title(column, utc, tz)) + header_extra
         for event in sample:
             if width >= column.max_width:
                 break
@@ -139,7 +139,7 @@ class Sizer:
     def __init__(self) -> None:
         self.widths: list[int] = []  # measured, before `layout` shares the width out
         self.floors: list[int] = []  # how narrow each column may get when space is short
-        self._key: tuple[int, int, tuple[str, ...], bool] | None = None
+        self._key: tuple[int, int, tuple[str, ...], tzinfo | None] | None = None
 
     def forget(self) -> None:
         """Measure afresh next time (a store that grew may then shrink columns back)."""
@@ -150,7 +150,7 @@ class Sizer:
     ) -> None:
         """Measure `columns` over `events` (the store's), unless nothing changed."""
         ids = tuple(column.id for column in columns)
-        key = (id(events), 0 if events is None else len(events), ids, tz is UTC)
+        key = (id(events), 0 if events is None else len(events), ids, tz)
         if key == self._key and self.widths:
             return
         last = self._key

@@ -51,14 +51,17 @@ def header_strip(
     widths: Sequence[int],
     *,
     utc: bool,
+    zone: tzinfo | None = None,
     sort: tuple[str, bool] | None,
     style: Style,
     width: int,
+    indent: int = 0,
 ) -> Strip:
-    """Column titles, the sort column marked ▲ (ascending) or ▼ (descending)."""
-    parts = []
+    """Column titles, the sort column marked ▲ (ascending) or ▼ (descending); `indent`
+    blank cells first (the mark column)."""
+    parts = [" " * indent]
     for column, column_width in zip(columns, widths, strict=True):
-        title = header_title(column, utc)
+        title = header_title(column, utc, zone)
         if sort is not None and sort[0] == column.id:
             title += ARROWS[sort[1]]
         parts.append(f" {fit(title, column_width)} ")
