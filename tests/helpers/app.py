@@ -38,6 +38,7 @@ from tests.helpers.pilot import (
     settle,
     toast_texts,
     wait_for,
+    workers_done,
 )
 
 __all__ = [  # re-exported for the test modules
@@ -50,6 +51,7 @@ __all__ = [  # re-exported for the test modules
     "settle",
     "toast_texts",
     "wait_for",
+    "workers_done",
 ]
 
 END = datetime(2026, 11, 26, 12, tzinfo=UTC)
@@ -135,7 +137,7 @@ async def wait_loaded(pilot: Pilot[Any]) -> None:
     """Wait until the App's load worker has finished and its result is on screen."""
     app = pilot.app
     assert isinstance(app, AuditApp)
-    await app.workers.wait_for_complete()
+    await workers_done(app)
     await wait_for(pilot, lambda: not app.loading, "the load to finish")
     # then the post-load worker (search index, timeline), so screens are the same each run
     await wait_for(pilot, lambda: app.filter_flow.stats_settled, "the timeline")

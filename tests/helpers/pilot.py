@@ -19,6 +19,7 @@ from textual.app import App
 from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Input
+from textual.worker import WorkerCancelled
 
 MAX_PAUSES = 400
 """How many 10 ms pauses `wait_for` makes before it gives up."""
@@ -54,10 +55,23 @@ async def wait_for(
     raise AssertionError(f"gave up waiting for {what}")
 
 
+async def workers_done(app: App[Any]) -> None:
+    """Wait for every worker of the App to end. A worker cancelled meanwhile (an exclusive
+    worker replaced by a newer one, as the facets and timeline are) is not a failure: wait
+    for the rest and for the one that replaced it."""
+    for _ in range(100):
+        try:
+            await app.workers.wait_for_complete()
+            return
+        except WorkerCancelled:
+            continue
+    raise AssertionError("workers kept being cancelled and restarted")
+
+
 async def idle(pilot: Pilot[Any]) -> None:
     """Let pending timers, messages and workers (facets, timeline, history...) finish."""
     await settle(pilot)
-    await pilot.app.workers.wait_for_complete()
+    await workers_done(pilot.app)
     await settle(pilot)
 
 

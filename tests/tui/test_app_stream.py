@@ -41,6 +41,7 @@ from tests.helpers.app import (
     wait_for,
     wait_loaded,
 )
+from tests.helpers.pilot import workers_done
 
 THREE_DAYS = TimeRange(END - timedelta(days=3), END)  # 12:00 to 12:00: 4 windows
 PAST = TimeRange(END - timedelta(days=2, hours=12), END - timedelta(hours=12))  # 2 whole days
@@ -89,7 +90,7 @@ async def test_after_a_streamed_load_query_arrays_are_built_in_a_worker(
     app = AuditApp(connection(server), THREE_DAYS)
     async with app.run_test(size=WIDE) as pilot:
         await wait_loaded(pilot)
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         index = index_for(app.store)
         assert len(index) == len(app.store) > 0
         assert len(index.derived[("codes", "entry")]) == len(app.store)

@@ -22,7 +22,7 @@ from auditui.tui.dialogs.help import HelpScreen, display_keys
 from auditui.tui.dialogs.login import INSECURE_LABEL, LoginDialog
 from auditui.tui.dialogs.range import RangeDialog
 from tests.helpers.hosts import NOT_YET, DialogHost
-from tests.helpers.pilot import screen_text
+from tests.helpers.pilot import screen_text, workers_done
 
 SIZE = (100, 40)
 NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
@@ -203,7 +203,7 @@ async def test_login_success_dismisses_with_description() -> None:
         assert app.dialog.query_one("#login-key", Input).value == SECRET
         assert SECRET not in screen_text(app)
         await pilot.press("enter")
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         assert backend.verified == [SECRET]
         assert backend.stored == [("keyring", SECRET)]
@@ -224,7 +224,7 @@ async def test_login_shows_verifying_state() -> None:
         assert dialog.query_one("#login-submit", Button).disabled
         assert SECRET not in screen_text(app)
         backend.gate.set()
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         assert app.result == "OS keyring (Secret Service)"
 
@@ -237,7 +237,7 @@ async def test_login_wrong_key_keeps_dialog_open_with_error() -> None:
         await pilot.pause()
         await type_key(pilot)
         await pilot.press("enter")
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         assert app.result is NOT_YET
         assert app.screen is dialog
@@ -251,7 +251,7 @@ async def test_login_wrong_key_keeps_dialog_open_with_error() -> None:
         # fix it and try again
         backend.accept = True
         await pilot.press("enter")
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         assert app.result == "OS keyring (Secret Service)"
 
@@ -266,7 +266,7 @@ async def test_login_error_text_never_echoes_the_key() -> None:
         await pilot.pause()
         await type_key(pilot)
         await pilot.press("enter")
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         error = static_text(dialog, "#login-error-text")
         assert "bad token ***" in error and SECRET not in error
@@ -283,7 +283,7 @@ async def test_login_no_keyring_then_insecure_file() -> None:
         assert not checkbox.display
         await type_key(pilot)
         await pilot.press("enter")
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         assert app.result is NOT_YET
         error = static_text(dialog, "#login-error-text")
@@ -292,7 +292,7 @@ async def test_login_no_keyring_then_insecure_file() -> None:
         assert checkbox.display and INSECURE_LABEL in screen_text(app)
         assert SECRET not in screen_text(app)
         await pilot.click("#login-insecure")
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         assert backend.verified == [SECRET]  # not verified twice
         assert backend.stored == [("file", SECRET)]
@@ -312,7 +312,7 @@ async def test_login_store_error_without_insecure_option() -> None:
         await pilot.pause()
         await type_key(pilot)
         await pilot.press("enter")
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         assert "keyring is locked" in static_text(dialog, "#login-error-text")
         assert not dialog.query_one("#login-insecure").display

@@ -18,7 +18,7 @@ from auditui.demo import DemoServer
 from auditui.sources.connection import Connection
 from auditui.tui.app import AuditApp
 from tests.helpers.app import NARROW, RANGE, make_app, settle, wait_for, wait_loaded
-from tests.helpers.pilot import steady_cursors
+from tests.helpers.pilot import steady_cursors, workers_done
 
 SnapCompare = Callable[..., bool]
 LARGE = (160, 48)
@@ -68,7 +68,7 @@ def test_filter_bar_and_facets(snap_compare: SnapCompare, server: DemoServer) ->
         await wait_loaded(pilot)
         await pilot.press("f", "slash", *query)
         await wait_for(pilot, lambda: app.filter_flow.text == query, "the filter")
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await steady_cursors(pilot)
 
     assert snap_compare(make_app(server), terminal_size=LARGE, run_before=run)
