@@ -7,7 +7,7 @@ order (`next_choice`: UTC → local → configured → UTC; "configured" only wh
 and differs from both UTC and the local zone), the tzinfo a choice means (`zone_for`: None is
 the local zone, as `datetime.astimezone()` takes it), the label that names a clock with
 its offset at a given moment (`zone_label`: `Europe/Berlin (UTC+01:00)`, `UTC`,
-`local (UTC+05:30)`) and the relative-time text of the `ago` column (`ago_text`).
+`local time (UTC+05:30)`) and the relative-time text of the `ago` column (`ago_text`).
 
 No Textual, no Rich; "now" is always passed in (the caller reads `timespec.utcnow()`).
 """
@@ -101,12 +101,12 @@ def offset_text(offset: timedelta | None) -> str:
 
 
 def zone_label(zone: tzinfo | None, now: datetime) -> str:
-    """A clock named with its offset at `now`: `UTC`, `local (UTC+05:30)`,
+    """A clock named with its offset at `now`: `UTC`, `local time (UTC+05:30)`,
     `Europe/Berlin (UTC+01:00)` in winter and `(UTC+02:00)` in summer."""
     if zone is UTC:
         return "UTC"
     offset = offset_text(now.astimezone(zone).utcoffset())
-    name = "local" if zone is None else zone_name(zone)
+    name = "local time" if zone is None else zone_name(zone)
     return f"{name} ({offset})"
 
 

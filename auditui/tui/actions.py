@@ -121,7 +121,9 @@ APP_ACTIONS: tuple[AppAction, ...] = (
         False,
     ),
     AppAction("app.toggle_detail", "d", "toggle_detail", "Detail", "Show or hide the detail pane"),
-    AppAction("app.maximize_detail", "z", "maximize_detail", "Zoom", "Maximize the detail pane"),
+    AppAction(
+        "app.maximize_detail", "z", "maximize_detail", "Zoom", "Maximize the detail pane", False
+    ),
     AppAction(
         "app.diff",
         "D",
@@ -168,7 +170,9 @@ APP_ACTIONS: tuple[AppAction, ...] = (
         "Note",
         "Write or edit the event's note (marks it; marked:true, note:WORD find them)",
     ),
-    AppAction("app.copy_value", "y", "copy_value", "Copy value", "Copy the value under the cursor"),
+    AppAction(
+        "app.copy_value", "y", "copy_value", "Copy value", "Copy the value under the cursor", False
+    ),
     AppAction("app.pager", "o", "open_pager", "Pager", "Open the event's JSON in $PAGER", False),
     AppAction("app.editor", "O", "open_editor", "Editor", "Open the JSON in $EDITOR", False),
     AppAction("app.columns", "C", "pick_columns", "Columns", "Choose and order the columns", False),

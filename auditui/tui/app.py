@@ -1,17 +1,19 @@
-"""`AuditApp`: composes the screen, wires messages to the flows and runs the actions.
+"""`AuditApp`: composes the screen, builds the flows and runs the actions.
 
 The session's state (source, range, store, view, filter, load counts) belongs to a
 `Session` (session.py, no Textual): the App and the flows read it, only the session
 assigns it; the App's `store`, `view`, `time_range`, … are read-only views of it. Widgets
-post messages (cursor moved, sort requested, row selected, query changed) and the App
-hands each to the flow that answers: filter bar, facets and timeline to `flows/filter.py`,
-the export to `flows/export.py`, the login to `flows/login.py`, what is done with the
-selected event (copy, pager, diff) to `flows/event_actions.py`, `=`/`!` and back/forward
-to `flows/pivot.py` and `flows/history.py`. Loads run in an exclusive
-worker (`flows/load.py`): a new load cancels the previous one, Esc cancels the running
-one, and the events on screen stay until a new load succeeds. The load flow reports what
-happened through `LoadHooks`, which the App connects to the filter flow, the login flow,
-the header and the progress line: flows never call each other.
+post messages (cursor moved, sort requested, row selected, query changed) and the App's
+handlers (`app_messages.py`) hand each to the flow that answers: filter bar, facets and
+timeline to `flows/filter.py`, the find bar to `flows/find.py`. The export is
+`flows/export.py`, the login `flows/login.py`, what is done with the selected event
+(copy, pager, diff) `flows/event_actions.py`, `=`/`!` and back/forward `flows/pivot.py` and
+`flows/history.py`, marks and notes `flows/marks.py`, saved views `flows/views.py`, time
+zones `flows/zones.py`. Loads run in an exclusive worker (`flows/load.py`): a new load
+cancels the previous one, Esc cancels the running one, and the events on screen stay
+until a new load succeeds. The load flow reports what happened through `LoadHooks`, which
+the App connects to the filter flow, the login flow, the header and the progress line:
+flows never call each other.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from auditui.sources.windows import Progress
 from auditui.timespec import TimeRange
 from auditui.tui import bindings_help
 from auditui.tui.actions import app_bindings
+from auditui.tui.app_messages import WidgetMessages
 from auditui.tui.bindings_help import Panes
 from auditui.tui.crash import crash_report_without_locals
 from auditui.tui.dialogs.columns import ColumnPicker
@@ -73,7 +76,7 @@ from auditui.tui.zoom_focus import ZoomFocus, step_focused
 NARROW_WIDTH = 180  # below this the detail pane goes under the table
 
 
-class AuditApp(App[int]):
+class AuditApp(WidgetMessages, App[int]):
     """The audit-log browser."""
 
     TITLE = "auditui"
@@ -319,53 +322,6 @@ class AuditApp(App[int]):
         self.filter_flow.restored()
         self.history_flow.restored()
 
-    # ── messages from widgets ─────────────────────────────────────────────────────────
-
-    def on_event_table_highlighted(self, message: EventTable.Highlighted) -> None:
-        self.detail.show_event(message.event, utc=self.table.utc, zone=self.table.zone)
-        self.filter_flow.mark(message.event)
-        self.history_flow.highlighted()
-
-    def on_event_table_selected(self, message: EventTable.Selected) -> None:
-        self.action_toggle_detail()
-
-    def on_event_table_sort_requested(self, message: EventTable.SortRequested) -> None:
-        self.table.sort_by(message.column_id, message.descending)
-        self.find_flow.view_changed()
-
-    def on_event_table_sorted(self, message: EventTable.Sorted) -> None:
-        self.history_flow.sorted(message.column_id, message.descending)
-
-    def on_event_table_time_zone_changed(self, message: EventTable.TimeZoneChanged) -> None:
-        self.zone_flow.changed(message)  # detail, timeline, header follow; a toast
-
-    def on_filter_bar_changed(self, message: FilterBar.Changed) -> None:
-        self.filter_flow.apply(message.query)
-
-    def on_filter_bar_submitted(self, message: FilterBar.Submitted) -> None:
-        if self.filter_flow.apply(message.query):
-            message.bar.close()
-
-    def on_filter_bar_closed(self, message: FilterBar.Closed) -> None:
-        if not message.keep:
-            self.filter_flow.clear()
-        self.history_flow.commit()  # the query the bar leaves applied is a step
-        self.table.focus()
-        self.update_header()  # the header shows the filter while the bar is closed
-
-    def on_facets_panel_add_term(self, message: FacetsPanel.AddTerm) -> None:
-        self.filter_flow.add(message.term)
-
-    def on_facets_panel_closed(self, message: FacetsPanel.Closed) -> None:
-        if message.panel.display:
-            self.filter_flow.toggle_facets()
-
-    def on_timeline_bucket_chosen(self, message: Timeline.BucketChosen) -> None:
-        self.filter_flow.choose_bucket(message.range)
-
-    def on_timeline_span_cleared(self, message: Timeline.SpanCleared) -> None:
-        self.filter_flow.clear_time_span()
-
     # ── actions ───────────────────────────────────────────────────────────────────────
 
     def action_open_filter(self) -> None:
@@ -376,15 +332,6 @@ class AuditApp(App[int]):
         bar = self.query_one(FilterBar)
         if self.filter_flow.active or bar.value or bar.error is not None:
             self.filter_flow.clear()  # no toast: it would cover the counter that says so
-
-    def on_find_bar_changed(self, message: FindBar.Changed) -> None:
-        self.find_flow.changed(message.text)
-
-    def on_find_bar_submitted(self, message: FindBar.Submitted) -> None:
-        self.find_flow.submitted(message.text)
-
-    def on_find_bar_cleared(self, message: FindBar.Cleared) -> None:
-        self.find_flow.cleared()
 
     def action_find(self) -> None:
         self.find_flow.open()

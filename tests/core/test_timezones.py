@@ -115,7 +115,7 @@ def test_labels_name_the_zone_and_its_offset_in_winter_and_summer() -> None:
 
 
 def test_local_label_has_the_local_offset(kolkata: None) -> None:
-    assert zone_label(None, WINTER) == "local (UTC+05:30)"
+    assert zone_label(None, WINTER) == "local time (UTC+05:30)"
 
 
 def test_offset_text() -> None:

@@ -121,7 +121,7 @@ async def test_u_cycles_utc_local_configured(server: DemoServer, kolkata: None) 
         assert "IST (+0530)" in field_text(app)[0]
         timeline = app.query_one(Timeline)
         assert not timeline.utc and timeline.zone is None
-        assert "Times in local (UTC+05:30)" in messages(app)
+        assert "Times in local time (UTC+05:30)" in messages(app)
 
         await press(pilot, "u")  # local → configured
         assert table(app).zone_choice == "configured"
@@ -169,13 +169,13 @@ async def test_the_range_dialog_reads_and_shows_times_in_the_zone(
         start.value = "2026-03-28"
         await settle(pilot)
         preview = str(dialog.query_one("#range-preview").render())
-        assert "(Europe/Berlin (UTC+01:00 → UTC+02:00))" in preview
+        assert "  in Europe/Berlin (UTC+01:00 → UTC+02:00)" in preview
         assert "2026-03-27T23:00:00Z → 2026-03-30T22:00:00Z  (UTC)" in preview
         start.value = "2026-11-25T10:00"
         dialog.query_one("#range-to", Input).value = "2026-11-25"
         await settle(pilot)
         preview = str(dialog.query_one("#range-preview").render())
-        assert "2026-11-25 10:00:00 → 2026-11-26 00:00:00  (Europe/Berlin (UTC+01:00))" in preview
+        assert "2026-11-25 10:00:00 → 2026-11-26 00:00:00  in Europe/Berlin (UTC+01:00)" in preview
         assert "2026-11-25T09:00:00Z → 2026-11-25T23:00:00Z  (UTC)" in preview
         await press(pilot, "enter")
         await wait_for(pilot, lambda: not isinstance(app.screen, RangeDialog), "the dialog")

@@ -196,7 +196,7 @@ class RangeDialog(ModalScreen[TimeRange | None]):
             shown = f"{in_utc}\n{_local(resolved.start)} → {_local(resolved.end)}  (local)"
         else:
             start, end = (_in(moment, self.zone) for moment in (resolved.start, resolved.end))
-            shown = f"{start} → {end}  ({self._label(resolved)})\n{in_utc}"
+            shown = f"{start} → {end}  in {self._label(resolved)}\n{in_utc}"
         preview.update(Text(f"{shown}\n{_duration(resolved.duration)}"))
         apply.disabled = False
         return resolved

@@ -42,8 +42,7 @@ from auditui.events import (
     default_descending,
     status_class,
 )
-from auditui.timespec import utcnow
-from auditui.timezones import ZoneChoice, next_choice, zone_for
+from auditui.tui.widgets.table.clock import TableClock
 from auditui.tui.widgets.table.layout import Sizer, fit, layout, resolve_columns
 from auditui.tui.widgets.table.messages import SortMessage, TableMessage
 from auditui.tui.widgets.table.row_cursor import RowCursorTable
@@ -60,7 +59,7 @@ __all__ = ["MARK_CELLS", "EventTable", "fit"]
 MARK_CELLS = 1  # the mark column: one cell (the next cell's padding parts them)
 
 
-class EventTable(RowCursorTable):
+class EventTable(TableClock, RowCursorTable):
     """A fast, read-only table of audit events with a row cursor and a cell cursor."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -105,8 +104,8 @@ class EventTable(RowCursorTable):
         Binding("end,G", "last", "Last", show=False, id="table.last"),
         Binding("enter", "select", "Open", id="table.select"),
         Binding("s", "sort_next", "Sort", id="table.sort_next"),
-        Binding("S", "sort_reverse", "Reverse", id="table.sort_reverse"),
-        Binding("u", "toggle_utc", "UTC/local/zone", id="table.toggle_utc"),
+        Binding("S", "sort_reverse", "Reverse", show=False, id="table.sort_reverse"),
+        Binding("u", "toggle_utc", "Zone", id="table.toggle_utc"),
     ]
 
     class Highlighted(TableMessage):
@@ -152,8 +151,8 @@ class EventTable(RowCursorTable):
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self._view = view
         self._columns: tuple[Column, ...] = resolve_columns(columns)
-        self._choice: ZoneChoice = "utc" if utc else "local"
-        self._configured: tzinfo | None = None  # `timezone` in config or --tz
+        self._choice = "utc" if utc else "local"
+        self._configured = None  # `timezone` in config or --tz
         self.cursor_column = 0
         self._sizer = Sizer()  # widths measured over the store
         self._widths: list[int] = []  # ... with the last column stretched to fill
@@ -195,47 +194,8 @@ class EventTable(RowCursorTable):
         """The id of the column under the cell cursor (moved by ←/→ and h/l)."""
         return self._columns[self.cursor_column].id
 
-    @property
-    def utc(self) -> bool:
-        """Times in UTC (True, cells end in `Z`) or in another zone (False: `zone_choice`)."""
-        return self._choice == "utc"
-
-    @utc.setter
-    def utc(self, value: bool) -> None:
-        self.zone_choice = "utc" if value else "local"
-
-    @property
-    def zone_choice(self) -> ZoneChoice:
-        """The clock of the times shown: "utc", "local" or "configured" (`u` cycles)."""
-        return self._choice
-
-    @zone_choice.setter
-    def zone_choice(self, choice: ZoneChoice) -> None:
-        if choice != self._choice:
-            self._choice = choice
-            self._relayout()
-            self.post_message(self.TimeZoneChanged(self, self.utc, self.zone))
-
-    @property
-    def configured_zone(self) -> tzinfo | None:
-        """The zone `u` offers besides UTC and local (`timezone` in config, `--tz`)."""
-        return self._configured
-
-    @configured_zone.setter
-    def configured_zone(self, zone: tzinfo | None) -> None:
-        self._configured = zone
-        if self._choice == "configured":
-            self._relayout()
-
-    @property
-    def zone(self) -> tzinfo | None:
-        """The configured zone while times are shown in it, else None (UTC or local)."""
-        return self._configured if self._choice == "configured" else None
-
-    @property
-    def tz(self) -> tzinfo | None:
-        """The zone cells are drawn in: UTC, the configured zone, or None (local)."""
-        return zone_for(self._choice, self._configured)
+    def _zone_changed(self) -> None:
+        self.post_message(self.TimeZoneChanged(self, self.utc, self.zone))
 
     def redraw(self) -> None:
         """Draw the visible rows again (cells whose text changes with time: `ago`)."""
@@ -346,9 +306,6 @@ class EventTable(RowCursorTable):
     def action_sort_reverse(self) -> None:
         if self._view is not None:
             self.sort_by(self._view.sort_column, not self._view.descending)
-
-    def action_toggle_utc(self) -> None:
-        self.zone_choice = next_choice(self._choice, self._configured, utcnow())
 
     # -- events ---------------------------------------------------------------------------
 
