@@ -91,6 +91,13 @@ async def _diff(app: object, pilot: object) -> None:
         await app.workers.wait_for_complete()  # type: ignore[attr-defined]
 
 
+async def _review(app: object, pilot: object) -> None:
+    await pilot.press("j", "m", "j", "j", "m", "R")  # type: ignore[attr-defined]
+    for _ in range(3):  # the sessions are computed in a worker
+        await pilot.pause(0.1)  # type: ignore[attr-defined]
+        await app.workers.wait_for_complete()  # type: ignore[attr-defined]
+
+
 async def main() -> int:
     _isolate()
     sys.path.insert(0, str(HERE.parent))
@@ -101,6 +108,7 @@ async def main() -> int:
         await _shoot("help", _help),
         await _shoot("actor", _actor),
         await _shoot("diff", _diff),
+        await _shoot("review", _review),
     ]
     for shot in shots:
         print(f"wrote {shot.relative_to(HERE.parent)}")
