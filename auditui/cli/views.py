@@ -64,4 +64,9 @@ def list_views(args: argparse.Namespace) -> int:
     for view in book.views():
         origin = "config" if book.read_only(view.name) else "saved"
         print(f"{view.name:<{width}}  {origin:<6}  {visible(view.describe())}")
+    for name in book.hidden():
+        print(
+            f"{name:<{width}}  saved   hidden by config.toml's [views.{name}]: rename or "
+            "delete it from the command palette"
+        )
     return 0

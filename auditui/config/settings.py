@@ -303,7 +303,9 @@ class Settings:
     views: dict[str, SavedView] = field(default_factory=dict, hash=False, repr=False)
 
     def view_book(self, profile: str) -> ViewBook:
-        """`profile`'s saved views with this file's `[views]` (read-only)."""
+        """`profile`'s saved views with this file's `[views]` (read-only); `ConfigError` for
+        an unknown profile."""
+        self.profile(profile, env={})  # raises for an unknown profile
         return ViewBook(profile, self.views, config_where=display_path(self.path))
 
     def profile_names(self) -> list[str]:

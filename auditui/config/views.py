@@ -295,6 +295,15 @@ class ViewBook:
         """True for a view `config.toml` defines."""
         return name in self.config_views
 
+    def has_saved(self, name: str) -> bool:
+        """True when a view of this name is saved (even one a config view of the same name
+        hides: renaming or deleting it acts on the saved one)."""
+        return name in self._saved
+
+    def hidden(self) -> list[str]:
+        """The saved views a config view of the same name hides, sorted."""
+        return sorted(name for name in self._saved if name in self.config_views)
+
     def get(self, name: str) -> SavedView:
         """The named view, or `ViewError` listing the known names."""
         if name in self:
@@ -326,15 +335,16 @@ class ViewBook:
         self._change(lambda views: views.__setitem__(view.name, view))
 
     def delete(self, name: str) -> None:
-        if self.read_only(name):
-            raise self._read_only_error(name, "delete")
+        """Forget the saved view `name` (one a config view hides included)."""
         if name not in self._saved:
+            if self.read_only(name):
+                raise self._read_only_error(name, "delete")
             self.get(name)  # raises, listing the known names
         self._change(lambda views: views.pop(name, None))
 
     def rename(self, old: str, new: str) -> SavedView:
         """Give the saved view `old` the name `new` (replacing a saved `new`: ask before)."""
-        if self.read_only(old):
+        if old not in self._saved and self.read_only(old):
             raise self._read_only_error(old, "rename")
         check_name(new)
         if self.read_only(new):

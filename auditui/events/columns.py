@@ -104,10 +104,11 @@ def iso_time(stamp: datetime, tz: tzinfo | None = None) -> str:
 
 def time_title(utc: bool, zone: tzinfo | None = None) -> str:
     """The time column's header: it says which clock the cells use (`zone`, when neither
-    UTC nor local: its IANA name, `Time (Europe/Berlin)`)."""
+    UTC nor local: the last part of its IANA name, `Time (Berlin)`, `Time (New_York)`, so the
+    column stays as wide as its times; the header line names the zone in full)."""
     if utc:
         return "Time (UTC)"
-    return "Time (local)" if zone is None else f"Time ({zone_name(zone)})"
+    return "Time (local)" if zone is None else f"Time ({zone_name(zone).rsplit('/', 1)[-1]})"
 
 
 def status_class(event: AuditEvent) -> StatusClass | None:
@@ -225,7 +226,7 @@ def _text_column(
 
 
 _ALL: tuple[Column, ...] = (
-    # max 30: room for a configured zone's name in the title, `Time (Europe/Berlin)`
+    # max 30: room for a long zone's name in the title, `Time (Port-au-Prince)`
     Column("time", "Time", attrgetter("timestamp"), _fmt_time, _key_time, 19, 30, True, iso_time),
     Column("user", "User", attrgetter("user_email", "user_id"), _fmt_user, _key_user, 4, 32),
     _text_column("action", "Action", "action", max_width=28),
@@ -243,7 +244,7 @@ _ALL: tuple[Column, ...] = (
     _text_column("user_agent", "User agent", "user_agent", max_width=50),
     _text_column("referer", "Referer", "referer", max_width=50),
     Column("support", "Support", attrgetter("is_support_user"), _fmt_support, _key_support, 7, 7),
-    Column("ago", "Ago", attrgetter("timestamp"), _fmt_ago, _key_time, 8, 12, True, iso_time),
+    Column("ago", "Ago", attrgetter("timestamp"), _fmt_ago, _key_time, 10, 12, True, iso_time),
 )
 
 KNOWN_COLUMNS: dict[str, Column] = {column.id: column for column in _ALL}

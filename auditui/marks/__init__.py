@@ -7,7 +7,15 @@ file aside (renamed, one line saying so), `save` locks, re-reads, merges this in
 changes over what another instance wrote, and writes atomically (0600).
 """
 
-from auditui.marks.file import MARKS_VERSION, MarkFile, marks_path
+from auditui.marks.file import DEMO_HOST, MARKS_VERSION, MarkFile, marks_path
 from auditui.marks.store import MAX_NOTE_CHARS, Mark, Marks
 
-__all__ = ["MARKS_VERSION", "MAX_NOTE_CHARS", "Mark", "MarkFile", "Marks", "marks_path"]
+__all__ = [
+    "DEMO_HOST",
+    "MARKS_VERSION",
+    "MAX_NOTE_CHARS",
+    "Mark",
+    "MarkFile",
+    "Marks",
+    "marks_path",
+]

@@ -66,6 +66,11 @@ def _locked(path: Path) -> Iterator[None]:
         os.close(fd)  # closing releases the lock
 
 
+DEMO_HOST = "auditui-demo"
+"""The host marks made on the built-in demo server are kept under: it listens on another
+port each run, so its URL would leave each run's marks behind."""
+
+
 class MarkFile:
     """A profile's marks file for one host: `load()` and `save(marks)`."""
 

@@ -176,7 +176,8 @@ def markdown(report: ReviewReport) -> str:
             f"### {number}. {_actor(session)}, {format_utc(session.start)}",
             "",
             f"- Span: {format_utc(session.start)} → {format_utc(session.end)} "
-            f"({format_duration(session.duration)}), {session.events:,} events",
+            f"({format_duration(session.duration)}), {session.events:,} "
+            + ("event" if session.events == 1 else "events"),
             f"- Query: {md_code(session_query(session))}",
             f"- Client IPs: {md_text(', '.join(session.ips)) if session.ips else '—'}",
             f"- Actions: {md_text(counted(session.actions))}",

@@ -1,10 +1,13 @@
 """Support users' events grouped into sessions (core, no Textual).
 
-A session is a run of events with `is_support_user` true by one actor (the user as the
-table and the query language spell it: the e-mail, else `user:<id>`) in which each event
+A session is a run of events with `is_support_user` true by one actor in which each event
 follows the previous one by less than `gap` (30 minutes unless configured): a gap of `gap`
-or more starts a new session. Events are taken in time order whatever order they come in;
-sessions come oldest first (then by actor).
+or more starts a new session. An actor is a user id when the event has one (so the events
+of one account that carry only its id, `user:88`, join those that carry its e-mail), else
+the e-mail; it is named by its e-mail (the most frequent), else `user:<id>`, and a session
+keeps every spelling its events use (`spellings`), which its query selects. Events are
+taken in time order whatever order they come in; sessions come oldest first (then by
+actor).
 
 Speed: one pass at C speed picks the support events out of the store (`compress` over the
 flags); only those (a small share of an audit log) are looked at in Python.
@@ -50,6 +53,7 @@ class SupportSession(msgspec.Struct, frozen=True, kw_only=True):
     """One support actor's run of events with no gap of `gap` or more between two."""
 
     actor: str  # `ana@datafold.com`, `user:88`, or "" when the events name no user
+    spellings: tuple[str, ...]  # the user texts of its events (`ana@…`, `user:88`), sorted
     start: datetime  # the first event's time (UTC)
     end: datetime  # the last event's time (UTC)
     indices: tuple[int, ...]  # store (or input) indices of its events, oldest first
@@ -97,8 +101,24 @@ def _ranked(counts: Counter[str]) -> tuple[tuple[str, int], ...]:
     return tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
+def _actor_key(event: AuditEvent) -> str:
+    if event.user_id is not None:
+        return f"id:{event.user_id}"
+    return "email:" + (event.user_email or "")
+
+
+def _actor_name(events: Sequence[AuditEvent], indices: list[int]) -> str:
+    """The actor's e-mail (the most frequent; ties: the first in order), else `user:<id>`."""
+    emails = Counter(events[i].user_email for i in indices if events[i].user_email)
+    if emails:
+        return emails.most_common(1)[0][0] or ""
+    first = events[indices[0]]
+    return user_text(first.user_email, first.user_id)
+
+
 def _session(actor: str, events: Sequence[AuditEvent], run: list[int]) -> SupportSession:
     picked = [events[i] for i in run]
+    spellings = sorted({user_text(e.user_email, e.user_id) for e in picked})
     actions = Counter(event.action or "" for event in picked)
     objects = Counter(
         text for text in (object_text(e.object_type, e.object_id) for e in picked) if text
@@ -107,6 +127,7 @@ def _session(actor: str, events: Sequence[AuditEvent], run: list[int]) -> Suppor
     ips = dict.fromkeys(e.client_ip for e in picked if e.client_ip)
     return SupportSession(
         actor=actor,
+        spellings=tuple(spellings),
         start=picked[0].timestamp,
         end=picked[-1].timestamp,
         indices=tuple(run),
@@ -138,10 +159,11 @@ def support_sessions(
     by_actor: dict[str, list[int]] = {}
     for index in compress(range(len(events)), map(_support, events)):
         event = events[index]
-        by_actor.setdefault(user_text(event.user_email, event.user_id), []).append(index)
+        by_actor.setdefault(_actor_key(event), []).append(index)
     sessions: list[SupportSession] = []
-    for actor, indices in by_actor.items():
+    for indices in by_actor.values():
         indices.sort(key=lambda i: events[i].timestamp)  # stable: ties keep input order
+        actor = _actor_name(events, indices)
         run = [indices[0]]
         last = events[indices[0]].timestamp
         for index in indices[1:]:
@@ -158,10 +180,10 @@ def support_sessions(
 
 def session_query(session: SupportSession) -> str:
     """The query that selects exactly the session's events among the support events:
-    the actor's exact term, `support:true` and `after:`/`before:` bounds of its span (the
-    end bound one microsecond past the last event: `before:` excludes its own time)."""
+    the actor's exact term (each spelling its events use, ORed), `support:true` and
+    `after:`/`before:` bounds of its span (the end bound one microsecond past the last
+    event: `before:` excludes its own time)."""
     end = (session.end + _MICRO).astimezone(UTC)
-    return (
-        f"{pivot_term('user', session.actor)} {SUPPORT_QUERY} "
-        f"after:{format_utc(session.start)} before:{format_utc(end)}"
-    )
+    terms = [pivot_term("user", spelling) for spelling in session.spellings or (session.actor,)]
+    who = terms[0] if len(terms) == 1 else "(" + " OR ".join(terms) + ")"
+    return f"{who} {SUPPORT_QUERY} after:{format_utc(session.start)} before:{format_utc(end)}"

@@ -134,6 +134,21 @@ def test_session_query_selects_exactly_the_sessions_events() -> None:
         assert chosen == sorted(session.indices), session_query(session)
 
 
+def test_events_with_only_the_user_id_join_the_same_account() -> None:
+    # the demo and real logs sometimes leave out the e-mail of an event: user:88 is ana
+    events = [
+        ev(0, user_id=88),
+        ev(10, user=None, user_id=88),
+        ev(20, user_id=88),
+        ev(15, user=None, user_id=99),
+    ]
+    sessions = support_sessions(events)
+    assert [(s.actor, s.events) for s in sessions] == [("ana@datafold.com", 3), ("user:99", 1)]
+    assert sessions[0].spellings == ("ana@datafold.com", "user:88")
+    matcher = compile_query(session_query(sessions[0]))
+    assert [i for i, event in enumerate(events) if matcher.matches(event)] == [0, 1, 2]
+
+
 def test_gap_text() -> None:
     assert parse_gap("30m") == timedelta(minutes=30)
     assert parse_gap(" 2h ") == timedelta(hours=2)

@@ -228,6 +228,26 @@ def test_config_views_are_read_and_read_only(tmp_path: Path) -> None:
     assert settings.view_book("default").names() == ["failures", "mine", "nov"]
 
 
+def test_a_saved_view_a_config_view_hides_can_still_be_renamed_and_deleted(
+    tmp_path: Path,
+) -> None:
+    saved = load_settings(_write_config(tmp_path, "")).view_book("default")
+    saved.save(_view("failures"))
+    saved.save(_view("denied", query="status:denied"))
+    config = _write_config(
+        tmp_path, '[views.failures]\nquery = "a"\n\n[views.denied]\nquery = "b"\n'
+    )
+    book = load_settings(config).view_book("default")
+    assert book["failures"].query == "a"  # the config's opens
+    assert book.hidden() == ["denied", "failures"] and book.has_saved("failures")
+    book.rename("failures", "my failures")  # acts on the saved copy
+    assert book["my failures"].query == "status:failure" and book.hidden() == ["denied"]
+    book.delete("denied")  # forgets the saved copy; the config's stays
+    assert book.hidden() == [] and book["denied"].query == "b"
+    with pytest.raises(ViewError, match="read-only"):
+        book.delete("denied")
+
+
 @pytest.mark.parametrize(
     ("text", "where"),
     [

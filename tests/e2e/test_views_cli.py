@@ -100,3 +100,8 @@ def test_a_known_view_opens_the_browser_with_it(demo_server: DemoServer) -> None
         assert b"Traceback" not in term.output
     finally:
         term.close()
+
+
+def test_views_of_an_unknown_profile_is_one_line_exit_2() -> None:
+    line = one_line_error(run("views", "--profile", "nope"), 2)
+    assert "Unknown profile 'nope'" in line

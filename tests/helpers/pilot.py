@@ -18,7 +18,7 @@ from typing import Any
 from textual.app import App
 from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Input, TextArea
 from textual.worker import WorkerCancelled
 
 MAX_PAUSES = 400
@@ -36,11 +36,13 @@ async def settle(pilot: Pilot[Any], pauses: int = 3) -> None:
 
 
 async def steady_cursors(pilot: Pilot[Any]) -> None:
-    """Stop every input's cursor blinking (shown steadily), then settle: a screenshot taken
-    on a busy machine must not catch the cursor in its hidden half-second."""
+    """Stop every input's and text area's cursor blinking (shown steadily), then settle: a
+    screenshot taken on a busy machine must not catch the cursor in its hidden half-second."""
     for screen in pilot.app.screen_stack:
         for field in screen.query(Input):
             field.cursor_blink = False
+        for area in screen.query(TextArea):
+            area.cursor_blink = False
     await settle(pilot)
 
 

@@ -222,11 +222,9 @@ async def test_config_views_open_but_are_read_only(server: DemoServer) -> None:
     async with loaded_app(server, notifications=True) as (app, pilot):
         await _palette(pilot, "view: cfg", "View: cfg")
         assert bar(app).value == "status:failure" and table(app).columns == ("time", "status")
-        await _palette(pilot, "delete view: cfg", "Delete view: cfg")
-        await _palette(pilot, "rename view: cfg", "Rename view: cfg")
-        assert not isinstance(app.screen, ViewNameDialog)
-        toasts = [t for t in toast_texts(app) if "read-only" in t]
-        assert len(toasts) == 2 and all("[views.cfg]" in t for t in toasts)
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        assert "View: cfg" in titles  # opened, but neither renamed nor deleted here
+        assert "Delete view: cfg" not in titles and "Rename view: cfg" not in titles
         # saving under its name is refused in the dialog
         await pilot.press("ctrl+s")
         dialog = await _dialog(pilot)

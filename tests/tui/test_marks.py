@@ -11,7 +11,7 @@ from typing import Any
 from textual.widgets import Checkbox, TextArea
 
 from auditui.demo import DemoServer
-from auditui.marks import MarkFile
+from auditui.marks import DEMO_HOST, MarkFile
 from auditui.tui.app import AuditApp
 from auditui.tui.dialogs.copy_marked import CopyMarkedDialog
 from auditui.tui.dialogs.export import ExportDialog
@@ -24,6 +24,7 @@ from tests.helpers.app import (
     loaded_app,
     messages,
     screen_text,
+    served,
     settle,
     submit,
     table,
@@ -79,14 +80,18 @@ async def test_m_marks_and_unmarks_and_marks_survive_a_restart(server: DemoServe
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
         assert set(json.loads(path.read_text())["marks"]) == {first, third}
 
-    async with loaded_app(server) as (app, pilot):  # a new instance: the same marks
-        await idle(pilot)
-        assert set(app.marks_flow.marks) == {first, third}
-        await submit(pilot, "marked:true")
-        assert set(view_uuids(app)) == {first, third} and len(app.view) == 2
-        await pilot.press("m")  # unmark one while the filter shows the marked
-        await saved(pilot)
-        assert len(app.view) == 1  # the filter ran again
+    # a new instance on a new demo server (another port, as each `auditui --demo` run has):
+    # the same marks
+    for other in served():
+        assert other.url != server.url
+        async with loaded_app(other) as (app, pilot):
+            await idle(pilot)
+            assert set(app.marks_flow.marks) == {first, third}
+            await submit(pilot, "marked:true")
+            assert set(view_uuids(app)) == {first, third} and len(app.view) == 2
+            await pilot.press("m")  # unmark one while the filter shows the marked
+            await saved(pilot)
+            assert len(app.view) == 1  # the filter ran again
 
 
 async def test_n_writes_a_literal_note_and_note_word_finds_it(server: DemoServer) -> None:
@@ -162,9 +167,11 @@ async def test_export_marked_only_carries_the_notes(server: DemoServer, workdir:
         assert "Only the 2 marked events" in screen_text(app)
         app.screen.query_one("#export-marked", Checkbox).value = True
         await settle(pilot)
+        assert "the 2 marked events of those shown" in screen_text(app)  # the summary follows
         await pilot.press("enter")
         await wait_for(pilot, lambda: any(m.startswith("Wrote 2 events") for m in messages(app)))
         (written,) = workdir.glob("*.ndjson")
+        assert written.name.endswith("-marked.ndjson")  # never the name of a full export
         rows = [json.loads(line) for line in written.read_text().splitlines()]
         assert [row["event_uuid"] for row in rows] == marked
         assert "note" not in rows[0] and rows[1]["note"] == '=HYPERLINK("x")\nsecond line'
@@ -203,7 +210,7 @@ async def test_two_instances_merge_their_marks(server: DemoServer) -> None:
         await pilot_one.press("m")
         await saved(pilot_one)
         one = cursor_uuid(first)
-        other = MarkFile(first.connection.profile.name, server.url)  # another instance
+        other = MarkFile(first.connection.profile.name, DEMO_HOST)  # another instance
         marks, _ = other.load()
         marks.toggle("from-the-other-instance", END)
         other.save(marks)
@@ -239,3 +246,18 @@ async def test_the_marked_events_come_in_row_order_whatever_the_filter_and_sort(
             await pilot.press("S")  # and reversed
             await idle(pilot)
             assert marked_indices(app.session) == expected(), (query, "reversed")
+
+
+async def test_m_on_an_event_with_a_note_asks_before_deleting_it(server: DemoServer) -> None:
+    async with loaded_app(server) as (app, pilot):
+        uuid = cursor_uuid(app) or ""
+        await write_note(pilot, "keep me")
+        await saved(pilot)
+        await pilot.press("m")  # asks: nothing is lost yet
+        await settle(pilot)
+        assert app.marks_flow.marks.note(uuid) == "keep me" and mark_cell(app, 0) == NOTED
+        assert any("press m again" in text for text in messages(app))
+        await pilot.press("m")  # the second m unmarks and deletes the note
+        await saved(pilot)
+        assert uuid not in app.marks_flow.marks and mark_cell(app, 0) == ""
+        assert "Unmarked: its note was deleted." in messages(app)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import ClassVar
 
@@ -72,14 +73,21 @@ def query_slug(query: str, limit: int = QUERY_SLUG_LENGTH) -> str:
 
 
 def default_name(
-    time_range: TimeRange | None, fmt: ExportFormat = "ndjson", query: str = ""
+    time_range: TimeRange | None,
+    fmt: ExportFormat = "ndjson",
+    query: str = "",
+    *,
+    marked: bool = False,
 ) -> str:
-    """`./auditui-<range slug>[-<query slug>].<ext>` (`./auditui-events.<ext>` without a
-    range); a filtered export carries a short form of its query (`query_slug`)."""
+    """`./auditui-<range slug>[-<query slug>][-marked].<ext>` (`./auditui-events.<ext>`
+    without a range); a filtered export carries a short form of its query (`query_slug`),
+    one of the marked events only `-marked`."""
     slug = time_range.slug() if time_range is not None else "events"
     extra = query_slug(query)
     if extra:
         slug = f"{slug}-{extra}"
+    if marked:
+        slug = f"{slug}-marked"
     return f"./auditui-{slug}{EXTENSIONS[fmt]}"
 
 
@@ -173,17 +181,19 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
         self.format: ExportFormat = fmt
         self._valid: ExportRequest | None = None
 
+    def _summary(self, marked: bool) -> Text:
+        if marked:
+            noun = "event" if self.marked == 1 else "events"
+            what = f"the {self.marked:,} marked {noun} of those shown, sorted as shown"
+        else:
+            noun = "event" if self.count == 1 else "events"
+            what = f"{self.count:,} {noun}, filtered and sorted as shown"
+        return Text(f"{what}; every field; saved {self.saved_as}.")
+
     def compose(self) -> ComposeResult:
-        noun = "event" if self.count == 1 else "events"
         with Vertical(id="export-box"):
             yield Static(Text("Export"), id="export-title")
-            yield Static(
-                Text(
-                    f"{self.count:,} {noun}, filtered and sorted as shown; every field; "
-                    f"saved {self.saved_as}."
-                ),
-                id="export-summary",
-            )
+            yield Static(self._summary(False), id="export-summary")
             if self.warning:
                 yield Static(Text(f"⚠ {self.warning}"), id="export-warning")
             yield Input(
@@ -273,6 +283,13 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
     @on(Checkbox.Changed, "#export-overwrite, #export-marked")
     def _overwrite_changed(self, event: Checkbox.Changed) -> None:
         event.stop()
+        if event.checkbox.id == "export-marked":  # the summary and a default name follow
+            marked = event.value
+            self.query_one("#export-summary", Static).update(self._summary(marked))
+            path_input = self.query_one("#export-path", Input)
+            name = partial(default_name, self.time_range, self.format, self.query_text)
+            if path_input.value == name(marked=not marked):
+                path_input.value = name(marked=marked)
         self._validate()
 
     @on(Input.Submitted, "#export-path")

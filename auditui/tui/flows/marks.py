@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -22,7 +23,7 @@ from textual.app import App
 from auditui.errors import AudituiError
 from auditui.events import AuditEvent
 from auditui.export.formats import write_json
-from auditui.marks import Mark, MarkFile, Marks
+from auditui.marks import DEMO_HOST, Mark, MarkFile, Marks
 from auditui.marks.store import Changes
 from auditui.timespec import utcnow
 from auditui.tui.dialogs.copy_marked import CopyChoice, CopyMarkedDialog
@@ -34,6 +35,9 @@ from auditui.tui.session import Session
 from auditui.tui.widgets.table.event_table import EventTable
 
 MARKED, NOTED, UNMARKED = "●", "✎", " "
+
+
+CONFIRM_SECONDS = 5  # a second `m` within this unmarks an event with a note
 
 
 class MarksFlow:
@@ -53,12 +57,13 @@ class MarksFlow:
         self._refilter = refilter
         self._copy_event = actions.copy_event
         source = session.source
-        self.file = MarkFile(source.profile.name, source.host)
+        self.file = MarkFile(source.profile.name, DEMO_HOST if source.demo else source.host)
         self.marks = Marks()
         session.marks = self.marks.notes
         self._saving = False
         self._again = False
         self._row = 0  # the row of the event being marked
+        self._confirm: tuple[str, float] | None = None  # (uuid, when) `m` asked to unmark
 
     @property
     def table(self) -> EventTable:
@@ -112,13 +117,24 @@ class MarksFlow:
         return event
 
     def toggle(self) -> None:
-        """`m`: mark the selected event, or unmark it (its note goes too)."""
+        """`m`: mark the selected event, or unmark it; an event with a note is unmarked (and
+        its note deleted) only by a second `m` within `CONFIRM_SECONDS`."""
         event = self._selected()
         if event is None:
             return
-        if self.marks.note(event.event_uuid):
-            self.app.notify("Unmarked: its note is removed too.", timeout=3)
-        self.marks.toggle(event.event_uuid, utcnow())
+        uuid = event.event_uuid
+        if self.marks.note(uuid):
+            asked, self._confirm = self._confirm, None
+            if asked is None or asked[0] != uuid or time.monotonic() - asked[1] > CONFIRM_SECONDS:
+                self._confirm = (uuid, time.monotonic())
+                self.app.notify(
+                    "This event has a note: press m again to unmark it and delete the note.",
+                    severity="warning",
+                    timeout=CONFIRM_SECONDS,
+                )
+                return
+            self.app.notify("Unmarked: its note was deleted.", timeout=3)
+        self.marks.toggle(uuid, utcnow())
         self._after(event)
 
     def edit_note(self) -> None:

@@ -256,14 +256,19 @@ class ViewsFlow:
                 partial(self.open, view.name),
             )
         for view in book.views():
+            if not book.has_saved(view.name):
+                continue  # a config view: edit config.toml
             name = visible(view.name)
+            hidden = ""
+            if book.read_only(view.name):
+                hidden = " (hidden by config.toml's view of that name)"
             yield SystemCommand(
                 escape(f"Rename view: {name}"),
-                escape(f"Give the saved view {name!r} another name"),
+                escape(f"Give the saved view {name!r} another name{hidden}"),
                 partial(self.rename, view.name),
             )
             yield SystemCommand(
                 escape(f"Delete view: {name}"),
-                escape(f"Forget the saved view {name!r}"),
+                escape(f"Forget the saved view {name!r}{hidden}"),
                 partial(self.delete, view.name),
             )

@@ -64,10 +64,11 @@ def measure_widths(
 
 
 def floor_widths(columns: Sequence[Column], widths: Sequence[int]) -> list[int]:
-    """How narrow each column may get: a time column keeps its whole width (a cut time
-    reads as another time), the others `FLOOR` cells (or their own width if narrower)."""
+    """How narrow each column may get: the time and `ago` columns keep their whole width (a
+    cut time reads as another time), the others `FLOOR` cells (or their own width if
+    narrower)."""
     return [
-        width if column.id == "time" else min(width, max(FLOOR, column.min_width))
+        width if column.id in ("time", "ago") else min(width, max(FLOOR, column.min_width))
         for column, width in zip(columns, widths, strict=True)
     ]
 
