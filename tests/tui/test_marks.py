@@ -261,3 +261,16 @@ async def test_m_on_an_event_with_a_note_asks_before_deleting_it(server: DemoSer
         await saved(pilot)
         assert uuid not in app.marks_flow.marks and mark_cell(app, 0) == ""
         assert "Unmarked: its note was deleted." in messages(app)
+
+
+async def test_the_detail_pane_shows_the_note_literally(server: DemoServer) -> None:
+    async with loaded_app(server) as (app, pilot):
+        await write_note(pilot, "[b]check[/b] the runbook")
+        await saved(pilot)
+        await settle(pilot)
+        lines = [line for line in screen_text(app).splitlines() if "the runbook" in line]
+        assert len(lines) == 1 and "note" in lines[0] and "[b]check[/b] the runbook" in lines[0]
+        await pilot.press("m", "m")  # unmarked (asked first): the note row goes
+        await saved(pilot)
+        await settle(pilot)
+        assert "the runbook" not in screen_text(app)

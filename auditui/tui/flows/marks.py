@@ -32,6 +32,7 @@ from auditui.tui.flows.event_actions import EventActions
 from auditui.tui.flows.export import export_warning, marked_indices
 from auditui.tui.handoff import HandOff
 from auditui.tui.session import Session
+from auditui.tui.widgets.detail import DetailPane
 from auditui.tui.widgets.table.event_table import EventTable
 
 MARKED, NOTED, UNMARKED = "●", "✎", " "
@@ -77,8 +78,9 @@ class MarksFlow:
     # -- start: read the file ----------------------------------------------------------
 
     def start(self) -> None:
-        """Show the mark column and read the file in a worker."""
+        """Show the mark column (and the detail pane the notes), read the file in a worker."""
         self.table.marker = self.marker
+        self.app.query_one(DetailPane).note_of = self.marks.note
 
         def read() -> None:
             try:
@@ -102,6 +104,7 @@ class MarksFlow:
         self.marks.saved(disk)
         if self.marks.notes() != before:
             self.table.refresh_rows(remeasure=False)
+            self.app.query_one(DetailPane).notes_changed()
             self._changed()
 
     def _read_failed(self, message: str) -> None:
@@ -166,6 +169,7 @@ class MarksFlow:
             table.refresh_row(row)  # just this row
         else:  # the view changed meanwhile (a dialog was open)
             table.refresh_rows(remeasure=False)
+        self.app.query_one(DetailPane).notes_changed()
         self._changed()
         self._save()
 

@@ -13,6 +13,7 @@ rendered as plain `Text`/`Content`, never as markup.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import tzinfo
 from typing import ClassVar, Literal
 
@@ -125,6 +126,7 @@ class DetailPane(ChangesPart):
         self._stale = False
         self._rows: list[tuple[str, Content]] = []
         self._rows_width = 0
+        self.note_of: Callable[[str], str | None] = lambda uuid: None  # the marks' notes
 
     def compose(self) -> ComposeResult:
         yield Static(Text("No event selected"), id="detail-empty")
@@ -163,6 +165,11 @@ class DetailPane(ChangesPart):
             self._render_event(keep_cursor=same)
         else:  # hidden: decode and draw only once it is shown again
             self._stale = True
+
+    def notes_changed(self) -> None:
+        """A note was written or removed: the `note` row follows (the cursor stays)."""
+        if self._event is not None:
+            self._render_event(keep_cursor=True)
 
     def on_show(self) -> None:
         if self._stale:
@@ -268,6 +275,8 @@ class DetailPane(ChangesPart):
                 continue
             value = getattr(event, name)
             rows.append((name, field_value(value), name, copy_value(value)))
+            if name == "event_uuid" and (note := self.note_of(event.event_uuid)):
+                rows.append(("note", field_value(note), "note", note))  # `n` wrote it
         self._field_values = [(label, copy) for _, _, label, copy in rows]
         self._rows = [(label, shown) for label, shown, _, _ in rows]
         self._fill_fields(highlighted or 0)
