@@ -120,6 +120,13 @@ APP_ACTIONS: tuple[AppAction, ...] = (
         "Support users' events grouped into sessions; Enter shows a session's events",
         False,
     ),
+    AppAction(
+        "app.zone",
+        "u",
+        "cycle_zone",
+        "Zone",
+        "Show the times in UTC, local time or the configured zone (cycles), from any pane",
+    ),
     AppAction("app.toggle_detail", "d", "toggle_detail", "Detail", "Show or hide the detail pane"),
     AppAction(
         "app.maximize_detail", "z", "maximize_detail", "Zoom", "Maximize the detail pane", False

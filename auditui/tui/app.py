@@ -385,6 +385,9 @@ class AuditApp(WidgetMessages, App[int]):
         if not self.panes.detail_open:
             self.action_toggle_detail()
 
+    def action_cycle_zone(self) -> None:
+        self.table.action_toggle_utc()  # the table owns the clock; the others follow it
+
     def action_toggle_detail(self) -> None:
         self.panes.set_detail_open(not self.panes.detail_open)
         self._layout_for(self.size.width)

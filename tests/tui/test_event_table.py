@@ -214,18 +214,21 @@ async def test_click_row_selects_it_and_header_requests_sort() -> None:
         assert table.current_column == "user" and table.cursor_row == 1
 
 
-async def test_u_toggles_utc_and_local(kolkata: None) -> None:
+async def test_the_clock_toggles_utc_and_local(kolkata: None) -> None:
+    # `u` is the App's key (from any pane: tests/tui/test_time_zones.py); the table owns it
     app = TableApp(EventView(EventStore([ev(0)])))
     async with app.run_test(size=(80, 24)) as pilot:
         table = app.query_one(EventTable)
         await pilot.pause()
         assert "2026-11-26 19:33:07 " in table.render_line(1).text
         assert "Time (local)" in table.render_line(0).text
-        await pilot.press("u")
+        table.action_toggle_utc()
+        await pilot.pause()
         assert table.utc
         assert "2026-11-26 14:03:07Z" in table.render_line(1).text
         assert "Time (UTC)" in table.render_line(0).text
-        await pilot.press("u")
+        table.action_toggle_utc()
+        await pilot.pause()
         assert "19:33:07" in table.render_line(1).text
 
 

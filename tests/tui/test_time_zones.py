@@ -256,3 +256,14 @@ def test_the_header_range_names_the_zone_and_each_offset_across_dst() -> None:
         "2026-11-25 13:00 → 2026-11-26 13:00 Europe/Berlin UTC+01:00"
         in header_text(info, 200).plain
     )
+
+
+async def test_u_works_from_any_pane(server: DemoServer, kolkata: None) -> None:
+    async with zoned_app(server) as (app, pilot):
+        detail(app).query_one("#detail-fields").focus()  # not the table
+        await settle(pilot)
+        assert not table(app).has_focus
+        before = table(app).zone_choice
+        await press(pilot, "u")
+        assert table(app).zone_choice != before
+        assert not table(app).has_focus  # the focus stays where it was

@@ -105,7 +105,6 @@ class EventTable(TableClock, RowCursorTable):
         Binding("enter", "select", "Open", id="table.select"),
         Binding("s", "sort_next", "Sort", id="table.sort_next"),
         Binding("S", "sort_reverse", "Reverse", show=False, id="table.sort_reverse"),
-        Binding("u", "toggle_utc", "Zone", id="table.toggle_utc"),
     ]
 
     class Highlighted(TableMessage):
