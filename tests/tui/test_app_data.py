@@ -259,8 +259,9 @@ async def test_escape_cancels_a_slow_load(server: DemoServer) -> None:
 async def test_a_new_load_replaces_a_running_one(server: DemoServer) -> None:
     async with loaded_app(server) as (app, pilot):
         rows = table(app).row_count
-        # slow: the reload's 2 windows, then the 1h load's one
-        server.faults.push(Fault(kind="delay", seconds=1.0, repeat=3))
+        # slow: the reload's 2 windows, then the 1h load's one (slow enough that a busy
+        # machine's settling cannot outlast it)
+        server.faults.push(Fault(kind="delay", seconds=3.0, repeat=3))
         await pilot.press("r")
         await wait_for(pilot, lambda: len(server.faults) == 1, "the slow requests")
         await pilot.press("t")
