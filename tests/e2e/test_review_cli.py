@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from auditui.demo import DEMO_KEY, DemoServer
-from tests.helpers.app import END, event_dict
+from tests.helpers.app import END, event_dict, support_event
 from tests.helpers.app import demo_server as start_server
 from tests.helpers.cli import one_line_error, run
 
@@ -26,17 +26,17 @@ def api_env(server: DemoServer) -> dict[str, str]:
     return {**os.environ, "DATAFOLD_HOST": server.url, "DATAFOLD_API_KEY": DEMO_KEY}
 
 
-def support(n: int, user: str, **fields: Any) -> dict[str, Any]:
-    return event_dict(n, user_email=user, is_support_user=True, **fields)
-
-
 # minutes before END: ana at 300, 280, 251 (29m gap), then 200 (51m: a new session); bo at 100
 EVENTS = [
-    support(300, "ana@datafold.com", action="monitor.view", object_type="monitor", object_id=1),
-    support(280, "ana@datafold.com", action="monitor.update", object_type="monitor", object_id=1),
-    support(251, "ana@datafold.com", action="user.update", status="denied"),
-    support(200, "ana@datafold.com"),
-    support(100, "bo|`x\n<b>@datafold.com", action="dataset.view"),
+    support_event(
+        300, "ana@datafold.com", action="monitor.view", object_type="monitor", object_id=1
+    ),
+    support_event(
+        280, "ana@datafold.com", action="monitor.update", object_type="monitor", object_id=1
+    ),
+    support_event(251, "ana@datafold.com", action="user.update", status="denied"),
+    support_event(200, "ana@datafold.com"),
+    support_event(100, "bo|`x\n<b>@datafold.com", action="dataset.view"),
     event_dict(150),  # not support
     event_dict(120, is_support_user=False),
 ]

@@ -89,6 +89,11 @@ def event_dict(n: int, **fields: Any) -> dict[str, Any]:
     return event
 
 
+def support_event(n: int, user: str, **fields: Any) -> dict[str, Any]:
+    """`event_dict(n)` by the support user `user` (`is_support_user` true)."""
+    return event_dict(n, user_email=user, is_support_user=True, **fields)
+
+
 MAYA_ON_MONITOR: dict[str, Any] = {
     "url": "/api/v1/monitors/193",
     "action": "monitor.update",

@@ -11,28 +11,32 @@ from typing import Any
 from textual.pilot import Pilot
 
 from auditui.tui.screens.review import ReviewScreen
-from tests.helpers.app import demo_server, event_dict, make_app, settle, wait_for, wait_loaded
+from tests.helpers.app import (
+    demo_server,
+    event_dict,
+    make_app,
+    settle,
+    support_event,
+    wait_for,
+    wait_loaded,
+)
 from tests.helpers.pilot import steady_cursors
 
 SnapCompare = Callable[..., bool]
 LARGE = (190, 24)
 
 
-def support(n: int, user: str, **fields: Any) -> dict[str, Any]:
-    return event_dict(n, user_email=user, is_support_user=True, **fields)
-
-
 EVENTS = [
-    support(300, "ana.ferreira@datafold.com", action="monitor.view", object_type="monitor",
+    support_event(300, "ana.ferreira@datafold.com", action="monitor.view", object_type="monitor",
             object_id=193),
-    support(290, "ana.ferreira@datafold.com", action="monitor.update", object_type="monitor",
+    support_event(290, "ana.ferreira@datafold.com", action="monitor.update", object_type="monitor",
             object_id=193),
-    support(265, "ana.ferreira@datafold.com", action="user.update", status="denied",
+    support_event(265, "ana.ferreira@datafold.com", action="user.update", status="denied",
             object_type="user", object_id=17),
-    support(200, "marcus.lee@datafold.com", action="data_source.test",
+    support_event(200, "marcus.lee@datafold.com", action="data_source.test",
             object_type="data_source", object_id=14, status="failure"),
-    support(120, "ana.ferreira@datafold.com", action="dataset.view"),
-    support(60, "x|`<b>[red]y\x1b[31m@datafold.com", action="dataset.view"),
+    support_event(120, "ana.ferreira@datafold.com", action="dataset.view"),
+    support_event(60, "x|`<b>[red]y\x1b[31m@datafold.com", action="dataset.view"),
     event_dict(150),
     event_dict(90),
 ]  # fmt: skip

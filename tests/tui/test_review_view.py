@@ -20,21 +20,21 @@ from tests.helpers.app import (
     loaded_app,
     screen_text,
     search_palette,
+    support_event,
     view_uuids,
     wait_for,
 )
 
-
-def support(n: int, user: str, **fields: Any) -> dict[str, Any]:
-    return event_dict(n, user_email=user, is_support_user=True, **fields)
-
-
 EVENTS = [
-    support(300, "ana@datafold.com", action="monitor.view", object_type="monitor", object_id=1),
-    support(280, "ana@datafold.com", action="monitor.update", object_type="monitor", object_id=1),
-    support(251, "ana@datafold.com", action="user.update", status="denied"),
-    support(200, "ana@datafold.com"),
-    support(100, "bo[b]x\x1b[31m@datafold.com", action="dataset.view"),
+    support_event(
+        300, "ana@datafold.com", action="monitor.view", object_type="monitor", object_id=1
+    ),
+    support_event(
+        280, "ana@datafold.com", action="monitor.update", object_type="monitor", object_id=1
+    ),
+    support_event(251, "ana@datafold.com", action="user.update", status="denied"),
+    support_event(200, "ana@datafold.com"),
+    support_event(100, "bo[b]x\x1b[31m@datafold.com", action="dataset.view"),
     event_dict(280, event_uuid="same-time-not-support", user_email="ana@datafold.com"),
     event_dict(150),
 ]
