@@ -207,6 +207,24 @@ async def test_a_range_no_longer_kept_is_loaded_again(
         assert depth(app) == (1, 1)
 
 
+async def test_going_back_selects_the_event_when_its_window_comes_last(
+    server: DemoServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(session_module, "RESTORE_LIMIT", 10)  # the day's 120 are not kept
+    async with loaded_app(server) as (app, pilot):
+        chosen = await select_row(pilot, app, table(app).row_count - 1)  # the older window
+        await choose_range(pilot, app, DAY_BEFORE)
+        # loaded again: the first request the server takes is slow, so one window of the
+        # range's 2 comes in well after the other (the cursor's, at times: then it waits)
+        server.faults.push(Fault(kind="delay", seconds=1.5))
+        await pilot.press("backspace")
+        await wait_loaded(pilot)
+        await idle(pilot)
+        server.faults.clear()
+        assert app.time_range == RANGE and cursor_uuid(app) == chosen
+        assert depth(app) == (0, 1)
+
+
 async def test_a_reload_is_not_a_step(server: DemoServer) -> None:
     async with loaded_app(server) as (app, pilot):
         await submit(pilot, "admin")

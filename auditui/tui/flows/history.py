@@ -24,7 +24,9 @@ step's range is shown again: swapped back from the session's kept ranges (no fet
 loaded again, with a toast saying so; a load running to another range is cancelled first
 (when its cancel puts the previous range back, that is the step back). Then its filter:
 the cached result shown again without matching (`Session.reshow`, with the sort in one
-pass) while its store is unchanged, else the query applied; then its sort and its event.
+pass) while its store is unchanged, else the query applied; then its sort and its event
+(on a range loaded again, the event may come in a later window than the first: the cursor
+goes to it when the load ends).
 """
 
 from __future__ import annotations
@@ -70,6 +72,7 @@ class HistoryFlow:
         self._mark: Mark | None = None  # the history before the running load's first events
         self._restoring = False  # showing a step: what changes now records nothing
         self._put_back = False  # the last load cancelled put the previous range back
+        self._pending: str | None = None  # the step's event, not loaded yet when restored
 
     @property
     def table(self) -> EventTable:
@@ -146,21 +149,40 @@ class HistoryFlow:
         if self._mark is not None:
             self.history.reset(self._mark)
         self._mark, self._target, self._put_back = None, None, True
+        self._pending = None
         self.hooks.changed()
 
     def load_ended(self) -> None:
         """The load ended, whichever way: the ranges the steps no longer need are let go,
         and the current step's result (of the whole range now) is cached."""
         self._mark = self._target = None
+        self._select_pending()
         self.session.keep_ranges(self.history.ranges)
         if self._place() == self.history.current.place:
             self._cache_current()
         self.hooks.changed()
 
+    def _select_pending(self) -> None:
+        """The restored step's event, which a window after the first brought: the cursor on
+        it now that the whole range is in."""
+        pending, self._pending = self._pending, None
+        if pending is None or self._place() != self.history.current.place:
+            return
+        row = self.session.view.row_of(pending)
+        if row is None:
+            return
+        self._restoring = True
+        try:
+            self.table.move_cursor(row)
+        finally:
+            self._restoring = False
+        self.history.select(pending)
+
     # -- going back and forward ------------------------------------------------------------
 
     def go(self, delta: int) -> None:
         """Backspace (-1) / shift+Backspace (1): show the step before / after this one."""
+        self._pending = None
         self.commit()
         target = self.history.peek(delta)
         if target is None:
@@ -213,6 +235,8 @@ class HistoryFlow:
             row = None if step.selected is None else session.view.row_of(step.selected)
             if row is not None:
                 table.move_cursor(row)
+            elif session.loading:  # its window may come later in this load
+                self._pending = step.selected
         finally:
             self._restoring = False
         self.hooks.changed()
