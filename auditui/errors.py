@@ -133,7 +133,11 @@ class InsecureHostError(ApiError):
 
 def brief_reason(error: BaseException) -> str:
     """A few words naming why something failed, for a list of failures: "HTTP 500",
-    "HTTP 429", "network error", "bad response" (the full line is `str(error)`)."""
+    "HTTP 429", "network error", "bad response" (the full line is `str(error)`); an error
+    class may name its own (`brief`, e.g. "not archived")."""
+    brief = getattr(error, "brief", None)
+    if isinstance(brief, str):
+        return brief
     status = getattr(error, "status", None)
     if isinstance(status, int):
         return f"HTTP {status}"

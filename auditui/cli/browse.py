@@ -1,8 +1,9 @@
-"""`auditui` (browse a profile's API), `auditui --demo` and `auditui open FILE`.
+"""`auditui` (browse a profile's API and archive), `auditui --demo` and `auditui open FILE`.
 
 Each builds an `EventSource` (a `Connection`, the demo server's, or a `FileSource`) and the
-range to show, then opens the TUI (`auditui.tui.launch.run_app`). Textual is imported only
-when the browser opens; `open FILE` never imports the HTTP client.
+range to show (a profile's archived days are read from its archive: `cli.archived`;
+`--archive-only` asks no API), then opens the TUI (`auditui.tui.launch.run_app`). Textual
+is imported only when the browser opens; `open FILE` never imports the HTTP client.
 """
 
 from __future__ import annotations
@@ -28,10 +29,14 @@ def browse(args: argparse.Namespace) -> int:
     _check_tz(args)
     if args.demo:
         return _browse_demo(args)
+    from auditui.cli.archived import through_archive
     from auditui.sources.connection import open_connection
 
     connection = open_connection(args.profile, use_cache=not getattr(args, "no_cache", False))
     connection = replace(connection, profile=_zoned(connection.profile, args))
+    only = bool(getattr(args, "archive_only", False))
+    connection = through_archive(connection, override=getattr(args, "archive", None),
+                                 archive_only=only)  # fmt: skip
     view = chosen_view(args, connection.profile.name)  # `--view NAME`, checked first
     args = with_view_range(args, view)
     time_range = requested_range(args, connection.profile.default_range)

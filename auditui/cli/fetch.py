@@ -5,7 +5,9 @@ A `--query` (with the exact terms `--actor`, `--ip` and `--object` stand for AND
 opened before it too (a folder that is missing or read-only fails first): a regular file is
 written atomically and private (`export.formats.atomic_output`; `--shared-output` or the
 profile's `export_mode = "umask"` for the umask's permissions), a FIFO or device streamed,
-stdout streamed. Warnings go to stderr. A full disk is one line (`StorageError`).
+stdout streamed. Warnings go to stderr. A full disk is one line (`StorageError`). The
+profile's archive (or `--archive DIR`) supplies its archived closed days (`cli.archived`):
+a range it holds whole needs no key and makes no request.
 """
 
 from __future__ import annotations
@@ -60,11 +62,14 @@ def fetch(args: argparse.Namespace) -> int:
         from auditui.query import compile_query
 
         matcher = compile_query(query)  # a bad query fails before any request
+    from auditui.cli.archived import require_key_for, through_archive
+
     connection = open_connection(args.profile, use_cache=not getattr(args, "no_cache", False))
-    connection.require_credential()
+    connection = through_archive(connection, override=getattr(args, "archive", None))
+    time_range = requested_range(args, connection.profile.default_range)
+    require_key_for(connection, time_range)  # none when the archive holds the whole range
     if matcher is not None and matcher.query.reads_marks:
         matcher = compile_query(query, marks=_profile_marks(connection))
-    time_range = requested_range(args, connection.profile.default_range)
     shared = getattr(args, "shared_output", False) or connection.profile.export_mode == "umask"
     with _output(args.output, "umask" if shared else "private") as out:
         progress = _ProgressLine() if sys.stderr.isatty() else None

@@ -109,6 +109,80 @@ def _add_review_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
     )
 
 
+def _add_evidence_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
+    """`auditui evidence export|verify`: a bundle an auditor can check (cli/evidence.py)."""
+    evidence = sub.add_parser("evidence", help="evidence for auditors: export a range, verify")
+    actions = evidence.add_subparsers(
+        dest="evidence_command", metavar="ACTION", required=True, parser_class=_Parser
+    )
+    export = actions.add_parser(
+        "export",
+        help="a range's events as a folder (or .zip) with digests and a manifest",
+    )
+    _add_common(export, suppress=True)
+    _add_range_options(export, suppress=True)
+    export.add_argument(
+        "--query",
+        "-q",
+        metavar="QUERY",
+        help="keep only events matching QUERY (as `/` in the app); recorded in the manifest",
+    )
+    export.add_argument(
+        "--output",
+        "-o",
+        metavar="PATH",
+        required=True,
+        help="a new folder, or a zip when PATH ends with .zip (never overwritten)",
+    )
+    export.add_argument("--archive", metavar="DIR", help="the local archive's folder")
+    verify = actions.add_parser("verify", help="recompute a bundle's digests; name differences")
+    _add_common(verify, suppress=True)
+    verify.add_argument("path", metavar="PATH", help="the bundle's folder or .zip")
+
+
+def _add_archive_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
+    """`auditui archive sync|status|verify`: the local Parquet archive (cli/archive.py)."""
+    archive = sub.add_parser("archive", help="the local archive of events (Parquet, per day)")
+    actions = archive.add_subparsers(
+        dest="archive_command", metavar="ACTION", required=True, parser_class=_Parser
+    )
+    sync = actions.add_parser(
+        "sync",
+        help="fetch the days not archived yet (default: the last 90 days)",
+        description="Fetch the UTC days of the range not archived yet (default range: the "
+        "last 90 days); today's open day is refetched and merged.",
+    )
+    status = actions.add_parser("status", help="covered ranges, gaps, days, events, size")
+    verify = actions.add_parser("verify", help="check every file against the manifest")
+    verify.add_argument(
+        "--repair", action="store_true", help="refetch the days affected, remove extra files"
+    )
+    for action in (sync, status, verify):
+        _add_common(action, suppress=True)
+        action.add_argument(
+            "--archive", metavar="DIR", help="the archive folder (default: the profile's)"
+        )
+    _add_range_options(sync, suppress=True)
+
+
+def _add_sql_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
+    """`auditui sql "SELECT …"`: SQL over the local archive, the view audit_logs (cli/sql.py)."""
+    sql = sub.add_parser(
+        "sql", help="SQL over the local archive (the view audit_logs; DuckDB's dialect)"
+    )
+    _add_common(sql, suppress=True)
+    sql.add_argument(
+        "query", metavar="QUERY", help="e.g. 'SELECT count(*) FROM audit_logs' (- reads stdin)"
+    )
+    sql.add_argument(
+        "--format",
+        choices=("table", "csv", "json", "ndjson"),
+        default="table",
+        help="output format (table: for people, long cells cut; csv/json/ndjson: whole)",
+    )
+    sql.add_argument("--archive", metavar="DIR", help="the local archive's folder")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
@@ -121,6 +195,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--no-cache", action="store_true", help="neither read nor write the local window cache"
+    )
+    parser.add_argument(
+        "--archive", metavar="DIR", help="the local archive's folder (default: the profile's)"
+    )
+    parser.add_argument(
+        "--archive-only",
+        action="store_true",
+        help="browse the local archive alone: no network, no key (days not archived: missing)",
     )
     _add_range_options(parser, suppress=False)
     _add_tz_option(parser, suppress=False)
@@ -184,8 +266,17 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument(
         "--no-cache", action="store_true", default=argparse.SUPPRESS, help="bypass the cache"
     )
+    fetch.add_argument(
+        "--archive",
+        metavar="DIR",
+        default=argparse.SUPPRESS,
+        help="read archived days from this archive (default: the profile's, when it has any)",
+    )
 
     _add_review_parser(sub)
+    _add_evidence_parser(sub)
+    _add_sql_parser(sub)
+    _add_archive_parser(sub)
 
     views = sub.add_parser("views", help="list the saved views (open one with --view NAME)")
     _add_common(views, suppress=True)
@@ -238,10 +329,22 @@ def _run(args: argparse.Namespace) -> int:
         from auditui.cli.review import review_support
 
         return review_support(args)
+    if command == "sql":
+        from auditui.cli.sql import sql
+
+        return sql(args)
+    if command == "evidence":
+        from auditui.cli.evidence import evidence
+
+        return evidence(args)
     if command in ("login", "logout", "status"):
         from auditui.cli import auth
 
         return {"login": auth.login, "logout": auth.logout, "status": auth.status}[command](args)
+    if command == "archive":
+        from auditui.cli.archive import archive_command
+
+        return archive_command(args)
     if command == "cache":
         from auditui.cli import cache
 

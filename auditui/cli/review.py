@@ -37,10 +37,13 @@ def review_support(args: argparse.Namespace) -> int:
     from auditui.timespec import utcnow
 
     gap = parse_gap(args.gap) if args.gap is not None else None  # before any request
+    from auditui.cli.archived import require_key_for, through_archive
+
     connection = open_connection(args.profile, use_cache=not getattr(args, "no_cache", False))
-    connection.require_credential()
+    connection = through_archive(connection)  # archived closed days read from the archive
     profile = connection.profile
     time_range = requested_range(args, profile.default_range)
+    require_key_for(connection, time_range)
     progress = _Progress() if sys.stderr.isatty() else None
     try:
         result = asyncio.run(connection.load(time_range, progress))

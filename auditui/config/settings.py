@@ -52,6 +52,7 @@ Profile keys (in `[defaults]` or `[profiles.NAME]`):
 | `cache` | keep fetched windows on disk | `true` |
 | `export_mode` | exports: `"private"` (0600) or `"umask"` (0644 less the umask) | `"private"` |
 | `review_gap` | support-access review: a gap this long or longer starts a new session | `"30m"` |
+| `archive` | the local archive's folder (`auditui archive`), `~` expands | `…/archive/NAME` |
 
 A profile's value comes from, lowest first: the built-in default, the top-level `theme`,
 `timezone` and `[keymap]`, `[defaults]`, `[profiles.NAME]`, and for `host` the
@@ -130,6 +131,7 @@ PROFILE_KEYS: tuple[str, ...] = (
     "cache",
     "export_mode",
     "review_gap",
+    "archive",
 )
 
 
@@ -150,6 +152,7 @@ class Profile:
     cache: bool = True
     export_mode: str = "private"  # "private" (0600) or "umask" (export.formats.EXPORT_MODES)
     review_gap: timedelta = timedelta(minutes=30)  # support sessions (auditui.review)
+    archive: str | None = None  # the archive folder (auditui.archive.archive_root), as written
     host_source: str = "built-in default"
 
 
@@ -203,6 +206,12 @@ def _window(value: object) -> timedelta:
     if duration is None or not timedelta(0) < duration <= MAX_WINDOW:
         raise _Bad(expected, value)
     return duration
+
+
+def _archive(value: object) -> str:
+    if not isinstance(value, str) or not value.strip() or "\0" in value:
+        raise _Bad("a folder path such as '~/audit-archive'", value)
+    return value.strip()
 
 
 def _export_mode(value: object) -> str:
@@ -285,6 +294,7 @@ _PROFILE_VALIDATORS: dict[str, Callable[[object], object]] = {
     "cache": _bool,
     "export_mode": _export_mode,
     "review_gap": _review_gap,
+    "archive": _archive,
 }
 
 
@@ -352,6 +362,7 @@ class Settings:
             cache=values.get("cache", True),
             export_mode=values.get("export_mode", "private"),
             review_gap=values.get("review_gap", timedelta(minutes=30)),
+            archive=values.get("archive"),
             host_source=host_source,
         )
 

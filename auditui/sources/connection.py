@@ -67,6 +67,12 @@ class Connection:
             )
         return self.credential
 
+    def needs_api(self, time_range: TimeRange, windows: Sequence[TimeRange] | None = None
+                  ) -> bool:  # fmt: skip
+        """Whether loading the range asks the API, so needs a key: always, here (the
+        archive's `ArchivedConnection` reads archived windows without one)."""
+        return True
+
     def _profile_flag(self) -> str:
         return "" if self.profile.name == "default" else f" --profile {self.profile.name}"
 

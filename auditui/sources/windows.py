@@ -74,6 +74,8 @@ class Progress(msgspec.Struct, frozen=True):
     malformed: int
     cached_windows: int = 0  # of windows_done, how many came from the cache
     cached_events: int = 0
+    archived_windows: int = 0  # of windows_done, how many came from the local archive
+    archived_events: int = 0
 
 
 @dataclass(slots=True)
@@ -96,6 +98,7 @@ class WindowBatch:
     error: AudituiError | None = None
     conflicts: int = 0  # of `duplicates`, events different from the one kept
     skipped: list[SkippedEvent] = field(default_factory=list)  # malformed and conflicts
+    archived: bool = False  # read from the local archive (`auditui.archive.source`)
 
 
 @dataclass(slots=True)
@@ -112,6 +115,8 @@ class LoadResult:
     cached_events: int = 0
     conflicts: int = 0  # of `duplicates`, events different from the one kept
     skipped: list[SkippedEvent] = field(default_factory=list)  # malformed and conflicts
+    archived_windows: int = 0  # read from the local archive
+    archived_events: int = 0
 
 
 def split_windows(time_range: TimeRange, window: timedelta) -> list[TimeRange]:

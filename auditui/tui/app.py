@@ -223,10 +223,7 @@ class AuditApp(WidgetMessages, App[int]):
         self._layout_for(self.size.width)
         self.update_header()
         self.views_flow.mounted()  # `--view NAME`
-        if self.connection.credential is None and not self.offline:
-            self.login_flow.start(reason=None)
-        else:
-            self.start_load(self.time_range)
+        self.start_load(self.time_range)  # the login dialog first when it needs a key
 
     async def on_event(self, event: events.Event) -> None:
         # Keys in a burst wait for the one before (its dialog or input): key_order.py.
@@ -284,7 +281,7 @@ class AuditApp(WidgetMessages, App[int]):
     ) -> None:
         """Load a range (or just `windows` of it) in the background, replacing any load;
         `chosen`: the user picked `time_range` (one ending now is then "the last …")."""
-        if self.login_flow.ask_first(time_range):  # no usable key: the login dialog instead
+        if self.login_flow.ask_first(time_range, windows):  # no usable key: the login dialog
             return
         if self.loading:
             self.workers.cancel_group(self, "load")

@@ -62,6 +62,8 @@ class LoadCounts:
 
     windows: int = 0  # windows of the range (loaded or failed)
     cached: int = 0  # of those, read from the cache
+    archived: int = 0  # of those, read from the local archive
+    archived_events: int = 0  # the events those held (the header's "… from the archive")
     skipped: int = 0  # malformed events
     dropped: int = 0  # events outside their window
     conflicts: int = 0  # events left out: their uuid was a different event's
@@ -340,6 +342,9 @@ class Session:
         counts = self._counting
         counts.windows += not self._retry
         counts.cached += batch.cached
+        if batch.archived:
+            counts.archived += 1
+            counts.archived_events += len(batch.events)
         counts.skipped += batch.malformed
         counts.dropped += batch.out_of_range
         counts.conflicts += batch.conflicts

@@ -1,8 +1,9 @@
 """The login flow inside the TUI: ask for a key, verify it, store it (or not), then load.
 
 Used on first run without a key, whenever the server refuses the key (401/403), and for
-any load asked for while there is no usable key (`r`, a new range): after Cancel, `r`
-opens the dialog again. The session gets the new key (`Session.with_credential`); `resume`
+any load asked for while there is no usable key (`r`, a new range) unless the local
+archive holds the whole range (`Connection.needs_api`): after Cancel, `r` opens the dialog
+again. The session gets the new key (`Session.with_credential`); `resume`
 (the App's `start_load`) loads the refused range, or the session's range. A key may be used
 for this session only: then it is kept in memory and stored nowhere.
 The key lives only in the dialog's input, the session and the credential store; it is never
@@ -86,9 +87,12 @@ class LoginFlow:
             self._done,
         )
 
-    def ask_first(self, time_range: TimeRange) -> bool:
-        """Open the dialog instead of a load that cannot work; True when it did (or is open)."""
-        if not self.needed:
+    def ask_first(self, time_range: TimeRange, windows: list[TimeRange] | None = None) -> bool:
+        """Open the dialog instead of a load that cannot work; True when it did (or is open).
+        A load the local archive serves whole asks the API nothing: no key needed."""
+        if not self.needed or not api_connection(self.session.source).needs_api(
+            time_range, windows
+        ):
             return False
         self.start(self.refused, time_range)
         return True

@@ -59,6 +59,7 @@ class StatusFlow:
             loading=session.loading,
             windows=counts.windows,
             cached_windows=counts.cached,
+            archived_events=counts.archived_events,
             incomplete=note,
             incomplete_short=short,
             utc=table.utc,

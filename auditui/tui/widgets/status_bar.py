@@ -43,6 +43,7 @@ class HeaderInfo:
     loading: bool = False
     windows: int = 0  # windows of the loaded range
     cached_windows: int = 0  # of those, read from the local cache
+    archived_events: int = 0  # events read from the local archive ("812,004 from the archive")
     incomplete: str = ""  # e.g. "incomplete: 1 of 3 windows failed (HTTP 500)"; never dropped
     incomplete_short: str = ""  # its narrow form ("incomplete: 1/3 failed (HTTP 500)")
     utc: bool = True  # the range in UTC (True) or local time, as the table shows times
@@ -58,6 +59,7 @@ class _Form:
 
     host: bool = True
     cache: bool = True
+    archive: str = "full"  # "812,004 from the archive", "short" ("… archived") or "none"
     demo: bool = True
     brand: bool = True
     profile: bool = True
@@ -79,11 +81,13 @@ STEPS: tuple[dict[str, object], ...] = (
     {"range_form": "short"},
     {"loading": False},
     {"warnings": "short"},
+    {"archive": "short"},
     {"profile": False},
     {"incomplete": "short"},
     {"filter_width": -1},  # -1: from here on, the filter gets whatever width is left
     {"range_form": "compact"},
     {"warnings": "none"},
+    {"archive": "none"},
     {"filter": False},
     {"count": "short"},
     {"range_form": "tiny"},
@@ -179,6 +183,9 @@ def _header_text(info: HeaderInfo, form: _Form) -> Text:
         count = Text(counted or f"{info.shown:,} of {info.total:,} events", style="bold")
     else:
         count = Text(f"{info.total:,} events", style="bold")
+    if info.archived_events and form.archive != "none":
+        where = "from the archive" if form.archive == "full" else "archived"
+        count.append(f" · {info.archived_events:,} {where}", style="dim")
     note = info.incomplete_short if form.incomplete == "short" else ""
     if note or info.incomplete:
         count.append(" · ")

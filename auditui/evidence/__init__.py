@@ -1,0 +1,36 @@
+"""Evidence an auditor can verify (core, no Textual): a range's events as a bundle.
+
+- `layout`: the bundle's file names, the manifest and the digest lists (who covers whom);
+- `bundle`: `write_bundle`, a folder or a `.zip` written whole or not at all, never over an
+  existing path (`BundleInfo` says where the events came from; `BundleSummary` what was
+  written);
+- `contents`: reading a bundle's files from a folder or a zip;
+- `check`: `verify`, which recomputes every digest and names each changed, missing or
+  added file and event (`VerifyReport`, `Problem`).
+
+Names are re-exported lazily (PEP 562).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from auditui.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from auditui.evidence.bundle import BundleSummary, write_bundle
+    from auditui.evidence.check import Problem, VerifyReport, verify
+    from auditui.evidence.layout import BundleInfo
+
+_WHERE = {
+    "BundleInfo": "layout",
+    "BundleSummary": "bundle",
+    "write_bundle": "bundle",
+    "Problem": "check",
+    "VerifyReport": "check",
+    "verify": "check",
+}
+
+__all__ = ["BundleInfo", "BundleSummary", "Problem", "VerifyReport", "verify", "write_bundle"]
+
+__getattr__, __dir__ = lazy_exports(__name__, _WHERE)
