@@ -32,6 +32,9 @@ if TYPE_CHECKING:
     from auditui.archive.opened import Archive, open_archive
     from auditui.archive.source import ArchivedConnection, ArchiveReadError, NotArchived
     from auditui.archive.sql import SqlError, SqlResult, open_view, run_sql
+    from auditui.archive.status import ArchiveStatus, archive_status
+    from auditui.archive.sync import SyncProgress, SyncSummary, sync_archive
+    from auditui.archive.verify import RepairResult, VerifyReport, repair_archive, verify_archive
 
 _WHERE = {
     "ArchiveUnavailable": "engine",
@@ -62,6 +65,15 @@ _WHERE = {
     "SqlResult": "sql",
     "open_view": "sql",
     "run_sql": "sql",
+    "ArchiveStatus": "status",
+    "archive_status": "status",
+    "SyncProgress": "sync",
+    "SyncSummary": "sync",
+    "sync_archive": "sync",
+    "RepairResult": "verify",
+    "VerifyReport": "verify",
+    "repair_archive": "verify",
+    "verify_archive": "verify",
 }
 
 __all__ = [
@@ -69,16 +81,22 @@ __all__ = [
     "ArchiveError",
     "ArchivePaths",
     "ArchiveReadError",
+    "ArchiveStatus",
     "ArchiveUnavailable",
     "ArchivedConnection",
     "DayEntry",
     "FileEntry",
     "Manifest",
     "NotArchived",
+    "RepairResult",
     "SqlError",
     "SqlResult",
+    "SyncProgress",
+    "SyncSummary",
+    "VerifyReport",
     "archive_lock",
     "archive_root",
+    "archive_status",
     "check_host",
     "connect",
     "day_range",
@@ -88,9 +106,12 @@ __all__ = [
     "open_view",
     "read_events",
     "read_manifest",
+    "repair_archive",
     "require_duckdb",
     "run_sql",
     "sha256_file",
+    "sync_archive",
+    "verify_archive",
     "write_day_file",
     "write_manifest",
 ]

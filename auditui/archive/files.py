@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import secrets
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -23,10 +24,13 @@ from auditui.archive.manifest import ArchiveError, FileEntry
 from auditui.archive.schema import (
     SCHEMA_KEY,
     SCHEMA_VERSION,
+    VALUES,
     event_columns,
     events_from_columns,
+    keyed_values,
     read_list,
     select_list,
+    values_query,
 )
 from auditui.errors import StorageError, one_line, storage_error
 from auditui.paths import display_path, temp_name
@@ -51,9 +55,21 @@ def _fsync(path: os.PathLike[str] | str, *, folder: bool = False) -> None:
         os.close(fd)
 
 
+_ERRNO = re.compile(r'"errno"\s*:\s*"?(\d+)')
+_MESSAGE = re.compile(r'"exception_message"\s*:\s*"((?:[^"\\]|\\.)*)"')
+
+
 def _engine_storage_error(where: str, exc: Exception) -> StorageError:
-    """DuckDB's I/O failure (its message names the cause, e.g. no space left) as one line."""
-    return StorageError(f"Cannot write {where}: {one_line(str(exc))}; free some space or "
+    """DuckDB's I/O failure as one line: by its errno when it reports one (a full disk reads
+    as `storage_error` says it), else by its own message."""
+    text = str(exc)
+    number = _ERRNO.search(text)
+    if number is not None:
+        code = int(number.group(1))
+        return storage_error("write", where, OSError(code, os.strerror(code)))
+    message = _MESSAGE.search(text)
+    reason = message.group(1).replace('\\"', '"') if message else text
+    return StorageError(f"Cannot write {where}: {one_line(reason)}; check the disk or "
                         "write elsewhere.")  # fmt: skip
 
 
@@ -113,6 +129,31 @@ def file_list(paths: ArchivePaths, files: Sequence[FileEntry]) -> str:
     return "[" + ", ".join(sql_string(str(paths.file(entry.name))) for entry in files) + "]"
 
 
+KeyedValues = dict[str, dict[int, str | None]]
+
+
+def keyed_values_of(
+    paths: ArchivePaths,
+    files: Sequence[FileEntry],
+    *,
+    table: dict[Any, Any] | None = None,
+    connection: duckdb.DuckDBPyConnection | None = None,
+) -> KeyedValues | None:
+    """The repeated text columns' distinct values in `files` (`schema.keyed_values`), to
+    give `read_events` for any of them: one scan instead of one per read. None when they
+    cannot be used (a hash collision, or a file DuckDB cannot read: each read says so)."""
+    if not files:
+        return None
+    import duckdb
+
+    con = connection if connection is not None else connect()
+    try:
+        rows = con.execute(values_query(f"read_parquet({file_list(paths, files)})")).fetchall()
+    except duckdb.Error:
+        return None
+    return keyed_values(rows, table)
+
+
 def read_events(
     paths: ArchivePaths,
     files: Sequence[FileEntry],
@@ -120,8 +161,10 @@ def read_events(
     *,
     table: dict[Any, Any] | None = None,
     connection: duckdb.DuckDBPyConnection | None = None,
+    values: KeyedValues | None = None,
 ) -> list[AuditEvent]:
-    """The events of `files` (inside `window` when given), newest first.
+    """The events of `files` (inside `window` when given), newest first; `values`: the
+    keyed columns' values when known already (`keyed_values_of` over these files or more).
 
     `ArchiveError` naming the files when DuckDB cannot read them (missing, truncated, not
     Parquet, another schema).
@@ -134,17 +177,28 @@ def read_events(
     where, params = "", []
     if window is not None:
         where, params = ' WHERE "timestamp" >= ? AND "timestamp" < ?', [window.start, window.end]
-    query = (f"SELECT {read_list()} FROM read_parquet({file_list(paths, files)}){where} "
-             'ORDER BY "timestamp" DESC')  # fmt: skip
+    # No ORDER BY: sorting in DuckDB doubles the read; `events_from_columns` orders them.
+    # Repeated texts come as keys, and each distinct value once (`schema.KEYED`).
+    source = f"read_parquet({file_list(paths, files)})"
     try:
-        columns = con.execute(query, params).fetchnumpy()
+        found = values
+        if found is None:
+            found = keyed_values(con.execute(values_query(source)).fetchall(), table)
+        query = f"SELECT {read_list(keyed=found is not None)} FROM {source}{where}"
+        columns: dict[str, Any] = dict(con.execute(query, params).fetchnumpy())
+        columns[VALUES] = found
     except duckdb.Error as exc:
         names = ", ".join(entry.name for entry in files)
         raise ArchiveError(
             f"Cannot read the archive's {names} in {display_path(paths.root)}: "
             f"{one_line(str(exc))} (run `auditui archive verify`)"
         ) from None
-    return events_from_columns(columns, table)
+    try:
+        return events_from_columns(columns, table)
+    except KeyError:  # `values` was not of these files after all: read their own
+        if values is None:
+            raise
+        return read_events(paths, files, window, table=table, connection=con)
 
 
 def schema_version(path: os.PathLike[str] | str,

@@ -7,10 +7,12 @@ archived) is read from the archive's Parquet files; a window only partly archive
 midnight into the part that is and the part that is not. The rest goes to the API
 (`Connection.stream`, whose cache gate still confirms the key before cached windows).
 
-- Archived windows are the user's own stored data: read at once (in `READERS` threads, one
-  DuckDB connection each, newest window first), shown without a key. When every window is
-  archived no request is made and no key is needed (`needs_api` is False: the CLI and the
-  login flow ask for none).
+- Archived windows are the user's own stored data: read at once, shown without a key, and
+  yielded newest first (the newest alone first, so the first rows get the whole machine;
+  then `READERS` threads, one DuckDB connection each, the later windows' repeated texts
+  scanned once: `files.keyed_values_of`). When every window is archived no request is made
+  and no key is needed (`needs_api` is False: the CLI and the login flow ask for none);
+  without a key, windows that are not archived fail with the no-key line.
 - `archive_only` (`auditui --archive-only`): any archived day counts, the open one too, and
   the API is never asked: a window not archived comes back failed (`NotArchived`: "not in
   the archive (run `auditui archive sync`)"), so the range reads as incomplete, truthfully.
@@ -36,7 +38,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from auditui.archive.engine import connect
-from auditui.archive.files import read_events
+from auditui.archive.files import KeyedValues, keyed_values_of, read_events
 from auditui.archive.layout import day_range, days_of
 from auditui.archive.manifest import ArchiveError, DayEntry, FileEntry
 from auditui.archive.opened import Archive
@@ -212,8 +214,9 @@ class _Run:
         self.failed: list[tuple[int, TimeRange, AudituiError]] = []
         self.table: dict[Any, Any] = {}  # strings shared across the load's archived windows
         self.queue: asyncio.Queue[Any] = asyncio.Queue()
-        self.done = self.events = self.malformed = 0  # archived windows read
+        self.done = self.events = 0  # archived windows read, and their events
         self.api = Progress(0, 0, 0, 0, 0)  # the API stream's last report
+        self.values: asyncio.Task[KeyedValues | None] | None = None  # of windows after the first
 
     async def batches(
         self,
@@ -224,7 +227,11 @@ class _Run:
         """Every batch: archived ones in window order (newest first, so the first rows
         are the newest archived window's), fetched ones as they come, failed ones last."""
         todo = list(reversed(list(enumerate(stored))))  # popped from the end: newest first
-        tasks = [asyncio.create_task(self._reader(todo)) for _ in range(min(READERS, len(todo)))]
+        later = [entry for _, _, files in stored[1:] for entry in files]
+        # One reader until the newest window is in (the first rows get the whole machine),
+        # then `READERS`.
+        tasks = [asyncio.create_task(self._reader(todo))] if todo else []
+        more = min(READERS, len(todo)) - len(tasks)
         if api is not None:
             tasks.append(asyncio.create_task(self._fetcher(api, api_indices)))
         read: dict[int, WindowBatch] = {}  # read ahead of a newer window still being read
@@ -242,6 +249,13 @@ class _Run:
                 else:
                     position, batch = item
                     read[position] = batch
+                    if self.values is None and later:  # while the first rows are drawn
+                        self.values = asyncio.create_task(asyncio.to_thread(self._values, later))
+                        tasks.append(self.values)  # type: ignore[arg-type]
+                    if more > 0 and todo:
+                        tasks.extend(asyncio.create_task(self._reader(todo)) for _ in range(more))
+                        producers += more
+                    more = 0
                     while following in read:
                         yield self._archived(read.pop(following))
                         following += 1
@@ -261,8 +275,9 @@ class _Run:
                 position, (index, piece, files) = todo.pop()
                 if connection is None:
                     connection = await asyncio.to_thread(connect)
+                values = await self.values if position and self.values is not None else None
                 try:
-                    events = await asyncio.to_thread(self._read, connection, files, piece)
+                    events = await asyncio.to_thread(self._read, connection, files, piece, values)
                 except ArchiveError as exc:
                     error = ArchiveReadError(str(exc))
                     self.queue.put_nowait((position, WindowBatch(piece, index, [], error=error)))
@@ -274,9 +289,13 @@ class _Run:
             self.queue.put_nowait(_DONE)
 
     def _read(self, connection: duckdb.DuckDBPyConnection, files: tuple[FileEntry, ...],
-              piece: TimeRange) -> list[AuditEvent]:  # fmt: skip
+              piece: TimeRange, values: KeyedValues | None) -> list[AuditEvent]:  # fmt: skip
         return read_events(self.connection.archive.paths, files, piece, table=self.table,
-                           connection=connection)  # fmt: skip
+                           connection=connection, values=values)  # fmt: skip
+
+    def _values(self, files: list[FileEntry]) -> KeyedValues | None:
+        """The repeated texts of every window after the first, in one scan (a thread)."""
+        return keyed_values_of(self.connection.archive.paths, files, table=self.table)
 
     def _archived(self, batch: WindowBatch) -> WindowBatch:
         """A read window, de-duplicated against the stream and counted (event loop)."""

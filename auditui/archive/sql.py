@@ -11,19 +11,22 @@ never read.
 `run_sql` runs one query and returns its columns and a stream of row batches. What the
 query gets wrong (syntax, an unknown column, a bad cast) is a `SqlError` (a `UsageError`,
 exit 2) holding the engine's own message on one line; a file of the archive that cannot be
-read is an `ArchiveError` naming it and pointing at `auditui archive verify`.
+read is an `ArchiveError` naming it and pointing at `auditui archive verify`, and files
+written with a newer schema (`auditui_schema` in their metadata) are refused by name before
+any query runs (their footers are cached, so the check costs no second read).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from auditui.archive.engine import connect
 from auditui.archive.files import file_list
 from auditui.archive.manifest import ArchiveError
-from auditui.archive.schema import COLUMNS
+from auditui.archive.schema import COLUMNS, SCHEMA_KEY, SCHEMA_VERSION
 from auditui.errors import UsageError, one_line
 from auditui.paths import display_path
 
@@ -57,10 +60,40 @@ def view_sql(archive: Archive) -> str:
 
 
 def open_view(archive: Archive) -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection (UTC) with the view `audit_logs` over `archive`."""
+    """A DuckDB connection (UTC) with the view `audit_logs` over `archive`; `ArchiveError`
+    when a file is unreadable or was written with a newer schema than this auditui reads."""
+    import duckdb
+
     connection = connect()
-    connection.execute(view_sql(archive))
+    try:
+        connection.execute("SET parquet_metadata_cache = true")  # footers read once
+        _check_versions(connection, archive)
+        connection.execute(view_sql(archive))
+    except duckdb.Error as exc:
+        raise _error(exc, archive) from None
     return connection
+
+
+def _check_versions(connection: duckdb.DuckDBPyConnection, archive: Archive) -> None:
+    """Refuse files that say they were written with a newer schema (`auditui_schema`)."""
+    files = archive.manifest.files() if archive.manifest is not None else []
+    if not files:
+        return
+    version = "TRY_CAST(decode(value) AS INTEGER)"
+    newer = connection.execute(
+        f"SELECT file_name, {version} FROM parquet_kv_metadata("
+        f"{file_list(archive.paths, files)}) WHERE decode(key) = '{SCHEMA_KEY}' "
+        f"AND {version} > {SCHEMA_VERSION} ORDER BY 1"
+    ).fetchall()
+    if newer:
+        names = ", ".join(
+            Path(name).relative_to(archive.paths.root).as_posix() for name, _ in newer
+        )
+        raise ArchiveError(
+            f"The archive {display_path(archive.paths.root)} holds files written by a newer "
+            f"auditui (schema {newer[0][1]}, this one reads {SCHEMA_VERSION}): {names}; "
+            "upgrade auditui to read them."
+        )
 
 
 @dataclass

@@ -193,10 +193,13 @@ class DayWriter:
         kept, left_out = storable(events)
         key = day_key(day)
         old = self.manifest.days.get(key)
-        if self.merge and old is not None and old.files:
-            kept = self._merged(kept, old)
         if self._con is None:
             self._con = connect()
+        if self.merge and old is not None and old.files:
+            kept = self._merged(kept, old)
+        elif not kept and old is not None and old.events:  # a repair beyond the API's window
+            summary.failed[day] = "the API returned no events; the archived day was kept"
+            return
         files: tuple[FileEntry, ...] = ()
         if kept:
             files = (write_day_file(self.paths, day, kept, host=self.manifest.host,

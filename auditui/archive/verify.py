@@ -11,7 +11,8 @@ file or day.
 Repair (under the writer lock) removes the extra files and refetches the affected days from
 the API through sync's own writer (`sync.DayWriter`, `sync.fetch_days`), replacing them.
 A damaged (undecodable) manifest is first rebuilt from the files present (`rebuild`), then
-verified and repaired again. Files written by a newer auditui are left as they are.
+verified and repaired again. Files written by a newer auditui are left as they are, and so
+is a day the API returns no events for any more (past its window): it is said to have failed.
 """
 
 from __future__ import annotations

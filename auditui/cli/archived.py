@@ -14,6 +14,7 @@ is refused in one line (`auditui.archive.open_archive`).
 
 from __future__ import annotations
 
+import argparse
 from typing import TYPE_CHECKING
 
 from auditui.cli.common import say
@@ -22,6 +23,15 @@ from auditui.errors import UsageError
 if TYPE_CHECKING:
     from auditui.sources.connection import Connection
     from auditui.timespec import TimeRange
+
+
+def check_engine(args: argparse.Namespace) -> None:
+    """`--archive DIR` or `--archive-only` without DuckDB: one line saying how to install it
+    (exit 2), before any config, key or network is read."""
+    if getattr(args, "archive", None) or getattr(args, "archive_only", False):
+        from auditui.archive.engine import require_duckdb
+
+        require_duckdb()
 
 
 def through_archive(

@@ -29,7 +29,9 @@ def browse(args: argparse.Namespace) -> int:
     _check_tz(args)
     if args.demo:
         return _browse_demo(args)
-    from auditui.cli.archived import through_archive
+    from auditui.cli.archived import check_engine, through_archive
+
+    check_engine(args)
     from auditui.sources.connection import open_connection
 
     connection = open_connection(args.profile, use_cache=not getattr(args, "no_cache", False))

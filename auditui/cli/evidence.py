@@ -3,7 +3,7 @@ auditor can check without auditui, and the check itself.
 
 `export` needs a range (`--from W --to W`, or `--since W`), compiles `--query` and checks
 `--output PATH` (new, in a folder that exists) before any request, loads the events
-(`_load_events`: as `auditui fetch` does, through the profile's connection and cache) and
+(`_load_events`: as `auditui fetch` does, through the archive, then the API and cache) and
 writes the bundle (`auditui.evidence.write_bundle`: a folder, or a zip when PATH ends with
 `.zip`; private unless the profile's `export_mode` is "umask"). A progress line on a
 terminal, one summary line at the end naming the SHA-256 of `SHA256SUMS` (the one digest
@@ -131,39 +131,25 @@ def _load_events(
 ) -> LoadedEvents:
     """The events of `time_range` that match `--query`, newest first, and their origin.
 
-    For now as `auditui fetch` loads them (the profile's connection and window cache);
-    `args.archive` (`--archive DIR`) is accepted for the local archive and not read yet.
+    As `auditui fetch` loads them (`cli.loading`): the archive's closed days first
+    (`--archive DIR` or the profile's), the rest from the API through the window cache.
     """
-    from auditui.sources.connection import open_connection
+    from auditui.cli.loading import (
+        compiled,
+        load_warnings,
+        reading_connection,
+        ready_to_load,
+        with_marks,
+    )
 
-    connection = open_connection(args.profile)
-    connection.require_credential()
-    result = asyncio.run(connection.load(time_range, progress))
-    events = result.events
     warnings: list[str] = []
-    if args.query:
-        from auditui.query import compile_query
-
-        notes: dict[str, str] | None = None
-        matcher = compile_query(args.query)
-        if matcher.query.reads_marks:
-            from auditui.marks import MarkFile
-
-            marks, marks_warning = MarkFile(connection.profile.name, connection.host).load()
-            if marks_warning:
-                warnings.append(marks_warning)
-            notes = marks.notes()
-            matcher = compile_query(args.query, marks=notes)
-        events = matcher.filter_events(events)
-    if result.malformed:
-        warnings.append(f"{result.malformed:,} malformed events skipped")
-    if result.conflicts:
-        warnings.append(
-            f"{result.conflicts:,} events shared an event_uuid with a different event and "
-            "were left out (the first of each uuid was kept)"
-        )
-    if result.out_of_range:
-        warnings.append(f"{result.out_of_range:,} events outside the range were dropped")
+    matcher = compiled(args.query or "")
+    connection = reading_connection(args)
+    ready_to_load(connection, time_range)  # no key needed when the archive holds the range
+    matcher = with_marks(matcher, args.query or "", connection, warnings.append)
+    result = asyncio.run(connection.load(time_range, progress))
+    events = result.events if matcher is None else matcher.filter_events(result.events)
+    warnings += load_warnings(result)
     return LoadedEvents(
         events=list(events),
         host=connection.host,

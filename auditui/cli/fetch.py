@@ -26,7 +26,6 @@ from auditui.cli.common import StatusLine, requested_range, say
 if TYPE_CHECKING:
     from auditui.events import AuditEvent
     from auditui.export.formats import ExportFormat, ExportMode
-    from auditui.sources.protocol import EventSource
     from auditui.sources.windows import Progress
 
 
@@ -42,34 +41,22 @@ class _ProgressLine(StatusLine):
         )
 
 
-def _profile_marks(connection: EventSource) -> dict[str, str]:
-    """The marks of the profile on this host (what the browser's `m`/`n` saved)."""
-    from auditui.marks import MarkFile
-
-    marks, warning = MarkFile(connection.profile.name, connection.host).load()
-    if warning:
-        say(f"auditui: warning: {warning}")
-    return marks.notes()
-
-
 def fetch(args: argparse.Namespace) -> int:
+    from auditui.cli.loading import (
+        compiled,
+        load_warnings,
+        reading_connection,
+        ready_to_load,
+        with_marks,
+    )
     from auditui.export.formats import write_events
-    from auditui.sources.connection import open_connection
 
-    matcher = None
     query = fetch_query(args)
-    if query:
-        from auditui.query import compile_query
-
-        matcher = compile_query(query)  # a bad query fails before any request
-    from auditui.cli.archived import require_key_for, through_archive
-
-    connection = open_connection(args.profile, use_cache=not getattr(args, "no_cache", False))
-    connection = through_archive(connection, override=getattr(args, "archive", None))
+    matcher = compiled(query)  # a bad query fails before any request
+    connection = reading_connection(args)
     time_range = requested_range(args, connection.profile.default_range)
-    require_key_for(connection, time_range)  # none when the archive holds the whole range
-    if matcher is not None and matcher.query.reads_marks:
-        matcher = compile_query(query, marks=_profile_marks(connection))
+    ready_to_load(connection, time_range)  # no key needed when the archive holds the range
+    matcher = with_marks(matcher, query, connection, lambda text: say(f"auditui: warning: {text}"))
     shared = getattr(args, "shared_output", False) or connection.profile.export_mode == "umask"
     with _output(args.output, "umask" if shared else "private") as out:
         progress = _ProgressLine() if sys.stderr.isatty() else None
@@ -83,18 +70,8 @@ def fetch(args: argparse.Namespace) -> int:
             _write_stdout(events, out, args.format)
         else:
             write_events(events, out, args.format)
-    if result.malformed:
-        say(f"auditui: warning: {result.malformed:,} malformed events skipped")
-    if result.conflicts:
-        say(
-            f"auditui: warning: {result.conflicts:,} events shared an event_uuid with a "
-            "different event and were left out (the first of each uuid was kept)"
-        )
-    if result.out_of_range:
-        say(
-            f"auditui: warning: {result.out_of_range:,} events outside the range were dropped "
-            "(a proxy may have stripped the request body)"
-        )
+    for warning in load_warnings(result):
+        say(f"auditui: warning: {warning}")
     if args.output and args.output != "-":
         say(f"auditui: wrote {len(events):,} events to {args.output}{_mode_note(args.output)}")
     return 0

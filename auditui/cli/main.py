@@ -1,8 +1,9 @@
 """The command line: argparse, dispatch, and one-line errors.
 
 One module per command family does the work: `browse` (browse, `--demo`, `open FILE`),
-`fetch`, `review` (support), `auth` (login, logout, status), `cache` (info, clear) and
-`demo` (demo-server).
+`fetch`, `review` (support), `auth` (login, logout, status), `cache` (info, clear),
+`archive` (sync, status, verify), `sql`, `evidence` (export, verify) and `demo`
+(demo-server).
 This module imports only the standard library at start so that `auditui --help` and
 `auditui --version` stay fast (and never import Textual or httpx); a command's module is
 imported when it runs. Every user error becomes one line on stderr with exit code 2 (usage)

@@ -6,7 +6,9 @@
   written);
 - `contents`: reading a bundle's files from a folder or a zip;
 - `check`: `verify`, which recomputes every digest and names each changed, missing or
-  added file and event (`VerifyReport`, `Problem`).
+  added file and event (`VerifyReport`, `Problem`); `csv_rows` names the events whose CSV
+  rows changed when `events.csv` alone was edited;
+- `readme`: the bundle's `README.txt` (how to check it without auditui).
 
 Names are re-exported lazily (PEP 562).
 """

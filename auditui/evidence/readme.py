@@ -35,7 +35,7 @@ digests needed to show that none of it was changed after it was made.
 
 HOW TO CHECK IT (no auditui needed)
 -----------------------------------
-With GNU coreutils (Linux; `brew install coreutils` on macOS gives `gsha256sum`):
+On Linux (GNU coreutils); on macOS use `shasum -a 256 -c SHA256SUMS` instead:
 
 {unpack}  sha256sum -c SHA256SUMS
 

@@ -282,3 +282,64 @@ def test_without_a_key_the_missing_windows_fail_and_the_archived_ones_show(
     assert [b.window for b in failed] == [TimeRange(day(3), day(4))]
     assert "auditui login" in str(failed[0].error)
     assert set(kept_uuids(batches)) == uuids(within(events, day(2), day(3)))
+
+
+def test_reading_back_orders_any_files_newest_first_and_survives_a_key_collision(
+    server: DemoServer,
+    events: list[dict[str, Any]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from auditui.archive import files as archive_files
+    from auditui.archive import read_events
+    from auditui.archive.schema import KEYED, keyed_values
+
+    stored = within(events, day(0), day(3))
+    connection = archived(server, tmp_path / "a", stored)
+    manifest = connection.archive.manifest
+    assert manifest is not None
+    newest_first = [entry for key in sorted(manifest.days, reverse=True)
+                    for entry in manifest.days[key].files]  # fmt: skip
+    paths = connection.archive.paths
+    read = read_events(paths, newest_first)  # not in time order as DuckDB returns them
+    stamps = [e.timestamp for e in read]
+    assert stamps == sorted(stamps, reverse=True) and stamps[0] > stamps[-1]
+    assert {e.event_uuid: e.user_email for e in read} == {
+        e["event_uuid"]: e.get("user_email") for e in stored
+    }
+
+    stale: dict[str, dict[int, str | None]] = {name: {} for name in KEYED}  # of other files
+    assert [e.url for e in read_events(paths, newest_first, values=stale)] == [e.url for e in read]
+
+    assert keyed_values([("url", "a", 1), ("url", "b", 1)], {}) is None  # a collision
+    monkeypatch.setattr(archive_files, "keyed_values", lambda rows, table: None)
+    plain = read_events(paths, newest_first)  # read as text instead
+    assert [(e.event_uuid, e.url, e.referer) for e in plain] == [
+        (e.event_uuid, e.url, e.referer) for e in read
+    ]
+
+
+def test_cached_windows_still_wait_for_the_key_and_archived_ones_do_not(
+    server: DemoServer, events: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    import time_machine
+
+    from auditui.errors import AuthError
+
+    stored = within(events, day(0), day(3))
+    connection = replace(archived(server, tmp_path / "a", stored), demo=False, use_cache=True)
+    time_range = TimeRange(day(0), END)
+    with time_machine.travel(END + 2 * DAY, tick=True):
+        filled = asyncio.run(connection.load(time_range))  # days 3-5 fetched and cached
+        assert (filled.archived_windows, filled.cached_windows) == (3, 0)
+        server.requests.clear()
+        again = asyncio.run(connection.load(time_range))
+        assert (again.archived_windows, again.cached_windows) == (3, 2)
+        assert len(server.requests) == 1  # the newest window, live: it confirms the key
+        server.key = "revoked-and-replaced"
+        batches, _ = collect(connection, time_range)
+
+    refused = [b for b in batches if b.error is not None]
+    assert len(refused) == 1 and isinstance(refused[0].error, AuthError)
+    assert all(b.archived for b in batches if b.error is None)  # nothing from the cache
+    assert sum(len(b.events) for b in batches) == len(stored)

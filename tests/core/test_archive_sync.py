@@ -188,3 +188,37 @@ def test_a_second_writer_is_told_who_holds_the_lock(server: DemoServer, tmp_path
         sync(server, tmp_path)
     assert f"pid {os.getpid()}" in str(caught.value)
     assert requests(server) == 0 and not (tmp_path / "manifest.json").exists()
+
+
+class Crashed(Exception):
+    """Stands for kill -9: nothing after it runs in the writer."""
+
+
+def test_a_crash_between_a_day_file_and_the_manifest_is_swept_next_time(
+    server: DemoServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The instant kill -9 can hit between a day's rename and the manifest naming it: the
+    manifest still lists only complete files, and the next sync sweeps the unlisted one."""
+    from auditui.archive import write_manifest as real
+
+    calls = 0
+
+    def crash_on_the_second_day(paths: ArchivePaths, manifest: Any) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 3:  # the new archive's empty manifest, the first day, then this
+            raise Crashed
+        real(paths, manifest)
+
+    monkeypatch.setattr("auditui.archive.sync.write_manifest", crash_on_the_second_day)
+    with pytest.raises(Crashed):
+        sync(server, tmp_path, concurrency=1)
+    manifest = read_manifest(ArchivePaths(tmp_path))
+    assert manifest is not None and len(manifest.days) == 1
+    on_disk = {str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*.parquet")}
+    assert len(on_disk) == 2 and {f.name for f in manifest.files()} < on_disk
+    monkeypatch.setattr("auditui.archive.sync.write_manifest", real)
+    again = sync(server, tmp_path)
+    # the day archived first was the open one (newest first): it is refetched too
+    assert again.swept == 1 and again.ok and len(again.fetched) == len(DAYS)
+    assert len(list(tmp_path.rglob("*.parquet"))) == len(DAYS)

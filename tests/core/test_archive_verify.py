@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -29,7 +30,7 @@ from auditui.archive.verify import (
     repair_archive,
     verify_archive,
 )
-from auditui.demo import DemoServer
+from auditui.demo import DemoServer, encode_events
 from tests.helpers.archive_sync import END, NOW, archived_rows, connection_for, requests, sync
 
 
@@ -159,3 +160,13 @@ def test_a_damaged_manifest_is_rebuilt_from_the_files(server: DemoServer, root: 
 
 def test_verify_of_an_empty_folder_is_fine(tmp_path: Path) -> None:
     assert verify_archive(ArchivePaths(tmp_path / "none")).ok
+
+
+def test_repair_keeps_a_day_the_api_no_longer_has(server: DemoServer, root: Path) -> None:
+    damaged = listed(root, "2026-11-22")
+    damaged.write_bytes(damaged.read_bytes()[:300])
+    server.encoded = encode_events([])  # the day is past the API's window now
+    result = repair_archive(connection_for(server), ArchivePaths(root), "default", now=NOW)
+    assert result.summary is not None and result.refetched == []
+    assert "no events" in result.summary.failed[date(2026, 11, 22)]
+    assert damaged.exists() and kinds(root) == [(UNREADABLE, "2026-11-22")]

@@ -25,6 +25,7 @@ import pytest
 from auditui.archive import ArchivePaths, read_manifest
 from auditui.demo import DEMO_KEY, DemoServer, Fault
 from tests.helpers.cli import one_line_error, run
+from tests.helpers.terminal import Terminal
 
 END = datetime(2026, 11, 26, 13, tzinfo=UTC)
 SIX_DAYS = ("--from", "2026-11-21", "--to", "2026-11-26")  # a date as --to: its whole day
@@ -70,10 +71,7 @@ def wait_until(check: Callable[[], bool], timeout: float = 30) -> None:
 
 
 def listed_days(root: Path) -> int:
-    try:
-        manifest = read_manifest(ArchivePaths(root))
-    except Exception:  # being replaced right now: try again
-        return 0
+    manifest = read_manifest(ArchivePaths(root))  # replaced atomically: never seen half-written
     return len(manifest.days) if manifest is not None else 0
 
 
@@ -111,9 +109,33 @@ def test_sync_then_again_then_status_and_verify(server: DemoServer, tmp_path: Pa
     assert verify.returncode == 0 and verify.stdout.startswith("OK: 8 days")
 
 
+def test_progress_on_a_terminal_then_one_summary_line(server: DemoServer, tmp_path: Path) -> None:
+    root = tmp_path / "archive"
+    command = [
+        sys.executable,
+        "-m",
+        "auditui",
+        "archive",
+        "sync",
+        *SIX_DAYS,
+        "--archive",
+        str(root),
+    ]
+    terminal = Terminal(command, api_env(server), (120, 30))
+    try:
+        assert terminal.wait_exit(60) == 0
+    finally:
+        terminal.close()
+    text = terminal.output.decode()
+    assert "days 0/6 · 0 events" in text and "days 6/6 · " in text  # the progress line
+    assert "\r\x1b[KFetched 6 days (0 already archived)" in text  # cleared, then the summary
+
+
 def test_a_failing_day_exits_1_and_leaves_the_archive(server: DemoServer, tmp_path: Path) -> None:
     root = tmp_path / "archive"
-    assert archive(server, root, "sync", "--from", "2026-11-21", "--to", "2026-11-25").returncode == 0
+    assert (
+        archive(server, root, "sync", "--from", "2026-11-21", "--to", "2026-11-25").returncode == 0
+    )
     before = snapshot(root)
     server.faults.push(Fault(kind="status", status=500))  # the one new day's request
     result = archive(server, root, "sync", *SIX_DAYS)
@@ -127,21 +149,22 @@ def test_kill_9_mid_sync_leaves_an_archive_that_verifies(
     server: DemoServer, tmp_path: Path
 ) -> None:
     root = tmp_path / "archive"
-    # two windows answer at once, the others only after a minute: kill -9 in between
+    # two requests answered at once, the others after a minute: kill -9 in between
     server.faults.push(Fault(kind="delay", seconds=0, repeat=2),
                        Fault(kind="delay", seconds=60, repeat=20))  # fmt: skip
     child = start(server, root, "--from", "2026-11-17", "--to", "2026-11-26")
     try:
         wait_until(lambda: listed_days(root) == 2)
+        assert child.poll() is None  # still waiting for the other eight days
     finally:
         child.send_signal(signal.SIGKILL)
         child.communicate(timeout=30)
     manifest = read_manifest(ArchivePaths(root))
-    assert manifest is not None and sorted(manifest.days) == ["2026-11-25", "2026-11-26"]
+    assert manifest is not None and len(manifest.days) == 2  # whichever two answered first
     for entry in manifest.files():  # only complete files are listed
         assert (root / entry.name).stat().st_size == entry.bytes
     found = archive(server, root, "verify")  # at most what the kill left unlisted
-    assert all(line.startswith("extra: ") for line in found.stdout.splitlines()[:-1])
+    assert all(line.startswith(("extra: ", "OK: ")) for line in found.stdout.splitlines())
     server.faults.clear()
     resumed = archive(server, root, "sync", "--from", "2026-11-17", "--to", "2026-11-26")
     assert resumed.returncode == 0, resumed.stderr
@@ -178,7 +201,9 @@ def test_a_read_only_archive_is_one_line(server: DemoServer, tmp_path: Path) -> 
     if os.geteuid() == 0 and shutil.which("chattr") is None:
         pytest.skip("running as root without chattr: nothing makes a folder read-only")
     root = tmp_path / "archive"
-    assert archive(server, root, "sync", "--from", "2026-11-21", "--to", "2026-11-25").returncode == 0
+    assert (
+        archive(server, root, "sync", "--from", "2026-11-21", "--to", "2026-11-25").returncode == 0
+    )
     before = snapshot(root)
     _read_only(root, True)
     try:
@@ -206,7 +231,9 @@ def test_a_full_disk_is_one_line_and_nothing_half_visible(
     child runs with RLIMIT_FSIZE at 4 KiB and SIGXFSZ ignored, which makes every write past
     4 KiB fail with EFBIG, as ENOSPC would, in the middle of the first day file."""
     root = tmp_path / "archive"
-    assert archive(server, root, "sync", "--from", "2026-11-21", "--to", "2026-11-24").returncode == 0
+    assert (
+        archive(server, root, "sync", "--from", "2026-11-21", "--to", "2026-11-24").returncode == 0
+    )
     before = snapshot(root)
     child = start(server, root, *SIX_DAYS, preexec_fn=_small_files(4096))
     out, err = child.communicate(timeout=60)
@@ -221,7 +248,9 @@ def test_a_full_disk_is_one_line_and_nothing_half_visible(
 
 def test_another_host_is_refused_naming_both(server: DemoServer, tmp_path: Path) -> None:
     root = tmp_path / "archive"
-    assert archive(server, root, "sync", "--from", "2026-11-25", "--to", "2026-11-26").returncode == 0
+    assert (
+        archive(server, root, "sync", "--from", "2026-11-25", "--to", "2026-11-26").returncode == 0
+    )
     with DemoServer(end=END, events_per_day=10, days=2).start() as other:
         line = one_line_error(archive(other, root, "sync", *SIX_DAYS), 1)
         assert server.url in line and other.url in line and "never mixes hosts" in line
@@ -230,7 +259,9 @@ def test_another_host_is_refused_naming_both(server: DemoServer, tmp_path: Path)
 
 def test_a_newer_manifest_format_is_one_line(server: DemoServer, tmp_path: Path) -> None:
     root = tmp_path / "archive"
-    assert archive(server, root, "sync", "--from", "2026-11-25", "--to", "2026-11-26").returncode == 0
+    assert (
+        archive(server, root, "sync", "--from", "2026-11-25", "--to", "2026-11-26").returncode == 0
+    )
     data = json.loads((root / "manifest.json").read_text())
     data["format"] = 99
     (root / "manifest.json").write_text(json.dumps(data))
@@ -241,9 +272,7 @@ def test_a_newer_manifest_format_is_one_line(server: DemoServer, tmp_path: Path)
     assert status.returncode == 1 and "newer auditui" in status.stdout
 
 
-def test_verify_names_each_problem_and_repair_refetches(
-    server: DemoServer, tmp_path: Path
-) -> None:
+def test_verify_names_each_problem_and_repair_refetches(server: DemoServer, tmp_path: Path) -> None:
     root = tmp_path / "archive"
     assert archive(server, root, "sync", *SIX_DAYS).returncode == 0
     manifest = read_manifest(ArchivePaths(root))
@@ -264,16 +293,6 @@ def test_verify_names_each_problem_and_repair_refetches(
     assert "Removed extra file date=2026-11-23/part-stray.parquet" in repaired.stdout
     assert requests(server) == asked + 2
     assert archive(server, root, "verify").returncode == 0
-
-
-@pytest.mark.parametrize("action", ["sync", "status", "verify"])
-def test_without_duckdb_every_command_is_one_line(action: str, tmp_path: Path) -> None:
-    fake = tmp_path / "no-duckdb" / "duckdb"
-    fake.mkdir(parents=True)
-    (fake / "__init__.py").write_text("raise ImportError('no module named duckdb')\n")
-    env = {**os.environ, "PYTHONPATH": str(fake.parent), "DATAFOLD_API_KEY": "k"}
-    line = one_line_error(run("archive", action, env=env), 2)
-    assert "pip install 'auditui[archive]'" in line
 
 
 def test_sync_help_says_the_default_range() -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -87,6 +89,20 @@ def test_an_empty_archive_answers_with_a_note(tmp_path: Path) -> None:
 
 def test_the_query_from_stdin(tmp_path: Path) -> None:
     make_archive(tmp_path / "a", events(), host=HOST, now=NOW)
-    result = run("sql", "-", "--archive", str(tmp_path / "a"), "--format", "ndjson",
-                 stdin="SELECT count(*) AS n FROM audit_logs WHERE date = '2026-11-25'")  # fmt: skip
+    query = "SELECT count(*) AS n FROM audit_logs WHERE date = '2026-11-25'"
+    result = run("sql", "-", "--archive", str(tmp_path / "a"), "--format", "ndjson", stdin=query)
     assert result.stdout == '{"n":2}\n', result.stderr
+
+
+def test_sql_imports_neither_the_tui_nor_the_http_client(tmp_path: Path) -> None:
+    make_archive(tmp_path / "a", events(), host=HOST, now=NOW)
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "auditui", "sql", "SELECT 1", "--archive",
+         str(tmp_path / "a")],
+        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    imported = {line.split("|")[-1].strip().split(".")[0] for line in result.stderr.splitlines()
+                if line.startswith("import time:")}  # fmt: skip
+    assert "duckdb" in imported and "auditui" in imported
+    assert not imported & {"textual", "rich", "httpx", "httpcore", "numpy", "pandas"}

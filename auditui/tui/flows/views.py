@@ -29,6 +29,7 @@ from auditui.config.settings import load_settings
 from auditui.config.views import SavedView, ViewBook, ViewError
 from auditui.errors import ConfigError
 from auditui.events import KNOWN_COLUMNS, default_descending
+from auditui.sources.files import FileSource
 from auditui.textsafe import visible
 from auditui.timespec import TimeRange, parse_duration, resolve_range
 from auditui.tui.dialogs.view_name import ViewNameDialog
@@ -105,7 +106,7 @@ class ViewsFlow:
         """What the browser shows now, as a view named `name`."""
         session, view = self.session, self.session.view
         since = session.since if session.since and parse_duration(session.since) else None
-        time_range = None if session.offline else session.time_range
+        time_range = None if _a_file(session) else session.time_range
         return SavedView(
             name=name,
             query=session.filter_text,
@@ -196,7 +197,7 @@ class ViewsFlow:
         self.set_query(view.query)
         table.focus()
         target = view_range(view)
-        if self.session.offline or not load_range or target is None:
+        if _a_file(self.session) or not load_range or target is None:
             return
         if not self._showing(view, target):
             self.load(target)
@@ -272,3 +273,8 @@ class ViewsFlow:
                 escape(f"Forget the saved view {name!r}{hidden}"),
                 partial(self.delete, view.name),
             )
+
+
+def _a_file(session: Session) -> bool:
+    """A file's span is no range to load (an archive read `--archive-only` has ranges)."""
+    return isinstance(session.source, FileSource)
