@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import contextlib
 import io
 import os
 import signal
 import sys
+import threading
 from typing import TYPE_CHECKING, Any
 
 from auditui.errors import UsageError
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
     from auditui.config.views import SavedView
 
 EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+EXIT_GRACE = 10.0  # seconds the App has to exit cleanly after a signal
 
 
 def check_terminal() -> None:
@@ -68,10 +71,16 @@ def _redraw(app: App[Any]) -> None:
 
 
 def _exit_on_signal(app: App[Any], signum: int) -> None:
-    """The first signal asks the App to exit cleanly; a second one ends the process."""
+    """The first signal asks the App to exit cleanly; a second one ends the process, and so
+    does the watchdog if the clean exit hangs (see the module doc)."""
     loop = asyncio.get_running_loop()
-    loop.remove_signal_handler(signum)
-    signal.signal(signum, signal.SIG_DFL)
+    for number in EXIT_SIGNALS:
+        with contextlib.suppress(ValueError, RuntimeError):
+            loop.remove_signal_handler(number)
+            signal.signal(number, signal.SIG_DFL)
+    watchdog = threading.Timer(EXIT_GRACE, os._exit, args=(128 + signum,))
+    watchdog.daemon = True  # never keeps a process that exited cleanly alive
+    watchdog.start()
     app.exit(return_code=128 + signum)
 
 

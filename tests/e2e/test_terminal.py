@@ -169,6 +169,40 @@ def test_a_crash_in_a_worker_restores_the_terminal() -> None:
         term.close()
 
 
+HANGING_EXIT = textwrap.dedent(
+    """
+    import asyncio, time
+    from textual.app import App
+    from textual.widgets import Static
+    from auditui.tui import launch
+
+    launch.EXIT_GRACE = 1.0
+
+    class Hanging(App):
+        def compose(self):
+            yield Static("hangs on exit")
+
+        def on_unmount(self):
+            time.sleep(3600)  # an exit that never ends (a dead terminal, a stuck thread)
+
+    asyncio.run(launch.run_with_signals(Hanging()))
+    """
+)
+
+
+def test_a_signal_ends_the_process_even_when_exiting_hangs() -> None:
+    """SIGHUP (the SSH session dropped) while the App's exit hangs: the watchdog ends the
+    process with 128 + SIGHUP instead of leaving it behind."""
+    env = {**os.environ, "TERM": "xterm-256color"}
+    term = Terminal([sys.executable, "-c", HANGING_EXIT], env, (80, 24))
+    try:
+        term.wait_output(b"hangs on exit")
+        os.kill(term.proc.pid, signal.SIGHUP)
+        assert term.wait_exit() == 128 + signal.SIGHUP
+    finally:
+        term.close()
+
+
 # -- Pilot: resizing and NO_COLOR ----------------------------------------------------------------
 
 
