@@ -49,6 +49,7 @@ import platform
 import re
 import shlex
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -436,6 +437,9 @@ def main() -> None:
     parts = [part.strip() for part in args.only.split(",") if part.strip()]
     if unknown := set(parts) - set(PARTS):
         parser.error(f"unknown part(s) {', '.join(sorted(unknown))}; choose from {PARTS}")
+    # As in a terminal: a SIGINT ignored here (a background job) would be ignored by every
+    # child too, and `asyncio.run` in them would then skip what NO_EXIT_REPR is about.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     print(machine(), flush=True)
     with tempfile.TemporaryDirectory(prefix="auditui-archive-bench-") as temp:
         workdir = Path(args.workdir or temp)

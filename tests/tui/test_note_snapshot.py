@@ -28,7 +28,10 @@ def test_note_dialog(snap_compare: SnapCompare, server: DemoServer) -> None:
         await wait_loaded(pilot)
         await pilot.press("m", "j", "j", "n")
         await wait_for(pilot, lambda: isinstance(app.screen, NoteDialog), "the note dialog")
-        app.screen.query_one(TextArea).text = NOTE
+        area = app.screen.query_one(TextArea)
+        # focused before the blink stops: a cursor paused unfocused is hidden (a busy machine)
+        await wait_for(pilot, lambda: app.focused is area, "the note's focus")
+        area.text = NOTE
         await settle(pilot)
         await steady_cursors(pilot)
 
