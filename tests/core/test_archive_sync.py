@@ -20,6 +20,7 @@ from auditui.archive import ArchiveError, ArchivePaths, archive_lock, open_archi
 from auditui.config.settings import load_settings
 from auditui.demo import DemoServer, Fault, encode_events
 from auditui.timespec import TimeRange
+from tests.helpers.app import served
 from tests.helpers.archive_sync import (
     DAYS,
     END,
@@ -34,11 +35,7 @@ from tests.helpers.archive_sync import (
 
 @pytest.fixture
 def server() -> Iterator[DemoServer]:
-    started = DemoServer(end=END, events_per_day=150, days=7).start()
-    try:
-        yield started
-    finally:
-        started.stop()
+    yield from served(end=END, events_per_day=150, days=7)
 
 
 def test_sync_archives_each_day_and_sync_again_fetches_only_the_open_day(

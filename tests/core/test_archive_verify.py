@@ -31,16 +31,13 @@ from auditui.archive.verify import (
     verify_archive,
 )
 from auditui.demo import DemoServer, encode_events
+from tests.helpers.app import served
 from tests.helpers.archive_sync import END, NOW, archived_rows, connection_for, requests, sync
 
 
 @pytest.fixture
 def server() -> Iterator[DemoServer]:
-    started = DemoServer(end=END, events_per_day=150, days=7).start()
-    try:
-        yield started
-    finally:
-        started.stop()
+    yield from served(end=END, events_per_day=150, days=7)
 
 
 @pytest.fixture

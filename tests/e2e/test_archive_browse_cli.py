@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from auditui.demo import DemoServer, generate_events
-from tests.helpers.app import DAYS, END, EVENTS_PER_DAY
+from tests.helpers.app import DAYS, END, EVENTS_PER_DAY, served
 from tests.helpers.archive import make_archive
 from tests.helpers.cli import one_line_error, run
 from tests.helpers.terminal import Terminal
@@ -35,11 +35,7 @@ def served_events() -> list[dict[str, Any]]:
 
 @pytest.fixture
 def recording(served_events: list[dict[str, Any]]) -> Iterator[DemoServer]:
-    server = DemoServer(served_events).start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from served(events=served_events)
 
 
 def env_for(server: DemoServer, **extra: str) -> dict[str, str]:

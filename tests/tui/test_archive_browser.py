@@ -21,7 +21,17 @@ from auditui.config.settings import load_settings
 from auditui.demo import DEMO_KEY, DemoServer, generate_events
 from auditui.tui.app import AuditApp
 from auditui.tui.dialogs.login import LoginDialog
-from tests.helpers.app import DAYS, END, EVENTS_PER_DAY, RANGE, WIDE, header, wait_for, wait_loaded
+from tests.helpers.app import (
+    DAYS,
+    END,
+    EVENTS_PER_DAY,
+    RANGE,
+    WIDE,
+    header,
+    served,
+    wait_for,
+    wait_loaded,
+)
 from tests.helpers.archive import make_archive
 
 pytestmark = pytest.mark.asyncio
@@ -36,11 +46,7 @@ def served_events() -> list[dict[str, Any]]:
 
 @pytest.fixture
 def recording(served_events: list[dict[str, Any]]) -> Iterator[DemoServer]:
-    server = DemoServer(served_events).start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from served(events=served_events)
 
 
 def in_range(events: list[dict[str, Any]]) -> int:
