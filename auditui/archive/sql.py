@@ -6,7 +6,9 @@ plus `date` (DATE, from the `date=` folder), so a filter on `date` skips whole f
 one on `timestamp` skips row groups (the files' statistics). An archive with nothing in it
 still has the view, with the same columns and no rows. Nothing is written: the folder may
 be read-only, and files that are not in the manifest (a sync's temp file, a stray copy) are
-never read.
+never read. The query is confined to those files (DuckDB's `allowed_paths`, external access
+off, the configuration locked): `COPY … TO`, `ATTACH`, `read_csv('/etc/…')` and `INSTALL`
+are refused with the engine's one line, so `auditui sql` only ever reads the archive.
 
 `run_sql` runs one query and returns its columns and a stream of row batches. What the
 query gets wrong (syntax, an unknown column, a bad cast) is a `SqlError` (a `UsageError`,
@@ -67,11 +69,23 @@ def open_view(archive: Archive) -> duckdb.DuckDBPyConnection:
     connection = connect()
     try:
         connection.execute("SET parquet_metadata_cache = true")  # footers read once
+        _confine(connection, archive)
         _check_versions(connection, archive)
         connection.execute(view_sql(archive))
+        connection.execute("SET enable_external_access = false")
+        connection.execute("SET lock_configuration = true")
     except duckdb.Error as exc:
         raise _error(exc, archive) from None
     return connection
+
+
+def _confine(connection: duckdb.DuckDBPyConnection, archive: Archive) -> None:
+    """The query may read the archive's files and nothing else: no other file, no writes
+    (`COPY … TO`, `ATTACH`), no extension installed; locked once the view exists."""
+    files = archive.manifest.files() if archive.manifest is not None else []
+    paths = [str(archive.paths.file(entry.name)) for entry in files]
+    connection.execute("SET autoinstall_known_extensions = false")
+    connection.execute("SET allowed_paths = ?", [paths])
 
 
 def _check_versions(connection: duckdb.DuckDBPyConnection, archive: Archive) -> None:

@@ -2,10 +2,12 @@
 
 Covered ranges are runs of consecutive archived UTC days, gaps the days between them;
 days are told closed (archived after they ended: never refetched) from open (refetched and
-merged by the next sync). Size on disk is what the listed files take (a file gone counts
-nothing: `verify` says so). A damaged or newer manifest is reported, not raised, so one
-bad archive does not hide the others. `status_targets` lists the archives to show: every
-profile of the config and every folder under the default archive root.
+merged by the next sync); days the API returned no event for are listed apart (`empty`:
+perhaps quiet, perhaps older than the API keeps, which it does not say). Size on disk is
+what the listed files take (a file gone counts nothing: `verify` says so). A damaged or
+newer manifest is reported, not raised, so one bad archive does not hide the others.
+`status_targets` lists the archives to show: every profile of the config and every folder
+under the default archive root.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ class ArchiveStatus:
     host: str = ""
     covered: list[Run] = field(default_factory=list)
     gaps: list[Run] = field(default_factory=list)
+    empty: list[Run] = field(default_factory=list)  # archived days the API had no event for
     closed_days: int = 0
     open_days: int = 0
     events: int = 0
@@ -87,6 +90,7 @@ def archive_status(profile: str, root: Path) -> ArchiveStatus:
     status.host = manifest.host
     status.covered = runs(known)
     status.gaps = gaps(status.covered)
+    status.empty = runs(day for day, entry in known.items() if not entry.events)
     status.closed_days = sum(1 for entry in known.values() if entry.complete)
     status.open_days = len(known) - status.closed_days
     status.events = manifest.events()

@@ -206,9 +206,14 @@ class DayWriter:
                                     fetched_at=self.now, connection=self._con),)  # fmt: skip
         days = dict(self.manifest.days)
         days[key] = DayEntry(files, len(kept), is_closed(day, self.now), self.now, "", left_out)
-        self.manifest.days = chained(days)
-        self.manifest.last_sync = self.now
-        write_manifest(self.paths, self.manifest)
+        before = (self.manifest.days, self.manifest.last_sync)
+        self.manifest.days, self.manifest.last_sync = chained(days), self.now
+        try:
+            write_manifest(self.paths, self.manifest)
+        except BaseException:  # the day stays as it was: its new file is not left behind
+            self.manifest.days, self.manifest.last_sync = before
+            remove_files(self.paths, [entry.name for entry in files])
+            raise
         if old is not None:
             current = {entry.name for entry in files}
             remove_files(self.paths, [f.name for f in old.files if f.name not in current])

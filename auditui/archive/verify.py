@@ -201,6 +201,10 @@ def repair_archive(
     """Repair what `verify_archive` finds (see the module docstring), then verify again."""
     require_duckdb()
     result = RepairResult()
+    first = verify_archive(paths)
+    if first.ok:  # nothing to repair: no lock taken, so a read-only archive is fine
+        result.after = first
+        return result
     with archive_lock(paths, now):
         report = verify_archive(paths)
         if any(f.kind == DAMAGED for f in report.findings):

@@ -77,16 +77,16 @@ def sync(args: argparse.Namespace) -> int:
 
 def _sync_said(summary: SyncSummary) -> int:
     from auditui.paths import display_path
-    from auditui.units import human_bytes
+    from auditui.units import human_bytes, quantity
 
     if summary.left_out:
         say(f"auditui: warning: {summary.left_out:,} events had ids that do not fit in int64 "
             "and were left out of the archive")  # fmt: skip
-    fetched = len(summary.fetched)
     print(
-        f"Fetched {fetched:,} day{'s' if fetched != 1 else ''} "
-        f"({summary.skipped:,} already archived), {summary.events_added:,} events added; "
-        f"archive: {summary.archive_days:,} days, {summary.archive_events:,} events, "
+        f"Fetched {quantity(len(summary.fetched), 'day')} "
+        f"({summary.skipped:,} already archived), {quantity(summary.events_added, 'event')} "
+        f"added; archive: {quantity(summary.archive_days, 'day')}, "
+        f"{quantity(summary.archive_events, 'event')}, "
         f"{human_bytes(summary.archive_bytes)} in {display_path(summary.root)}",
         flush=True,
     )
@@ -132,7 +132,7 @@ def _when(moment: datetime | None) -> str:
 def _status_lines(shown: ArchiveStatus) -> list[str]:
     from auditui.paths import display_path
     from auditui.textsafe import visible
-    from auditui.units import human_bytes
+    from auditui.units import human_bytes, quantity
 
     where = display_path(shown.root)
     if shown.error:
@@ -143,6 +143,12 @@ def _status_lines(shown: ArchiveStatus) -> list[str]:
     lines.append("  covered: " + (", ".join(map(_days, shown.covered)) or "nothing yet"))
     if shown.gaps:
         lines.append("  gaps: " + ", ".join(map(_days, shown.gaps)))
+    if shown.empty:
+        count = sum((last - first).days + 1 for first, last in shown.empty)
+        lines.append(
+            f"  empty: {quantity(count, 'day')} with no event (quiet, or older than the API "
+            "keeps): " + ", ".join(map(_days, shown.empty))
+        )
     left = f" ({shown.left_out:,} left out)" if shown.left_out else ""
     lines.append(
         f"  days: {shown.closed_days:,} closed, {shown.open_days:,} open · "
@@ -174,11 +180,15 @@ def verify(args: argparse.Namespace) -> int:
 
 def _report_said(report: VerifyReport, where: str) -> int:
     from auditui.textsafe import visible
+    from auditui.units import quantity
 
     for finding in report.findings:
         print(visible(finding.line()))
     if report.ok:
-        print(f"OK: {report.days:,} days, {report.files:,} files verified in {where}")
+        print(
+            f"OK: {quantity(report.days, 'day')}, {quantity(report.files, 'file')} verified "
+            f"in {where}"
+        )
         return 0
     count = len(report.findings)
     say(f"auditui: error: {count:,} problem{'s' if count != 1 else ''} in the archive {where}: "
@@ -188,13 +198,14 @@ def _report_said(report: VerifyReport, where: str) -> int:
 
 def _repair_said(result: RepairResult, where: str) -> int:
     from auditui.textsafe import visible
+    from auditui.units import quantity
 
     if result.rebuilt:
         print(f"Rebuilt the manifest of {where} from its files")
     for name in result.removed:
         print(visible(f"Removed extra file {name}"))
     if result.refetched:
-        print(f"Refetched {len(result.refetched):,} days: {', '.join(result.refetched)}")
+        print(f"Refetched {quantity(len(result.refetched), 'day')}: {', '.join(result.refetched)}")
     failed = result.summary.failed if result.summary is not None else {}
     after = result.after
     if not (result.rebuilt or result.removed or result.refetched or failed):

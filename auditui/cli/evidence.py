@@ -9,8 +9,14 @@ writes the bundle (`auditui.evidence.write_bundle`: a folder, or a zip when PATH
 terminal, one summary line at the end naming the SHA-256 of `SHA256SUMS` (the one digest
 that covers the whole bundle, for the auditor's record).
 
-`verify PATH` prints `OK: …` (exit 0) or one line per problem (exit 1); a PATH that is
-not a bundle is one line, exit 2.
+`export` first checks the archive files it would read against the archive's manifest (a
+changed or missing one: one line, exit 1, nothing written), records where the events came
+from (`source`) and the range's UTC days that held no event (`empty_days`, also a warning)
+in the manifest.
+
+`verify PATH [--expect HEX]` prints `OK: …; SHA-256 of SHA256SUMS: <hex>` (exit 0) or one
+line per problem (exit 1); with `--expect`, a SHA-256 of SHA256SUMS other than HEX is one
+line, exit 1. A PATH that is not a bundle is one line, exit 2.
 """
 
 from __future__ import annotations
@@ -25,9 +31,13 @@ from typing import TYPE_CHECKING
 from auditui.cli.common import StatusLine, requested_range, say
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from auditui.events import AuditEvent
+    from auditui.evidence.origin import BundleSource
     from auditui.export import ExportMode
-    from auditui.sources.windows import Progress
+    from auditui.sources.connection import Connection
+    from auditui.sources.windows import LoadResult, Progress
     from auditui.timespec import TimeRange
 
 
@@ -54,6 +64,8 @@ class LoadedEvents:
     host: str
     profile: str
     export_mode: str
+    source: BundleSource | None = None
+    empty_days: list[date] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -87,6 +99,8 @@ def export(args: argparse.Namespace) -> int:
             profile=loaded.profile,
             version=__version__,
             generated_at=utcnow(),
+            source=loaded.source,
+            empty_days=tuple(loaded.empty_days),
         )
         mode: ExportMode = "umask" if loaded.export_mode == "umask" else "private"
         summary = write_bundle(
@@ -141,28 +155,106 @@ def _load_events(
         ready_to_load,
         with_marks,
     )
+    from auditui.evidence.origin import empty_days, empty_days_text
 
     warnings: list[str] = []
     matcher = compiled(args.query or "")
     connection = reading_connection(args)
     ready_to_load(connection, time_range)  # no key needed when the archive holds the range
     matcher = with_marks(matcher, args.query or "", connection, warnings.append)
+    _check_archive(connection, time_range)
     result = asyncio.run(connection.load(time_range, progress))
     events = result.events if matcher is None else matcher.filter_events(result.events)
     warnings += load_warnings(result)
+    empty = empty_days(time_range, result.events)
+    if empty:
+        warnings.append(
+            f"{len(empty)} of the range's days hold no events ({empty_days_text(empty)}): "
+            "the API may no longer keep them"
+        )
+    elif not events:
+        warnings.append(
+            f"the bundle holds no events: the query matched none of the {len(result.events):,} "
+            "events loaded"
+        )
     return LoadedEvents(
         events=list(events),
         host=connection.host,
         profile=connection.profile.name,
         export_mode=connection.profile.export_mode,
+        source=_source(connection, result),
+        empty_days=empty,
         warnings=warnings,
+    )
+
+
+def _check_archive(connection: Connection, time_range: TimeRange) -> None:
+    """`TamperedArchive` (one line, nothing written) when an archive file the load would
+    read is missing or no longer matches the archive's manifest."""
+    from auditui.archive import ArchivedConnection
+    from auditui.evidence.origin import TamperedArchive, damaged_archive_files
+
+    if not isinstance(connection, ArchivedConnection):
+        return
+    files = [entry for _, read in connection.plan(time_range) if read for entry in read]
+    damaged = damaged_archive_files(connection.archive.paths, files)
+    if damaged:
+        raise TamperedArchive(damaged)
+
+
+def _source(connection: Connection, result: LoadResult) -> BundleSource:
+    """Where the loaded events came from: the archive (its folder and head) and the API."""
+    from auditui.archive import ArchivedConnection
+    from auditui.evidence.origin import BundleSource
+
+    path = head = None
+    if isinstance(connection, ArchivedConnection) and result.archived_windows:
+        path = str(connection.archive.paths.root)
+        manifest = connection.archive.manifest
+        head = manifest.head() if manifest is not None else None
+    return BundleSource(
+        host=connection.host,
+        archive_windows=result.archived_windows,
+        archive_events=result.archived_events,
+        api_windows=result.windows - result.archived_windows,
+        api_events=len(result.events) - result.archived_events,
+        archive_path=path,
+        archive_head=head,
     )
 
 
 def verify(args: argparse.Namespace) -> int:
     from auditui.evidence import verify as verify_bundle
 
+    expect = _expected(getattr(args, "expect", None))
     report = verify_bundle(args.path)
-    for line in report.lines():
+    lines = report.lines()
+    if expect is not None and report.sums_sha256 != expect:
+        found = report.sums_sha256 or "none (SHA256SUMS is missing)"
+        mismatch = (
+            f"SHA-256 of SHA256SUMS is {found}, not the expected {expect}: this is not the "
+            "bundle recorded at hand-over"
+        )
+        lines = [mismatch] if report.ok else [*lines, mismatch]
+        for line in lines:
+            print(line)
+        return 1
+    for line in lines:
         print(line)
     return 0 if report.ok else 1
+
+
+def _expected(text: str | None) -> str | None:
+    """`--expect HEX` in lower case; a `UsageError` when it is not a SHA-256."""
+    if text is None:
+        return None
+    import re
+
+    from auditui.errors import UsageError
+
+    value = text.strip().lower()
+    if not re.fullmatch(r"[0-9a-f]{64}", value):
+        raise UsageError(
+            f"--expect takes the SHA-256 of SHA256SUMS (64 hexadecimal digits), not {text!r}."
+        )
+    return value

@@ -72,6 +72,18 @@ def _add_tz_option(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     )
 
 
+def _add_archive_option(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    """`--archive DIR`, before or after the command (a command's own never hides the
+    top-level one: its default is left unset)."""
+    parser.add_argument(
+        "--archive",
+        metavar="DIR",
+        default=argparse.SUPPRESS if suppress else None,
+        help="the local archive's folder (default: the profile's `archive`, else the user "
+        "data folder)",
+    )
+
+
 def _add_common(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     _add_profile_option(parser, suppress=suppress)
     parser.add_argument(
@@ -135,7 +147,7 @@ def _add_evidence_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
         required=True,
         help="a new folder, or a zip when PATH ends with .zip (never overwritten)",
     )
-    export.add_argument("--archive", metavar="DIR", help="the local archive's folder")
+    _add_archive_option(export, suppress=True)
     verify = actions.add_parser("verify", help="recompute a bundle's digests; name differences")
     _add_common(verify, suppress=True)
     verify.add_argument("path", metavar="PATH", help="the bundle's folder or .zip")
@@ -160,9 +172,7 @@ def _add_archive_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
     )
     for action in (sync, status, verify):
         _add_common(action, suppress=True)
-        action.add_argument(
-            "--archive", metavar="DIR", help="the archive folder (default: the profile's)"
-        )
+        _add_archive_option(action, suppress=True)
     _add_range_options(sync, suppress=True)
 
 
@@ -181,7 +191,7 @@ def _add_sql_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
         default="table",
         help="output format (table: for people, long cells cut; csv/json/ndjson: whole)",
     )
-    sql.add_argument("--archive", metavar="DIR", help="the local archive's folder")
+    _add_archive_option(sql, suppress=True)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -197,9 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--no-cache", action="store_true", help="neither read nor write the local window cache"
     )
-    parser.add_argument(
-        "--archive", metavar="DIR", help="the local archive's folder (default: the profile's)"
-    )
+    _add_archive_option(parser, suppress=False)
     parser.add_argument(
         "--archive-only",
         action="store_true",
@@ -267,12 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument(
         "--no-cache", action="store_true", default=argparse.SUPPRESS, help="bypass the cache"
     )
-    fetch.add_argument(
-        "--archive",
-        metavar="DIR",
-        default=argparse.SUPPRESS,
-        help="read archived days from this archive (default: the profile's, when it has any)",
-    )
+    _add_archive_option(fetch, suppress=True)
 
     _add_review_parser(sub)
     _add_evidence_parser(sub)

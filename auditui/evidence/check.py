@@ -65,6 +65,7 @@ class VerifyReport:
     files: int = 0
     events: int = 0
     problems: list[Problem] = field(default_factory=list)
+    sums_sha256: str | None = None  # of SHA256SUMS as found: the hand-over record's anchor
 
     @property
     def ok(self) -> bool:
@@ -72,7 +73,10 @@ class VerifyReport:
 
     def lines(self) -> list[str]:
         if self.ok:
-            return [f"OK: {self.files} files, {self.events:,} events match the manifest"]
+            return [
+                f"OK: {self.files} files, {self.events:,} events match the manifest; "
+                f"SHA-256 of {SUMS}: {self.sums_sha256}"
+            ]
         return [problem.text() for problem in self.problems]
 
 
@@ -138,6 +142,8 @@ class _Checker:
         manifest_bytes = self.read(MANIFEST)
         manifest = parse_manifest(manifest_bytes) if manifest_bytes is not None else None
         sums_bytes = self.read(SUMS)
+        if sums_bytes is not None:
+            self.report.sums_sha256 = sha256_hex(sums_bytes)
         sums, bad_lines = parse_sums(sums_bytes) if sums_bytes is not None else ({}, [])
         if manifest is None and MANIFEST not in sums and not self._said(MANIFEST):
             raise UsageError(
@@ -159,6 +165,7 @@ class _Checker:
         self._check_files(listing, manifest if trusted else None)
         self._check_events(listing, manifest if trusted else None)
         self._check_csv_rows(listing)
+        self._check_csv_events(listing)
         return self.report
 
     def _said(self, name: str) -> bool:
@@ -251,6 +258,20 @@ class _Checker:
                 self.gone(uuid, row, CSV)
             else:
                 self.event(kind, uuid or "?", row, where=CSV)
+
+    def _check_csv_events(self, listing: dict[str, str]) -> None:
+        """Both event files intact by their digests: the CSV must still show the NDJSON's
+        events, uuid by uuid (the digests may have been recomputed after an edit)."""
+        if not (self._matches(NDJSON, listing) and self._matches(CSV, listing)):
+            return
+        from auditui.evidence.csv_rows import first_disagreement
+
+        try:
+            found = first_disagreement(self.files.lines(NDJSON), self.files.lines(CSV))
+        except Unreadable:
+            return
+        if found is not None:
+            self.problem("changed", CSV, f"{found} (it no longer shows the same events)")
 
     def gone(self, uuid: str, was: int, where: str) -> None:
         """An event no longer in `where` (at line or row `was`). An event added at its place

@@ -20,9 +20,10 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
+from auditui.evidence.origin import BundleSource
 from auditui.timespec import TimeRange, format_utc
 
 FORMAT_NAME = "auditui-evidence"
@@ -55,6 +56,8 @@ class BundleInfo:
     profile: str
     version: str  # auditui's
     generated_at: datetime
+    source: BundleSource | None = None  # where the loaded events came from
+    empty_days: tuple[date, ...] = ()  # the range's UTC days that held no loaded event
 
 
 @dataclass(frozen=True)
@@ -81,8 +84,10 @@ def render_manifest(info: BundleInfo, events: int, files: Iterable[FileEntry]) -
         },
         "query": info.query,
         "counts": {"events": events},
+        "empty_days": [day.isoformat() for day in info.empty_days],
         "files": [{"name": f.name, "bytes": f.size, "sha256": f.sha256} for f in files],
         "event_digests": EVENT_DIGESTS,
+        **({"source": info.source.document()} if info.source is not None else {}),
         SELF_KEY: ZERO_DIGEST,
     }
     draft = (json.dumps(document, indent=2, ensure_ascii=True) + "\n").encode("ascii")

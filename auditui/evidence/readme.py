@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 from auditui.evidence.layout import (
     CSV,
     EVENT_DIGESTS,
@@ -11,6 +13,7 @@ from auditui.evidence.layout import (
     SUMS,
     BundleInfo,
 )
+from auditui.evidence.origin import empty_days_text
 from auditui.textsafe import visible
 from auditui.timespec import format_utc
 
@@ -18,6 +21,7 @@ from auditui.timespec import format_utc
 def render_readme(info: BundleInfo, events: int, *, zip_name: str | None, folder: str) -> bytes:
     """The README's bytes (plain ASCII-safe text; the query and host shown inert)."""
     query = visible(info.query) if info.query else "(none: every event of the range)"
+    origin = _origin(info)
     unpack = f"  cd {folder}\n" if zip_name is None else f"  unzip {zip_name}\n  cd {folder}\n"
     text = f"""\
 AUDIT-LOG EVIDENCE BUNDLE
@@ -32,7 +36,7 @@ digests needed to show that none of it was changed after it was made.
   Query:         {query}
   Events:        {events:,}
   Generated at:  {format_utc(info.generated_at)}
-
+{origin}
 HOW TO CHECK IT (no auditui needed)
 -----------------------------------
 On Linux (GNU coreutils); on macOS use `shasum -a 256 -c SHA256SUMS` instead:
@@ -46,7 +50,9 @@ compare the folder's listing (`ls -A`) with the files named below.
 SHA256SUMS covers manifest.json, and manifest.json records the size and SHA-256 of
 every other file. To make sure nobody replaced the whole bundle, compare the SHA-256
 of SHA256SUMS (`sha256sum SHA256SUMS`) with the one recorded when the bundle was
-handed over (auditui prints it when it writes the bundle).
+handed over (auditui prints it when it writes the bundle). Anyone able to
+rewrite the whole bundle can recompute every digest in it: only that SHA-256,
+recorded elsewhere at hand-over, shows that this is the bundle handed over.
 
 One event at a time: line N of {EVENT_DIGESTS} is the SHA-256 of line N of {NDJSON}
 (its line feed included) followed by the event's uuid, so
@@ -75,3 +81,23 @@ THE FILES
 {SUMS}      the SHA-256 of every other file, in the format of `sha256sum -c`.
 """
     return text.encode("utf-8")
+
+
+def _origin(info: BundleInfo) -> str:
+    """Where the events came from, and the days that held none (a paragraph, or "")."""
+    said: list[str] = []
+    if info.source is not None:
+        said.append(
+            "Where the events came from (loaded, before the query): "
+            + info.source.text()
+            + ' The same counts are under "source" in manifest.json.'
+        )
+    if info.empty_days:
+        said.append(
+            f"{len(info.empty_days)} of the range's UTC days held no events when it was "
+            f"loaded ({empty_days_text(info.empty_days)}): the API may no longer keep them. "
+            'They are listed under "empty_days" in manifest.json.'
+        )
+    if not said:
+        return ""
+    return "\n" + "\n\n".join(textwrap.fill(text, 78) for text in said) + "\n"

@@ -136,3 +136,29 @@ def test_a_read_only_archive_is_read(tmp_path: Path) -> None:
     assert sorted(p.name for p in (tmp_path / "a").iterdir()) == [
         "date=2026-11-22", "date=2026-11-23", "date=2026-11-24", "manifest.json",
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "COPY (SELECT 1) TO '{root}/out.csv'",  # a write, even inside the archive
+        "COPY (SELECT 1) TO '{outside}/out.csv'",
+        "SELECT * FROM read_text('{root}/manifest.json')",  # a file of the folder not listed
+        "SELECT * FROM read_text('{outside}/secret.txt')",
+        "ATTACH '{outside}/other.db'",
+        "SET enable_external_access = true",
+    ],
+)
+def test_a_query_only_reads_the_archives_files(tmp_path: Path, template: str) -> None:
+    """`auditui sql` is confined to the files the manifest lists: writes, other files,
+    attaching a database and undoing the confinement are the engine's one-line refusal."""
+    root, outside = tmp_path / "archive", tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("not for SQL")
+    archive = open_archive(archived(root), HOST)
+    with pytest.raises(SqlError) as caught:
+        run_sql(archive, template.format(root=root, outside=outside)).rows()
+    assert "\n" not in str(caught.value) and caught.value.exit_code == 2
+    assert sorted(p.name for p in outside.iterdir()) == ["secret.txt"]
+    assert not (root / "out.csv").exists()
+    assert run_sql(archive, "SELECT count(*) FROM audit_logs").rows() == [(9,)]

@@ -75,3 +75,18 @@ def test_targets_are_the_profiles_then_other_folders(tmp_path: Path) -> None:
         ("old-profile", base / "old-profile"),
     ]
     assert status_targets({"default": None}, str(tmp_path / "x")) == [("default", tmp_path / "x")]
+
+
+def test_days_the_api_had_no_event_for_are_listed_as_empty(
+    server: DemoServer, tmp_path: Path
+) -> None:
+    """The days before the demo data starts are archived (the API answered: nothing) but
+    listed apart, not passed off as covered quietly."""
+    sync(server, tmp_path, time_range=TimeRange(NOW - timedelta(days=12), NOW - timedelta(days=5)))
+    shown = archive_status("default", tmp_path)
+    manifest = read_manifest(ArchivePaths(tmp_path))
+    assert manifest is not None
+    first_served = min(date.fromisoformat(k) for k, v in manifest.days.items() if v.events)
+    assert first_served > day(14)  # some days of the range came back empty
+    assert shown.empty == [(day(14), first_served - timedelta(days=1))]
+    assert shown.covered == [(day(14), day(21))]

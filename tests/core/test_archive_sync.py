@@ -208,14 +208,43 @@ def test_a_crash_between_a_day_file_and_the_manifest_is_swept_next_time(
         real(paths, manifest)
 
     monkeypatch.setattr("auditui.archive.sync.write_manifest", crash_on_the_second_day)
+    monkeypatch.setattr("auditui.archive.sync.remove_files", lambda *_: None)  # killed: no tidying
     with pytest.raises(Crashed):
         sync(server, tmp_path, concurrency=1)
     manifest = read_manifest(ArchivePaths(tmp_path))
     assert manifest is not None and len(manifest.days) == 1
     on_disk = {str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*.parquet")}
     assert len(on_disk) == 2 and {f.name for f in manifest.files()} < on_disk
-    monkeypatch.setattr("auditui.archive.sync.write_manifest", real)
+    monkeypatch.undo()
     again = sync(server, tmp_path)
     # the day archived first was the open one (newest first): it is refetched too
     assert again.swept == 1 and again.ok and len(again.fetched) == len(DAYS)
     assert len(list(tmp_path.rglob("*.parquet"))) == len(DAYS)
+
+
+def test_a_manifest_that_cannot_be_written_leaves_the_day_as_it_was(
+    server: DemoServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The day's file is on disk but the manifest write fails (a read-only or full disk):
+    the new file is removed again, so the archive verifies as it did before the sync."""
+    from auditui.archive import write_manifest as real
+    from auditui.archive.verify import verify_archive
+    from auditui.errors import StorageError
+
+    calls = 0
+
+    def fail_on_the_first_day(paths: ArchivePaths, manifest: Any) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 2:  # the new archive's empty manifest, then the first day's
+            raise StorageError("Cannot write manifest.json: no space left on the device.")
+        real(paths, manifest)
+
+    monkeypatch.setattr("auditui.archive.sync.write_manifest", fail_on_the_first_day)
+    with pytest.raises(StorageError):
+        sync(server, tmp_path, concurrency=1)
+    manifest = read_manifest(ArchivePaths(tmp_path))
+    assert manifest is not None and manifest.days == {}
+    assert list(tmp_path.rglob("*.parquet")) == []
+    monkeypatch.undo()
+    assert verify_archive(ArchivePaths(tmp_path)).ok

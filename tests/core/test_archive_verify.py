@@ -167,3 +167,17 @@ def test_repair_keeps_a_day_the_api_no_longer_has(server: DemoServer, root: Path
     assert result.summary is not None and result.refetched == []
     assert "no events" in result.summary.failed[date(2026, 11, 22)]
     assert damaged.exists() and kinds(root) == [(UNREADABLE, "2026-11-22")]
+
+
+def test_repair_of_a_sound_archive_changes_nothing_and_takes_no_lock(
+    server: DemoServer, tmp_path: Path
+) -> None:
+    """Nothing to repair: no lock file is made and nothing written, so `verify --repair` of a
+    read-only archive that is sound says OK."""
+    sync(server, tmp_path)
+    (tmp_path / ".lock").unlink()
+    before = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*")}
+    result = repair_archive(connection_for(server), ArchivePaths(tmp_path), "default", now=NOW)
+    assert result.after is not None and result.after.ok
+    assert not (result.rebuilt or result.removed or result.refetched)
+    assert {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*")} == before

@@ -90,7 +90,10 @@ def test_a_folder_holds_the_events_oldest_first_with_every_digest(
 
     sums = (bundle / "SHA256SUMS").read_text().splitlines()
     assert sums == [f"{sha((bundle / name).read_bytes())}  {name}" for name in FILES]
-    assert texts(verify(str(bundle))) == ["OK: 6 files, 8 events match the manifest"]
+    sums_digest = sha((bundle / "SHA256SUMS").read_bytes())
+    assert texts(verify(str(bundle))) == [
+        f"OK: 6 files, 8 events match the manifest; SHA-256 of SHA256SUMS: {sums_digest}"
+    ]
 
 
 def test_files_are_private_unless_the_umaskfile_mode(out: Path, events: list[AuditEvent]) -> None:
@@ -131,7 +134,9 @@ def test_a_zip_holds_the_same_files_in_one_folder(
         sums = archive.read("evidence/SHA256SUMS")
     assert "unzip evidence.zip" in readme and "sha256sum -c SHA256SUMS" in readme
     assert summary.sums_sha256 == sha(sums)
-    assert texts(verify(str(target))) == ["OK: 6 files, 8 events match the manifest"]
+    assert texts(verify(str(target))) == [
+        f"OK: 6 files, 8 events match the manifest; SHA-256 of SHA256SUMS: {sha(sums)}"
+    ]
     assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []
 
 
@@ -164,7 +169,10 @@ def test_no_events_is_still_a_bundle(out: Path) -> None:
     write_bundle([], target, info())
     assert (target / "events.ndjson").read_bytes() == b""
     assert (target / "events.csv").read_text().startswith("timestamp,event_uuid,")
-    assert texts(verify(str(target))) == ["OK: 6 files, 0 events match the manifest"]
+    sums_digest = sha((target / "SHA256SUMS").read_bytes())
+    assert texts(verify(str(target))) == [
+        f"OK: 6 files, 0 events match the manifest; SHA-256 of SHA256SUMS: {sums_digest}"
+    ]
 
 
 # -- never overwrite, nothing half-made -----------------------------------------------------

@@ -121,3 +121,14 @@ def test_memory_calls_glibc_where_it_is_the_c_library() -> None:
     glibc = platform.libc_ver()[0] == "glibc"
     assert memory.fix_mmap_threshold() is glibc  # mallopt answers 1 on success
     assert isinstance(memory.trim(), bool)  # 1: memory went back; 0: nothing to give
+
+
+@pytest.mark.parametrize(
+    ("count", "expected"),
+    [(0, "0 days"), (1, "1 day"), (2, "2 days"), (1204, "1,204 days")],
+)
+def test_quantity_says_a_count_with_its_noun(count: int, expected: str) -> None:
+    from auditui.units import quantity
+
+    assert quantity(count, "day") == expected
+    assert quantity(count, "entry", "entries").endswith("entry" if count == 1 else "entries")

@@ -7,6 +7,7 @@ fails `verify` with exit 1 naming the file. The range is taken from the demo dat
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -84,7 +85,10 @@ def test_export_passes_sha256sum_and_verify_then_tampering_fails(
     )
     verified = run("evidence", "verify", str(target))
     assert verified.returncode == 0, verified.stdout + verified.stderr
-    assert verified.stdout == f"OK: 6 files, {count:,} events match the manifest\n"
+    assert verified.stdout == (
+        f"OK: 6 files, {count:,} events match the manifest; SHA-256 of SHA256SUMS: "
+        f"{sums_digest}\n"
+    )
 
     csv_path = target / "events.csv"
     csv_path.write_text(csv_path.read_text().replace("success", "failure", 1))
@@ -125,7 +129,11 @@ def test_a_zip_unzips_into_a_folder_that_passes_sha256sum(
     assert "unzip audit-q4.zip" in (folder / "README.txt").read_text()
 
     verified = run("evidence", "verify", str(target))
-    assert verified.stdout == f"OK: 6 files, {len(events):,} events match the manifest\n"
+    sums_digest = hashlib.sha256((folder / "SHA256SUMS").read_bytes()).hexdigest()
+    assert verified.stdout == (
+        f"OK: 6 files, {len(events):,} events match the manifest; SHA-256 of SHA256SUMS: "
+        f"{sums_digest}\n"
+    )
     assert run("evidence", "verify", str(folder)).returncode == 0
     (folder / "events.ndjson").write_text("")
     emptied = run("evidence", "verify", str(folder))

@@ -10,6 +10,8 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from tests.helpers.archive import archive_config, make_archive
 from tests.helpers.cli import one_line_error, run
 from tests.helpers.events import raw
@@ -106,3 +108,25 @@ def test_sql_imports_neither_the_tui_nor_the_http_client(tmp_path: Path) -> None
                 if line.startswith("import time:")}  # fmt: skip
     assert "duckdb" in imported and "auditui" in imported
     assert not imported & {"textual", "rich", "httpx", "httpcore", "numpy", "pandas"}
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("sql", "SELECT 1"),
+        ("archive", "status"),
+        ("archive", "sync"),
+        ("archive", "verify"),
+        ("evidence", "export", "--since", "1d", "--output", "b"),
+        ("fetch",),
+    ],
+)
+def test_archive_dir_before_or_after_the_command(command: tuple[str, ...]) -> None:
+    """`auditui --archive DIR sql …` and `auditui sql … --archive DIR` both name the folder
+    (the command's own option never hides the top-level one)."""
+    from auditui.cli.main import build_parser
+
+    parser = build_parser()
+    assert parser.parse_args(["--archive", "/before", *command]).archive == "/before"
+    assert parser.parse_args([*command, "--archive", "/after"]).archive == "/after"
+    assert parser.parse_args(list(command)).archive is None

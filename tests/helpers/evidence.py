@@ -2,12 +2,14 @@
 
 `make_events(n)` gives n decoded events newest first (as a load returns them); `info()`
 the `BundleInfo` every test writes with (`generated_at` pinned, never the clock);
-`texts(report)` the report's lines; `sha`, `file_mode` and `flip_a_byte` act on files.
+`texts(report)` the report's lines; `sha`, `file_mode` and `flip_a_byte` act on files;
+`reseal(folder)` recomputes the manifest and SHA256SUMS after an edit (a cover-up).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -59,3 +61,20 @@ def flip_a_byte(path: Path, at: int = 10) -> None:
     data = bytearray(path.read_bytes())
     data[at] = ord("b") if data[at] != ord("b") else ord("c")
     path.write_bytes(bytes(data))
+
+
+def reseal(folder: Path) -> None:
+    """Rewrite a bundle folder's manifest (sizes, digests, `self_sha256`) and SHA256SUMS to
+    match its files as they are now: what someone who edited a file and covered it up does."""
+    manifest_path = folder / "manifest.json"
+    document = json.loads(manifest_path.read_text())
+    for entry in document["files"]:
+        data = (folder / entry["name"]).read_bytes()
+        entry["bytes"], entry["sha256"] = len(data), sha(data)
+    document["self_sha256"] = "0" * 64
+    draft = json.dumps(document, indent=2, ensure_ascii=True) + "\n"
+    manifest = draft.replace("0" * 64, sha(draft.encode()), 1).encode()
+    manifest_path.write_bytes(manifest)
+    names = [entry["name"] for entry in document["files"]] + ["manifest.json"]
+    sums = "".join(f"{sha((folder / name).read_bytes())}  {name}\n" for name in names)
+    (folder / "SHA256SUMS").write_text(sums)
