@@ -33,7 +33,7 @@ class _ProgressLine(StatusLine):
 
         self.show(
             f"days {progress.days_done}/{progress.days_total} · {progress.events:,} events · "
-            f"{human_bytes(progress.bytes)}"
+            f"{human_bytes(progress.bytes)} downloaded"
         )
 
 
