@@ -162,14 +162,15 @@ def _load_events(
     connection = reading_connection(args)
     ready_to_load(connection, time_range)  # no key needed when the archive holds the range
     matcher = with_marks(matcher, args.query or "", connection, warnings.append)
-    _check_archive(connection, time_range)
+    _check_archive(connection, time_range, progress)
     result = asyncio.run(connection.load(time_range, progress))
     events = result.events if matcher is None else matcher.filter_events(result.events)
     warnings += load_warnings(result)
     empty = empty_days(time_range, result.events)
     if empty:
         warnings.append(
-            f"{len(empty)} of the range's days hold no events ({empty_days_text(empty)}): "
+            f"{len(empty)} of the range's days {'holds' if len(empty) == 1 else 'hold'} no "
+            f"events ({empty_days_text(empty)}): "
             "the API may no longer keep them"
         )
     elif not events:
@@ -188,7 +189,9 @@ def _load_events(
     )
 
 
-def _check_archive(connection: Connection, time_range: TimeRange) -> None:
+def _check_archive(
+    connection: Connection, time_range: TimeRange, progress: _ExportProgress | None
+) -> None:
     """`TamperedArchive` (one line, nothing written) when an archive file the load would
     read is missing or no longer matches the archive's manifest."""
     from auditui.archive import ArchivedConnection
@@ -197,6 +200,8 @@ def _check_archive(connection: Connection, time_range: TimeRange) -> None:
     if not isinstance(connection, ArchivedConnection):
         return
     files = [entry for _, read in connection.plan(time_range) if read for entry in read]
+    if progress and files:
+        progress.show(f"checking {len(files):,} archive files against the archive's manifest")
     damaged = damaged_archive_files(connection.archive.paths, files)
     if damaged:
         raise TamperedArchive(damaged)

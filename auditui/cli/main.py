@@ -151,6 +151,11 @@ def _add_evidence_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
     verify = actions.add_parser("verify", help="recompute a bundle's digests; name differences")
     _add_common(verify, suppress=True)
     verify.add_argument("path", metavar="PATH", help="the bundle's folder or .zip")
+    verify.add_argument(
+        "--expect",
+        metavar="HEX",
+        help="the SHA-256 of SHA256SUMS recorded at hand-over: exit 1 when it differs",
+    )
 
 
 def _add_archive_parser(sub: argparse._SubParsersAction[_Parser]) -> None:

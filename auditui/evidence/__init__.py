@@ -8,7 +8,9 @@
 - `check`: `verify`, which recomputes every digest and names each changed, missing or
   added file and event (`VerifyReport`, `Problem`); `csv_rows` names the events whose CSV
   rows changed when `events.csv` alone was edited;
-- `readme`: the bundle's `README.txt` (how to check it without auditui).
+- `readme`: the bundle's `README.txt` (how to check it without auditui);
+- `origin`: where the events came from (`BundleSource`), the range's days without events,
+  and the check of archive files before an export reads them (`TamperedArchive`).
 
 Names are re-exported lazily (PEP 562).
 """
@@ -23,9 +25,12 @@ if TYPE_CHECKING:
     from auditui.evidence.bundle import BundleSummary, write_bundle
     from auditui.evidence.check import Problem, VerifyReport, verify
     from auditui.evidence.layout import BundleInfo
+    from auditui.evidence.origin import BundleSource, TamperedArchive
 
 _WHERE = {
     "BundleInfo": "layout",
+    "BundleSource": "origin",
+    "TamperedArchive": "origin",
     "BundleSummary": "bundle",
     "write_bundle": "bundle",
     "Problem": "check",
@@ -33,6 +38,15 @@ _WHERE = {
     "verify": "check",
 }
 
-__all__ = ["BundleInfo", "BundleSummary", "Problem", "VerifyReport", "verify", "write_bundle"]
+__all__ = [
+    "BundleInfo",
+    "BundleSource",
+    "BundleSummary",
+    "Problem",
+    "TamperedArchive",
+    "VerifyReport",
+    "verify",
+    "write_bundle",
+]
 
 __getattr__, __dir__ = lazy_exports(__name__, _WHERE)

@@ -6,7 +6,11 @@ Which record is trusted (`layout` says who covers whom): the manifest when its o
 else it is the changed file. A manifest whose own digest fails is the changed file, and the
 other files are checked against `SHA256SUMS` instead. So editing any one file is reported
 as that file. Events are compared line by line with `events.sha256` (unless that file is
-the one that changed and `events.ndjson` still matches): by uuid and line number.
+the one that changed and `events.ndjson` still matches): by uuid and line number. When
+both event files match their digests, `events.csv` must still show the events of
+`events.ndjson`, uuid by uuid (`csv_rows.first_disagreement`): a cover-up that rewrote the
+manifest and SHA256SUMS is caught there. The report carries the SHA-256 of SHA256SUMS as
+found (`sums_sha256`), the anchor to compare with the hand-over record.
 """
 
 from __future__ import annotations

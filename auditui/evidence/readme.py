@@ -100,4 +100,5 @@ def _origin(info: BundleInfo) -> str:
         )
     if not said:
         return ""
-    return "\n" + "\n\n".join(textwrap.fill(text, 78) for text in said) + "\n"
+    wrap = textwrap.TextWrapper(78, break_long_words=False, break_on_hyphens=False)
+    return "\n" + "\n\n".join(wrap.fill(text) for text in said) + "\n"

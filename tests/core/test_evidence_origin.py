@@ -27,6 +27,7 @@ from auditui.evidence.origin import (
 )
 from auditui.timespec import TimeRange
 from tests.helpers.archive import make_archive
+from tests.helpers.events import decode, raw
 from tests.helpers.evidence import flip_a_byte, info, make_events, reseal, sha
 
 HEAD = "ab" * 32
@@ -48,7 +49,7 @@ def test_empty_days_are_the_range_s_utc_days_without_a_loaded_event(
     events: list[AuditEvent],
 ) -> None:
     days = sorted({e.timestamp.astimezone(UTC).date() for e in events})
-    assert days == [date(2026, 11, 26)]  # make_events: hourly, the hours before 2026-11-27
+    assert days == [date(2026, 11, 26)]  # make_events: all on 2026-11-26
     wide = TimeRange(datetime(2026, 11, 20, 6, tzinfo=UTC), datetime(2026, 11, 28, tzinfo=UTC))
     found = empty_days(wide, events)
     assert found == [date(2026, 11, d) for d in (20, 21, 22, 23, 24, 25, 27)]
@@ -93,7 +94,7 @@ def test_damaged_archive_files_are_named(tmp_path: Path) -> None:
     from auditui.archive import ArchivePaths
 
     now = datetime(2026, 11, 29, tzinfo=UTC)
-    two_days = make_events(30)  # hourly: 2026-11-25 and 2026-11-26
+    two_days = decode(raw(1), raw(2), raw(3, timestamp="2026-11-25T10:00:00Z"))
     manifest = make_archive(tmp_path / "a", two_days, host="https://h", now=now)
     paths = ArchivePaths(tmp_path / "a")
     files = manifest.files()

@@ -14,12 +14,17 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from auditui.demo import DEMO_KEY, DemoServer
+from auditui.demo import DEMO_KEY, DemoServer, generate_events
 from auditui.timespec import TimeRange, format_utc
+from tests.helpers.app import DAYS, END, EVENTS_PER_DAY, served
+from tests.helpers.archive import make_archive
 from tests.helpers.cli import one_line_error, run
 
 
@@ -86,8 +91,7 @@ def test_export_passes_sha256sum_and_verify_then_tampering_fails(
     verified = run("evidence", "verify", str(target))
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert verified.stdout == (
-        f"OK: 6 files, {count:,} events match the manifest; SHA-256 of SHA256SUMS: "
-        f"{sums_digest}\n"
+        f"OK: 6 files, {count:,} events match the manifest; SHA-256 of SHA256SUMS: {sums_digest}\n"
     )
 
     csv_path = target / "events.csv"
@@ -243,3 +247,142 @@ def test_a_terminal_sees_progress_then_the_summary(
         text.rstrip().splitlines()[-1].lstrip("\r\x1b[K").startswith("auditui: wrote evidence of ")
     )
     assert (target / "SHA256SUMS").exists()
+
+
+# -- through the local archive: checked first, and the bundle says where events came from ----
+
+ARCHIVE_NOW = END + timedelta(days=2)  # "now" for the archive: every served day had ended
+TWO_DAYS = ("--from", "2026-11-24T00:00Z", "--to", "2026-11-26T00:00Z")  # archived
+
+
+@pytest.fixture(scope="module")
+def served_events() -> list[dict[str, Any]]:
+    return generate_events(seed=7, events_per_day=EVENTS_PER_DAY, days=DAYS, end=END)
+
+
+@pytest.fixture
+def recording(served_events: list[dict[str, Any]]) -> Iterator[DemoServer]:
+    yield from served(events=served_events)
+
+
+def on_days(events: list[dict[str, Any]], *days: str) -> list[dict[str, Any]]:
+    return [e for e in events if e["timestamp"][:10] in days]
+
+
+def drop_a_row(path: Path) -> None:
+    """Rewrite a Parquet file without its first row: still valid, one event fewer."""
+    import duckdb
+
+    temp = path.with_name("rewritten.parquet")
+    with duckdb.connect() as connection:
+        source = str(path).replace("'", "''")
+        connection.execute(
+            f"COPY (SELECT * FROM read_parquet('{source}', hive_partitioning = false) "
+            f"OFFSET 1) TO '{str(temp).replace(chr(39), chr(39) * 2)}' (FORMAT parquet)"
+        )
+    temp.replace(path)
+
+
+def test_a_tampered_archive_day_stops_the_export_before_anything_is_written(
+    recording: DemoServer, served_events: list[dict[str, Any]], out: Path
+) -> None:
+    root = out / "archive"
+    manifest = make_archive(root, served_events, host=recording.url, now=ARCHIVE_NOW)
+    env = {**os.environ, "DATAFOLD_HOST": recording.url}  # no key: the range is archived
+    export = ("evidence", "export", *TWO_DAYS, "--archive", str(root))
+    names = {day: entry.files[0].name for day, entry in manifest.days.items()}
+
+    drop_a_row(root / names["2026-11-23"])  # outside the range: not read, not checked
+    intact = run(*export, "-o", str(out / "intact"), env=env)
+    assert intact.returncode == 0, intact.stderr
+    count = len(on_days(served_events, "2026-11-24", "2026-11-25"))
+    assert json.loads((out / "intact" / "manifest.json").read_text())["counts"]["events"] == count
+
+    drop_a_row(root / names["2026-11-24"])  # valid Parquet, one event fewer: silent if unchecked
+    result = run(*export, "-o", str(out / "tampered"), env=env)
+    line = one_line_error(result, 1)
+    assert f"archive file {names['2026-11-24']} is missing or no longer matches" in line
+    assert "run `auditui archive verify --repair`" in line
+    (root / names["2026-11-25"]).unlink()
+    result = run(*export, "-o", str(out / "tampered"), env=env)
+    line = one_line_error(result, 1)
+    assert names["2026-11-24"] in line and names["2026-11-25"] in line
+    assert not (out / "tampered").exists() and recording.requests == []
+
+
+def test_the_manifest_records_the_source_and_the_days_without_events(
+    recording: DemoServer, served_events: list[dict[str, Any]], out: Path
+) -> None:
+    root = out / "archive"
+    archived = on_days(served_events, "2026-11-24", "2026-11-25")
+    manifest = make_archive(root, archived, host=recording.url, now=ARCHIVE_NOW)
+    env = {**os.environ, "DATAFOLD_HOST": recording.url, "DATAFOLD_API_KEY": recording.key}
+    target = out / "ev"
+    wide = ("--from", "2026-11-20T00:00Z", "--to", "2026-11-26T00:00Z")
+    result = run("evidence", "export", *wide, "--archive", str(root), "-o", str(target), env=env)
+    assert result.returncode == 0, result.stderr
+    warning, summary = result.stderr.splitlines()
+    assert warning == (
+        "auditui: warning: 3 of the range's days hold no events (2026-11-20 … 2026-11-22): "
+        "the API may no longer keep them"
+    )
+    assert summary.startswith("auditui: wrote evidence of ")
+    written = json.loads((target / "manifest.json").read_text())
+    assert written["empty_days"] == ["2026-11-20", "2026-11-21", "2026-11-22"]
+    source = written["source"]
+    fetched = on_days(served_events, "2026-11-23")
+    assert (source["host"], source["archive_events"], source["api_events"]) == (
+        recording.url,
+        len(archived),
+        len(fetched),
+    )
+    assert source["archive_windows"] >= 1 and source["api_windows"] >= 1
+    assert source["archive"] == {"path": str(root), "head": manifest.head()}
+    assert written["counts"]["events"] == len(archived) + len(fetched)
+    assert f"from the local archive in {root}" in " ".join(
+        (target / "README.txt").read_text().split()
+    )
+
+
+def test_a_range_without_events_warns_and_still_writes_a_bundle(
+    recording: DemoServer, served_events: list[dict[str, Any]], out: Path
+) -> None:
+    env = {**os.environ, "DATAFOLD_HOST": recording.url, "DATAFOLD_API_KEY": recording.key}
+    target = out / "ev"
+    early = ("--from", "2026-11-10", "--to", "2026-11-11")  # a date as --to: its end, inclusive
+    result = run("evidence", "export", *early, "-o", str(target), env=env)
+    assert result.returncode == 0, result.stderr
+    warning = result.stderr.splitlines()[0]
+    assert warning.startswith("auditui: warning: 2 of the range's days hold no events (")
+    written = json.loads((target / "manifest.json").read_text())
+    assert written["counts"]["events"] == 0
+    assert written["empty_days"] == ["2026-11-10", "2026-11-11"]
+    assert written["source"]["archive"] is None
+
+    matched_none = out / "none"
+    query = ("--query", "user:nobody@nowhere.invalid")
+    result = run("evidence", "export", *TWO_DAYS, *query, "-o", str(matched_none), env=env)
+    assert result.returncode == 0, result.stderr
+    loaded = len(on_days(served_events, "2026-11-24", "2026-11-25"))
+    assert result.stderr.splitlines()[0] == (
+        f"auditui: warning: the bundle holds no events: the query matched none of the "
+        f"{loaded:,} events loaded"
+    )
+
+
+def _verify_has_expect() -> bool:
+    return "--expect" in run("evidence", "verify", "--help").stdout
+
+
+def test_verify_expect_through_the_cli(
+    demo_server: DemoServer, recent: TimeRange, out: Path
+) -> None:
+    if not _verify_has_expect():
+        pytest.skip("`--expect` is not yet declared in cli/main.py (the lead adds it)")
+    target = out / "ev"
+    result = run("evidence", "export", *span(recent), "-o", str(target), env=api_env(demo_server))
+    anchor = result.stderr.rsplit(" ", 1)[1].rstrip(")\n")
+    assert run("evidence", "verify", str(target), "--expect", anchor).returncode == 0
+    wrong = run("evidence", "verify", str(target), "--expect", "f" * 64)
+    assert wrong.returncode == 1 and wrong.stdout.count("\n") == 1
+    assert f"not the expected {'f' * 64}" in wrong.stdout
