@@ -22,14 +22,13 @@ long as the window starting at that instant returned it too (checked once every 
 has arrived; one it did not return is counted). Every other event outside its window is
 counted in `out_of_range` (a proxy that stripped the request body makes many).
 
-`load_range` (used by `auditui fetch`) collects every window and merges them like before:
-the merge never trusts the server, drops duplicates across windows by `event_uuid` (the
-newest window's copy wins) and sorts newest first; the first error is raised.
+`load_range` (`auditui fetch`) collects and merges every window: the merge never trusts
+the server, drops duplicates by `event_uuid` (the newest window's copy wins) and sorts
+newest first; the first error is raised.
 
-De-duplication by `event_uuid` has one implementation, `unique_events` (`sources.dedupe`,
-re-exported here; the first copy wins): streams, the merge and `FileSource` all use it. A
-different event with a uuid already kept is dropped too, but counted in `conflicts` and
-kept, with the malformed events, in `skipped` so the user can see it.
+De-duplication by `event_uuid` is `unique_events` (`sources.dedupe`, re-exported; the first
+copy wins) for streams, the merge and `FileSource`: a different event with a kept uuid is
+dropped too, but counted in `conflicts` and kept in `skipped` for the user to see.
 """
 
 from __future__ import annotations

@@ -2,8 +2,7 @@
 
 The session owns what the TUI shows and where it came from:
 
-- the event source (`source`: the API connection or a file), swapped for one holding the
-  new key after a login (`with_credential`);
+- the event source (`source`: the API, an archive, a file), swapped after a login;
 - the loaded range (`time_range`) and the relative `since` it was chosen as (`r` then
   reloads "the last hour" again, not the same hour: `choose_range`, `reload_target`);
 - the events: `store`, `view` (filter and sort) and `filterer` (the current query and its
@@ -21,9 +20,8 @@ The session owns what the TUI shows and where it came from:
   them in again without a fetch (`swap_range`); the history says which it still needs
   (`keep_ranges`). `reshow` puts back a filter result computed earlier (and its sort).
 
-The App and the flows read this state; only the methods here assign it. Everything runs
-on the UI thread, except `prepare` (and the function `preparer` returns), which builds a
-store for a load in a worker thread, and reading a store a worker was handed.
+The App and the flows read this state; only the methods here assign it. All runs on the
+UI thread but `prepare` (and what `preparer` returns: a load's store built in a worker).
 """
 
 from __future__ import annotations
@@ -342,9 +340,8 @@ class Session:
         counts = self._counting
         counts.windows += not self._retry
         counts.cached += batch.cached
-        if batch.archived:
-            counts.archived += 1
-            counts.archived_events += len(batch.events)
+        counts.archived += batch.archived
+        counts.archived_events += len(batch.events) if batch.archived else 0
         counts.skipped += batch.malformed
         counts.dropped += batch.out_of_range
         counts.conflicts += batch.conflicts
