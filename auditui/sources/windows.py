@@ -104,7 +104,7 @@ class WindowBatch:
 class LoadResult:
     """The merged events (newest first, unique by `event_uuid`) and what was dropped."""
 
-    events: list[AuditEvent]
+    events: list[AuditEvent] = field(repr=False)  # asyncio.run reprs its result at exit
     malformed: int = 0
     out_of_range: int = 0
     duplicates: int = 0  # dropped by uuid, conflicts included

@@ -229,3 +229,14 @@ async def test_load_result_of_an_empty_range_is_empty(demo_server: DemoServer) -
         result = await load_range(client, long_ago, window=DAY)
     assert result == LoadResult(events=[], windows=2, bytes=result.bytes)
     assert result.bytes > 0
+
+
+def test_a_load_results_repr_leaves_the_events_out() -> None:
+    """`asyncio.run` formats its main task's result when it restores SIGINT at exit: with
+    the events in the repr, a 1M `auditui fetch` spent 14 s there (benchmarks/README.md)."""
+    from auditui.sources.windows import LoadResult
+    from tests.helpers.events import decode, raw
+
+    events = decode(*(raw(n) for n in range(200)))
+    text = repr(LoadResult(events, windows=3))
+    assert "windows=3" in text and events[0].event_uuid not in text and len(text) < 400
