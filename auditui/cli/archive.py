@@ -115,7 +115,20 @@ def status(args: argparse.Namespace) -> int:
         failed = failed or bool(shown.error)
         for line in _status_lines(shown):
             print(line)
+        if name in profiles and shown.host:
+            _warn_other_host(shown, settings.profile(name).host)
     return 1 if failed else 0
+
+
+def _warn_other_host(shown: ArchiveStatus, host: str) -> None:
+    """An archive of another host than its profile's now: sync and browse refuse it."""
+    from auditui.textsafe import visible
+
+    if shown.host.rstrip("/") != host.rstrip("/"):
+        print(
+            f"  warning: profile '{shown.profile}' now uses {visible(host)}: sync and the "
+            "browser refuse this archive (an archive never mixes hosts)"
+        )
 
 
 def _days(run: Run) -> str:

@@ -255,6 +255,12 @@ def test_another_host_is_refused_naming_both(server: DemoServer, tmp_path: Path)
         line = one_line_error(archive(other, root, "sync", *SIX_DAYS), 1)
         assert server.url in line and other.url in line and "never mixes hosts" in line
         assert requests(other) == 0
+        status = archive(other, root, "status")  # shown, with a warning naming the new host
+        assert status.returncode == 0, status.stderr
+        assert f"default · {server.url}" in status.stdout
+        assert f"warning: profile 'default' now uses {other.url}" in status.stdout
+    same = archive(server, root, "status")
+    assert same.returncode == 0 and "warning" not in same.stdout
 
 
 def test_a_newer_manifest_format_is_one_line(server: DemoServer, tmp_path: Path) -> None:
