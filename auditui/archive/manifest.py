@@ -36,6 +36,14 @@ class ArchiveError(AudituiError):
     """An archive that cannot be used as it is (damaged, newer, another host's, locked)."""
 
 
+class NewerManifest(ArchiveError):
+    """A manifest written by a newer auditui: read by an upgrade, never rewritten."""
+
+
+class DamagedManifest(ArchiveError):
+    """A manifest that cannot be decoded: `archive verify --repair` rebuilds it."""
+
+
 class FileEntry(msgspec.Struct, frozen=True):
     """One Parquet file of a day."""
 
@@ -135,14 +143,14 @@ def read_manifest(paths: ArchivePaths) -> Manifest | None:
     except msgspec.DecodeError:
         version = 0
     if version > FORMAT:
-        raise ArchiveError(
+        raise NewerManifest(
             f"The archive manifest {where} was written by a newer auditui (format {version}, "
             f"this one reads {FORMAT}): upgrade auditui to use this archive."
         )
     try:
         return _decoder.decode(data)
     except msgspec.DecodeError as exc:
-        raise ArchiveError(
+        raise DamagedManifest(
             f"The archive manifest {where} is damaged ({exc}): run `auditui archive verify "
             "--repair` to rebuild it from the files, or move the folder aside."
         ) from None

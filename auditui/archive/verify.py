@@ -23,15 +23,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import msgspec
-
 from auditui.archive.engine import connect, require_duckdb
 from auditui.archive.files import schema_version, sha256_file
 from auditui.archive.layout import ArchivePaths, day_folder, parse_day
 from auditui.archive.lock import archive_lock
 from auditui.archive.manifest import (
-    FORMAT,
-    ArchiveError,
+    DamagedManifest,
     Manifest,
     broken_links,
     check_host,
@@ -106,22 +103,12 @@ class RepairResult:
     after: VerifyReport | None = None  # the archive verified after the repair
 
 
-class _Format(msgspec.Struct):
-    format: int = 0
-
-
 def load_manifest(paths: ArchivePaths) -> tuple[Manifest | None, str]:
     """The manifest, or None and why it is damaged ("" when there is none). A newer
-    format is an `ArchiveError` (never rebuilt: an upgrade reads it)."""
+    format is an `ArchiveError` (`NewerManifest`: never rebuilt, an upgrade reads it)."""
     try:
         return read_manifest(paths), ""
-    except ArchiveError as exc:
-        try:
-            version = msgspec.json.decode(paths.manifest.read_bytes(), type=_Format).format
-        except (OSError, msgspec.DecodeError, msgspec.ValidationError):
-            version = 0
-        if version > FORMAT:
-            raise
+    except DamagedManifest as exc:
         return None, str(exc)
 
 
