@@ -159,6 +159,15 @@ def sweep_stale_temps(folder: Path, *, target: str | None = None, now: float | N
     return removed
 
 
+def fsync_path(path: os.PathLike[str] | str, *, folder: bool = False) -> None:
+    """Flush a file, or a folder's entries (a rename survives a power cut), to the disk."""
+    fd = os.open(path, os.O_RDONLY | (os.O_DIRECTORY if folder else 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def write_atomic(path: Path, data: bytes, *, mode: int = 0o600, fsync: bool = True) -> None:
     """Write `data` to `path` atomically with `mode` (`atomic_writer`, in one call)."""
     with atomic_writer(path, mode=mode, fsync=fsync) as out:

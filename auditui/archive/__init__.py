@@ -17,7 +17,7 @@ from auditui.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from auditui.archive.engine import ArchiveUnavailable, connect, duckdb_available, require_duckdb
-    from auditui.archive.files import read_events, sha256_file, write_day_file
+    from auditui.archive.files import mismatched_files, read_events, sha256_file, write_day_file
     from auditui.archive.layout import ArchivePaths, archive_root, day_range, days_of
     from auditui.archive.lock import archive_lock
     from auditui.archive.manifest import (
@@ -41,6 +41,7 @@ _WHERE = {
     "connect": "engine",
     "duckdb_available": "engine",
     "require_duckdb": "engine",
+    "mismatched_files": "files",
     "read_events": "files",
     "sha256_file": "files",
     "write_day_file": "files",
@@ -102,6 +103,7 @@ __all__ = [
     "day_range",
     "days_of",
     "duckdb_available",
+    "mismatched_files",
     "open_archive",
     "open_view",
     "read_events",

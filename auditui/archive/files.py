@@ -14,7 +14,7 @@ import hashlib
 import os
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +33,7 @@ from auditui.archive.schema import (
     values_query,
 )
 from auditui.errors import StorageError, one_line, storage_error
-from auditui.paths import display_path, temp_name
+from auditui.paths import display_path, fsync_path, temp_name
 
 if TYPE_CHECKING:
     import duckdb
@@ -47,12 +47,18 @@ def sha256_file(path: os.PathLike[str] | str) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def _fsync(path: os.PathLike[str] | str, *, folder: bool = False) -> None:
-    fd = os.open(path, os.O_RDONLY | (os.O_DIRECTORY if folder else 0))
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+def mismatched_files(paths: ArchivePaths, files: Iterable[FileEntry]) -> list[str]:
+    """The names of `files` missing under `paths` or whose SHA-256 is not the recorded one
+    (what a reader checks before trusting them; `archive verify` says more of each)."""
+    mismatched: list[str] = []
+    for entry in files:
+        try:
+            found: str | None = sha256_file(paths.file(entry.name))
+        except OSError:
+            found = None
+        if found != entry.sha256:
+            mismatched.append(entry.name)
+    return mismatched
 
 
 _ERRNO = re.compile(r'"errno"\s*:\s*"?(\d+)')
@@ -103,10 +109,10 @@ def write_day_file(
         finally:
             con.unregister("batch")
         os.chmod(temp, 0o600)
-        _fsync(temp)
+        fsync_path(temp)
         digest, size = sha256_file(temp), temp.stat().st_size
         os.replace(temp, final)
-        _fsync(folder, folder=True)
+        fsync_path(folder, folder=True)
     except OSError as exc:
         _remove(temp)
         raise storage_error("write", display_path(folder), exc) from None

@@ -194,15 +194,15 @@ def _check_archive(
 ) -> None:
     """`TamperedArchive` (one line, nothing written) when an archive file the load would
     read is missing or no longer matches the archive's manifest."""
-    from auditui.archive import ArchivedConnection
-    from auditui.evidence.origin import TamperedArchive, damaged_archive_files
+    from auditui.archive import ArchivedConnection, mismatched_files
+    from auditui.evidence.origin import TamperedArchive
 
     if not isinstance(connection, ArchivedConnection):
         return
     files = [entry for _, read in connection.plan(time_range) if read for entry in read]
     if progress and files:
         progress.show(f"checking {len(files):,} archive files against the archive's manifest")
-    damaged = damaged_archive_files(connection.archive.paths, files)
+    damaged = mismatched_files(connection.archive.paths, files)
     if damaged:
         raise TamperedArchive(damaged)
 

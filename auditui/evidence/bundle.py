@@ -44,7 +44,7 @@ from auditui.evidence.layout import (
 )
 from auditui.evidence.readme import render_readme
 from auditui.export.formats import ExportMode, file_mode, write_events
-from auditui.paths import shared_file_mode, sweep_stale_temps, temp_name
+from auditui.paths import fsync_path, shared_file_mode, sweep_stale_temps, temp_name
 
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer
@@ -312,8 +312,4 @@ def _link_into_place(temp: Path, target: Path) -> None:
 def _fsync_folder(folder: Path) -> None:
     """Make the folder's entries durable (a rename survives a power cut); best effort."""
     with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        fsync_path(folder, folder=True)

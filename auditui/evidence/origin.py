@@ -6,9 +6,8 @@
 - `empty_days(range, events)`: the range's UTC days that hold none of the loaded events
   (the API may have dropped them: its window is limited), and `empty_days_text`, a short
   rendering of them (`2026-07-25 … 2026-08-07`);
-- `damaged_archive_files(paths, files)`: the archive files (as the archive's manifest
-  names them) that are missing or whose SHA-256 no longer matches the manifest, so an
-  export never puts tampered archived events into a bundle (`TamperedArchive`).
+- `TamperedArchive`: archive files (`archive.mismatched_files`: missing, or whose SHA-256
+  no longer matches the archive's manifest) an export refuses to put into a bundle.
 """
 
 from __future__ import annotations
@@ -22,7 +21,6 @@ from auditui.errors import AudituiError
 from auditui.textsafe import visible
 
 if TYPE_CHECKING:
-    from auditui.archive import ArchivePaths, FileEntry
     from auditui.events import AuditEvent
     from auditui.timespec import TimeRange
 
@@ -114,18 +112,3 @@ class TamperedArchive(AudituiError):
             f"Cannot export: archive {said.format(listed + more)} the archive's manifest; "
             "run `auditui archive verify --repair`, then export again."
         )
-
-
-def damaged_archive_files(paths: ArchivePaths, files: Iterable[FileEntry]) -> list[str]:
-    """The names of `files` that are missing under `paths` or whose SHA-256 differs."""
-    from auditui.archive import sha256_file
-
-    damaged: list[str] = []
-    for entry in files:
-        try:
-            found = sha256_file(paths.file(entry.name))
-        except OSError:
-            found = None
-        if found != entry.sha256:
-            damaged.append(entry.name)
-    return damaged

@@ -21,7 +21,6 @@ from auditui.evidence import verify, write_bundle
 from auditui.evidence.origin import (
     BundleSource,
     TamperedArchive,
-    damaged_archive_files,
     empty_days,
     empty_days_text,
 )
@@ -90,18 +89,18 @@ def test_the_manifest_and_readme_say_where_the_events_came_from(
     assert "none from a local archive" in (api_only / "README.txt").read_text()
 
 
-def test_damaged_archive_files_are_named(tmp_path: Path) -> None:
-    from auditui.archive import ArchivePaths
+def test_mismatched_archive_files_are_named(tmp_path: Path) -> None:
+    from auditui.archive import ArchivePaths, mismatched_files
 
     now = datetime(2026, 11, 29, tzinfo=UTC)
     two_days = decode(raw(1), raw(2), raw(3, timestamp="2026-11-25T10:00:00Z"))
     manifest = make_archive(tmp_path / "a", two_days, host="https://h", now=now)
     paths = ArchivePaths(tmp_path / "a")
     files = manifest.files()
-    assert len(files) == 2 and damaged_archive_files(paths, files) == []
+    assert len(files) == 2 and mismatched_files(paths, files) == []
     flip_a_byte(paths.file(files[0].name), at=100)
     paths.file(files[1].name).unlink()
-    assert damaged_archive_files(paths, files) == [files[0].name, files[1].name]
+    assert mismatched_files(paths, files) == [files[0].name, files[1].name]
     line = str(TamperedArchive([files[0].name, files[1].name]))
     assert "auditui archive verify --repair" in line and files[1].name in line
     assert "\n" not in line
