@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from auditui.cli.common import StatusLine, say
+from auditui.units import human_bytes, quantity
 
 if TYPE_CHECKING:
     from auditui.archive.status import ArchiveStatus, Run
@@ -29,7 +30,6 @@ class _ProgressLine(StatusLine):
     """How far the sync has come, on stderr."""
 
     def __call__(self, progress: SyncProgress) -> None:
-        from auditui.units import human_bytes
 
         self.show(
             f"days {progress.days_done}/{progress.days_total} · {progress.events:,} events · "
@@ -77,7 +77,6 @@ def sync(args: argparse.Namespace) -> int:
 
 def _sync_said(summary: SyncSummary) -> int:
     from auditui.paths import display_path
-    from auditui.units import human_bytes, quantity
 
     if summary.left_out:
         say(f"auditui: warning: {summary.left_out:,} events had ids that do not fit in int64 "
@@ -92,7 +91,7 @@ def _sync_said(summary: SyncSummary) -> int:
     )
     if summary.failed:
         count = len(summary.failed)
-        say(f"auditui: error: {count:,} day{'s' if count != 1 else ''} failed and stay as they "
+        say(f"auditui: error: {quantity(count, 'day')} failed and stay as they "
             f"were: {summary.failures()} (first: {summary.first_error}); run `auditui archive "
             "sync` again")  # fmt: skip
         return 1
@@ -135,7 +134,7 @@ def _days(run: Run) -> str:
     first, last = run
     count = (last - first).days + 1
     span = first.isoformat() if first == last else f"{first.isoformat()} → {last.isoformat()}"
-    return f"{span} ({count:,} day{'s' if count != 1 else ''})"
+    return f"{span} ({quantity(count, 'day')})"
 
 
 def _when(moment: datetime | None) -> str:
@@ -145,7 +144,6 @@ def _when(moment: datetime | None) -> str:
 def _status_lines(shown: ArchiveStatus) -> list[str]:
     from auditui.paths import display_path
     from auditui.textsafe import visible
-    from auditui.units import human_bytes, quantity
 
     where = display_path(shown.root)
     if shown.error:
@@ -193,7 +191,6 @@ def verify(args: argparse.Namespace) -> int:
 
 def _report_said(report: VerifyReport, where: str) -> int:
     from auditui.textsafe import visible
-    from auditui.units import quantity
 
     for finding in report.findings:
         print(visible(finding.line()))
@@ -204,14 +201,13 @@ def _report_said(report: VerifyReport, where: str) -> int:
         )
         return 0
     count = len(report.findings)
-    say(f"auditui: error: {count:,} problem{'s' if count != 1 else ''} in the archive {where}: "
+    say(f"auditui: error: {quantity(count, 'problem')} in the archive {where}: "
         "run `auditui archive verify --repair` to refetch the days affected")  # fmt: skip
     return 1
 
 
 def _repair_said(result: RepairResult, where: str) -> int:
     from auditui.textsafe import visible
-    from auditui.units import quantity
 
     if result.rebuilt:
         print(f"Rebuilt the manifest of {where} from its files")

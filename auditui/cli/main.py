@@ -94,12 +94,19 @@ def _add_common(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     )
 
 
+def _family(
+    sub: argparse._SubParsersAction[_Parser], name: str, help: str, *, metavar: str = "ACTION"
+) -> argparse._SubParsersAction[_Parser]:
+    """`auditui NAME ACTION …`: a command family whose action is required (`NAME_command`)."""
+    family = sub.add_parser(name, help=help)
+    return family.add_subparsers(
+        dest=f"{name}_command", metavar=metavar, required=True, parser_class=_Parser
+    )
+
+
 def _add_review_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
     """`auditui review support`: the support-access review (cli/review.py)."""
-    review = sub.add_parser("review", help="reviews for auditors (support access)")
-    kinds = review.add_subparsers(
-        dest="review_command", metavar="REVIEW", required=True, parser_class=_Parser
-    )
+    kinds = _family(sub, "review", "reviews for auditors (support access)", metavar="REVIEW")
     support = kinds.add_parser(
         "support", help="support users' events grouped into sessions (Markdown, CSV, JSON)"
     )
@@ -124,10 +131,7 @@ def _add_review_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
 
 def _add_evidence_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
     """`auditui evidence export|verify`: a bundle an auditor can check (cli/evidence.py)."""
-    evidence = sub.add_parser("evidence", help="evidence for auditors: export a range, verify")
-    actions = evidence.add_subparsers(
-        dest="evidence_command", metavar="ACTION", required=True, parser_class=_Parser
-    )
+    actions = _family(sub, "evidence", "evidence for auditors: export a range, verify")
     export = actions.add_parser(
         "export",
         help="a range's events as a folder (or .zip) with digests and a manifest",
@@ -160,10 +164,7 @@ def _add_evidence_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
 
 def _add_archive_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
     """`auditui archive sync|status|verify`: the local Parquet archive (cli/archive.py)."""
-    archive = sub.add_parser("archive", help="the local archive of events (Parquet, per day)")
-    actions = archive.add_subparsers(
-        dest="archive_command", metavar="ACTION", required=True, parser_class=_Parser
-    )
+    actions = _family(sub, "archive", "the local archive of events (Parquet, per day)")
     sync = actions.add_parser(
         "sync",
         help="fetch the days not archived yet (default: the last 90 days)",
@@ -295,10 +296,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_tz_option(open_, suppress=True)
     open_.add_argument("file", metavar="FILE")
 
-    cache = sub.add_parser("cache", help="show or clear the local cache of past windows")
-    cache_sub = cache.add_subparsers(
-        dest="cache_command", metavar="ACTION", required=True, parser_class=_Parser
-    )
+    cache_sub = _family(sub, "cache", "show or clear the local cache of past windows")
     _add_common(
         cache_sub.add_parser("info", help="size and cached ranges per profile"), suppress=True
     )
