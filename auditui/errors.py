@@ -105,8 +105,9 @@ class RateLimitError(ApiError):
 class ServerError(ApiError):
     """A 5xx (or other unexpected status) that retries did not cure."""
 
-    def __init__(self, status: int, host: str) -> None:
+    def __init__(self, status: int, host: str, retry_after: float | None = None) -> None:
         self.status = status
+        self.retry_after = retry_after  # seconds the server asked to wait (Retry-After)
         super().__init__(
             f"The server at {host} answered HTTP {status}. Try again later; if it persists, "
             "try a shorter range or smaller windows."

@@ -53,6 +53,7 @@ Profile keys (in `[defaults]` or `[profiles.NAME]`):
 | `export_mode` | exports: `"private"` (0600) or `"umask"` (0644 less the umask) | `"private"` |
 | `review_gap` | support-access review: a gap this long or longer starts a new session | `"30m"` |
 | `archive` | the local archive's folder (`auditui archive`), `~` expands | `…/archive/NAME` |
+| `follow_interval` | seconds between polls when following (`F`, `fetch --follow`), 1–3600 | `15` |
 
 A profile's value comes from, lowest first: the built-in default, the top-level `theme`,
 `timezone` and `[keymap]`, `[defaults]`, `[profiles.NAME]`, and for `host` the
@@ -132,6 +133,7 @@ PROFILE_KEYS: tuple[str, ...] = (
     "export_mode",
     "review_gap",
     "archive",
+    "follow_interval",
 )
 
 
@@ -153,6 +155,7 @@ class Profile:
     export_mode: str = "private"  # "private" (0600) or "umask" (export.formats.EXPORT_MODES)
     review_gap: timedelta = timedelta(minutes=30)  # support sessions (auditui.review)
     archive: str | None = None  # the archive folder (auditui.archive.archive_root), as written
+    follow_interval: float = 15.0  # seconds between polls when following (auditui.follow)
     host_source: str = "built-in default"
 
 
@@ -232,6 +235,12 @@ def _read_timeout(value: object) -> float:
     return float(value)
 
 
+def _follow_interval(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 1 <= value <= 3600:
+        raise _Bad("a number of seconds from 1 to 3600", value)
+    return float(value)
+
+
 def _columns(value: object) -> tuple[str, ...]:
     expected = "a non-empty list of distinct column names from: " + ", ".join(KNOWN_COLUMNS)
     if not isinstance(value, list) or not value:
@@ -295,6 +304,7 @@ _PROFILE_VALIDATORS: dict[str, Callable[[object], object]] = {
     "export_mode": _export_mode,
     "review_gap": _review_gap,
     "archive": _archive,
+    "follow_interval": _follow_interval,
 }
 
 
@@ -363,6 +373,7 @@ class Settings:
             export_mode=values.get("export_mode", "private"),
             review_gap=values.get("review_gap", timedelta(minutes=30)),
             archive=values.get("archive"),
+            follow_interval=values.get("follow_interval", 15.0),
             host_source=host_source,
         )
 

@@ -188,6 +188,7 @@ class WindowResult:
     malformed: int
     bytes: int
     skipped: list[SkippedEvent] = field(default_factory=list)  # some malformed, kept to show
+    server_date: datetime | None = None  # the response's `Date` header (the server's clock)
 
 
 class _Retry(Exception):
@@ -300,7 +301,7 @@ class AuditClient:
         attempt = 1
         while True:
             try:
-                decoded, size = await self._attempt(body.encode())
+                decoded, size, server_date = await self._attempt(body.encode())
             except _Retry as retry:
                 if attempt >= self.max_attempts:
                     raise retry.error from retry.__cause__
@@ -308,7 +309,7 @@ class AuditClient:
                 attempt += 1
                 continue
             return WindowResult(start, end, decoded.events, decoded.malformed, size,
-                                decoded.skipped)  # fmt: skip
+                                decoded.skipped, server_date)  # fmt: skip
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
@@ -321,7 +322,7 @@ class AuditClient:
         """Seconds for a whole response, first byte to last (`DEADLINE_FACTOR` × read)."""
         return DEADLINE_FACTOR * self.read_timeout
 
-    async def _attempt(self, body: bytes) -> tuple[DecodedLogs, int]:
+    async def _attempt(self, body: bytes) -> tuple[DecodedLogs, int, datetime | None]:
         if self._client is None:
             raise RuntimeError("AuditClient is used outside `async with`")
         try:
@@ -332,6 +333,7 @@ class AuditClient:
                     if response.status_code != 200:
                         await self._raise_for_status(response)
                     data = await self._read_body(response)
+                    server_date = _http_date(response.headers.get("Date"))
         except httpx.HTTPError as exc:
             error, retryable = self._transport_error(exc)
             if retryable:
@@ -349,7 +351,7 @@ class AuditClient:
             decoded = await asyncio.to_thread(decode_logs, data)
         else:
             decoded = decode_logs(data)
-        return decoded, len(data)
+        return decoded, len(data), server_date
 
     async def _read_body(self, response: httpx.Response) -> bytes:
         """The decompressed body, within `max_body_bytes` and the ratio limit (`body`)."""
@@ -375,7 +377,7 @@ class AuditClient:
         retry_after = retry_after_seconds(response.headers.get("Retry-After"))
         if status == 429:
             raise _Retry(RateLimitError(retry_after), retry_after)
-        error = ServerError(status, self.host)
+        error = ServerError(status, self.host, retry_after)
         if status in RETRY_STATUSES:
             raise _Retry(error, retry_after)
         raise error
@@ -386,6 +388,17 @@ class AuditClient:
             return ResponseError("The response body could not be decompressed."), False
         reason, retryable = _transport_reason(exc, self.connect_timeout, self.read_timeout)
         return NetworkError(self.host, reason), retryable
+
+
+def _http_date(value: str | None) -> datetime | None:
+    """A `Date` header as an aware UTC datetime; None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _causes(exc: BaseException) -> Iterator[BaseException]:

@@ -76,14 +76,18 @@ class Connection:
     def _profile_flag(self) -> str:
         return "" if self.profile.name == "default" else f" --profile {self.profile.name}"
 
-    def client(self, api_key: str | None = None) -> AuditClient:
-        """An API client for this host; `api_key` overrides the stored credential."""
+    def client(self, api_key: str | None = None, *, retries: bool = True) -> AuditClient:
+        """An API client for this host; `api_key` overrides the stored credential.
+
+        `retries=False` makes one attempt per request (a follow schedules its own retries,
+        never sooner than its interval)."""
         key = api_key if api_key is not None else self.require_credential().key
         return AuditClient(
             self.host,
             key,
             credential_source="the key just entered" if api_key else self.credential_source,
             read_timeout=self.profile.read_timeout,
+            max_attempts=5 if retries else 1,
         )
 
     def window_cache(self) -> WindowCache | None:
