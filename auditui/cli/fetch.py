@@ -51,6 +51,13 @@ def fetch(args: argparse.Namespace) -> int:
     )
     from auditui.export.formats import write_events
 
+    if getattr(args, "follow", False):
+        from auditui.cli.follow import follow
+
+        return follow(args)
+    from auditui.cli.follow import check_follow_options
+
+    check_follow_options(args)
     query = fetch_query(args)
     matcher = compiled(query)  # a bad query fails before any request
     connection = reading_connection(args)

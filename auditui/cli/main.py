@@ -54,6 +54,27 @@ def _add_range_options(parser: argparse.ArgumentParser, *, suppress: bool) -> No
     group.add_argument("--to", dest="end", metavar="WHEN", default=default, help="range end")
 
 
+def _add_follow_options(fetch: argparse.ArgumentParser) -> None:
+    group = fetch.add_argument_group("following (new events as they arrive, oldest first)")
+    group.add_argument(
+        "--follow",
+        "-f",
+        action="store_true",
+        help="keep polling and print new events as they arrive (from --since/--from, else now)",
+    )
+    group.add_argument(
+        "--interval",
+        metavar="S",
+        type=float,
+        help="seconds between polls (default: the profile's follow_interval, 15)",
+    )
+    group.add_argument(
+        "--state",
+        metavar="FILE",
+        help="remember how far it got in FILE and go on from there after a restart",
+    )
+
+
 def _add_profile_option(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     parser.add_argument(
         "--profile",
@@ -251,7 +272,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(fetch, suppress=True)
     _add_range_options(fetch, suppress=True)
     fetch.add_argument(
-        "--format", choices=("ndjson", "json", "csv"), default="ndjson", help="output format"
+        "--format",
+        choices=("ndjson", "json", "csv", "ocsf", "ecs"),
+        default="ndjson",
+        help="output format (ocsf: OCSF API Activity, ecs: Elastic Common Schema; one per line)",
     )
     fetch.add_argument(
         "--output",
@@ -281,6 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument(
         "--no-cache", action="store_true", default=argparse.SUPPRESS, help="bypass the cache"
     )
+    _add_follow_options(fetch)
     _add_archive_option(fetch, suppress=True)
 
     _add_review_parser(sub)
@@ -311,6 +336,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--events-per-day", type=int, default=2000, metavar="N")
     demo.add_argument("--days", type=int, default=90, metavar="N")
     demo.add_argument("--seed", type=int, default=7, metavar="N")
+    demo.add_argument(
+        "--no-live",
+        dest="live",
+        action="store_false",
+        help="serve every event at once (by default events appear as their time comes, a few late)",
+    )
     demo.add_argument(
         "--faults", metavar="SPEC", help="inject faults, e.g. 'status:503*2,delay:1.5'"
     )

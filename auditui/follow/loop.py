@@ -13,7 +13,7 @@ its next request (a request under way is answered first).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
@@ -74,7 +74,7 @@ async def poll_forever(
     stop: asyncio.Event,
     clock: Clock = utcnow,
     wait: Wait | None = None,
-) -> AsyncIterator[Poll | Failed | Waiting]:
+) -> AsyncGenerator[Poll | Failed | Waiting, None]:
     """Poll until `stop` is set; see the module docstring."""
     pause = wait or stop_wait(stop)
     while not stop.is_set():

@@ -89,7 +89,7 @@ class Poller:
         self.overlap = overlap
         self.late_window = late_window
         self.deep_every = deep_every
-        self._deep_at = self.covered  # `covered` when the last deep poll was planned
+        self._deep_at = self.covered  # the end of the last poll that read as far back as it can
         self._late_before = self.covered - overlap
 
     def server_now(self, now: datetime) -> datetime:
@@ -99,14 +99,12 @@ class Poller:
     def plan(self, now: datetime, max_span: timedelta) -> list[TimeRange]:
         """The windows of the next poll, oldest first: from `covered` less the overlap (or
         the late window, once every `deep_every`) to now by the server's clock."""
-        end = self.server_now(now)
         deep = self.covered - self._deep_at >= self.deep_every
-        back = self.late_window if deep else self.overlap
-        if deep:
-            self._deep_at = self.covered
-        start = max(self.origin, self.covered - back)
+        start = max(self.origin, self.covered - (self.late_window if deep else self.overlap))
+        end = max(self.server_now(now), start + _US)
+        if start <= max(self.origin, self.covered - self.late_window):
+            self._deep_at = end  # this poll reads as far back as a deep one: due again later
         self._late_before = self.covered - self.overlap
-        end = max(end, start + _US)
         windows = []
         while end - start > max_span:
             windows.append(TimeRange(start, start + max_span))
@@ -134,9 +132,11 @@ class Poller:
             new.append(event)
         new.sort(key=_timestamp)
         late = [event for event in new if micros(event.timestamp) < late_before]
+        reached = window.end
         if answer.server_date is not None:
             self._measure_skew(answer.server_date, received)
-        self.covered = max(self.covered, window.end)
+            reached = min(reached, answer.server_date)  # nothing is stored past its now
+        self.covered = max(self.covered, reached)
         if last:
             self._forget()
         return Poll(window, new, late, answer.malformed, list(answer.skipped), answer.bytes,
