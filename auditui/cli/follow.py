@@ -113,11 +113,18 @@ def _sink(
         FollowSink.check(state, host=connection.host, fmt=args.format, path=state_path)
         given = getattr(args, "since", None) or getattr(args, "start", None)
         note = " (--since is ignored: the state file says where to go on)" if given else ""
-        say(f"auditui: resuming from {state_path}: {describe(state)}{note}")
+        _tell(f"auditui: resuming from {state_path}: {describe(state)}{note}")
     else:
         state = new_state(host=connection.host, profile=connection.profile.name,
                           fmt=args.format, query=query, origin=_origin(args))  # fmt: skip
     return FollowSink(output, args.format, state, state_path, matcher=matcher)
+
+
+def _tell(text: str) -> None:
+    """What is going on, for someone watching a terminal (logs get warnings, errors and
+    the summary at the stop, so an error stays one line)."""
+    if sys.stderr.isatty():
+        say(text)
 
 
 def _origin(args: argparse.Namespace) -> datetime:
@@ -154,8 +161,8 @@ class _Follow:
         stop = asyncio.Event()
         restore = _on_stop_signals(stop)
         poller = self.poller
-        say(f"auditui: following {self.connection.host} from {_shown(poller.covered)}"
-            f" every {self.backoff.interval:g} s")  # fmt: skip
+        _tell(f"auditui: following {self.connection.host} from {_shown(poller.covered)}"
+              f" every {self.backoff.interval:g} s")  # fmt: skip
         ticker = asyncio.create_task(self._tick(stop)) if self.status else None
         try:
             client = self.connection.client(retries=False)

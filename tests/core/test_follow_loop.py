@@ -5,6 +5,7 @@ request at a time, never closer than the interval (errors and Retry-After includ
 from __future__ import annotations
 
 import asyncio
+import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -68,7 +69,7 @@ async def follow_for(server: DemoServer, clock: SharedClock, polls: int,
 
 
 def gaps(times: list[datetime]) -> list[float]:
-    return [(b - a).total_seconds() for a, b in zip(times, times[1:], strict=False)]
+    return [(b - a).total_seconds() for a, b in itertools.pairwise(times)]
 
 
 def new_uuids(items: list[Any]) -> list[str]:

@@ -3,6 +3,7 @@ backoff between polls (`auditui.follow.poller`, `auditui.follow.schedule`), with
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 import msgspec
@@ -48,7 +49,7 @@ def test_a_long_gap_is_asked_in_windows_oldest_first() -> None:
     ]  # fmt: skip
     assert windows[0].start == T0 - timedelta(days=2, hours=12)
     assert windows[-1].end == T0
-    assert all(a.end == b.start for a, b in zip(windows, windows[1:], strict=False))
+    assert all(a.end == b.start for a, b in itertools.pairwise(windows))
 
 
 def test_events_seen_before_are_dropped_and_new_ones_come_oldest_first() -> None:

@@ -171,7 +171,7 @@ def test_a_bad_state_file_is_refused_in_one_line(
 def test_a_state_file_of_another_host_or_format_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "state.json"
     state = new_state(host=HOST, profile="default", fmt="ndjson", query="", origin=T0)
-    with pytest.raises(StateError, match="follows https://app.datafold.com"):
+    with pytest.raises(StateError, match=r"follows https://app\.datafold\.com"):
         FollowSink.check(state, host="https://eu.datafold.com", fmt="ndjson", path=path)
     with pytest.raises(StateError, match="--format ndjson"):
         FollowSink.check(state, host=HOST, fmt="csv", path=path)

@@ -1,0 +1,196 @@
+"""`auditui fetch --follow` as a subprocess against the live demo server on loopback: new
+events printed oldest first and once, a clean stop on SIGINT/SIGTERM, a quiet end when the
+reader goes away, no loss and no duplicates across kill -9 with `--state`, one-line errors.
+
+The server runs on this machine's clock (the child reads the same one); what is asserted
+never depends on what time it is, only on which events were served.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import IO, Any
+
+import pytest
+
+from auditui.demo import DEMO_KEY, DemoServer
+from tests.helpers.cli import one_line_error, run
+
+WAIT = 30.0  # seconds at most for something the follower should do within a poll or two
+
+
+def api_env(server: DemoServer, key: str = DEMO_KEY) -> dict[str, str]:
+    env = {**os.environ, "DATAFOLD_HOST": server.url, "DATAFOLD_API_KEY": key}
+    env.pop("CI", None)
+    return env
+
+
+def demo_event(uuid: str, at: datetime) -> dict[str, Any]:
+    return {"timestamp": at.isoformat(), "event_uuid": uuid, "client_ip": "10.0.0.1",
+            "url": "/api/v1/x", "action": "login", "user_email": "a@acme.com"}  # fmt: skip
+
+
+def recent(prefix: str, count: int, *, minutes: float = 10) -> list[dict[str, Any]]:
+    now = datetime.now(UTC)
+    step = timedelta(minutes=minutes) / (count + 1)
+    return [demo_event(f"{prefix}{i}", now - timedelta(minutes=minutes) + step * (i + 1))
+            for i in range(count)]  # fmt: skip
+
+
+def start(server: DemoServer, *args: str, stdout: int | IO[bytes] = subprocess.PIPE
+          ) -> subprocess.Popen[bytes]:  # fmt: skip
+    return subprocess.Popen(
+        [sys.executable, "-m", "auditui", "fetch", "--follow", "--interval", "1", *args],
+        env=api_env(server), stdout=stdout, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+class Lines:
+    """The child's stdout lines, read in a thread (so a test can wait with a timeout)."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._queue: queue.Queue[bytes] = queue.Queue()
+        threading.Thread(target=self._read, args=(stream,), daemon=True).start()
+
+    def _read(self, stream: IO[bytes]) -> None:
+        for line in stream:
+            self._queue.put(line)
+
+    def take(self, count: int) -> list[dict[str, Any]]:
+        deadline = time.monotonic() + WAIT
+        lines: list[dict[str, Any]] = []
+        while len(lines) < count:
+            lines.append(json.loads(self._queue.get(timeout=max(0.1, deadline - time.monotonic()))))
+        return lines
+
+
+def uuids(events: list[dict[str, Any]]) -> list[str]:
+    return [event["event_uuid"] for event in events]
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
+def test_new_events_print_oldest_first_once_and_a_signal_stops_cleanly(
+    stop_signal: signal.Signals,
+) -> None:
+    with DemoServer(recent("old", 5), live=True) as server:
+        child = start(server, "--since", "30m")
+        assert child.stdout is not None
+        lines = Lines(child.stdout)
+        first = lines.take(5)
+        server.add_events(recent("new", 3, minutes=0.05))
+        then = lines.take(3)
+        child.send_signal(stop_signal)
+        _, err = child.communicate(timeout=WAIT)
+    assert child.returncode == 0, err
+    assert uuids(first) == [f"old{i}" for i in range(5)]  # oldest first
+    assert uuids(then) == [f"new{i}" for i in range(3)]
+    assert "auditui: stopped; " in err.decode() and "Traceback" not in err.decode()
+    assert DEMO_KEY not in err.decode()
+
+
+def test_a_reader_that_goes_away_ends_it_quietly() -> None:
+    with DemoServer(recent("old", 3), live=True) as server:
+        child = start(server, "--since", "30m")
+        assert child.stdout is not None and child.stderr is not None
+        child.stdout.readline()
+        child.stdout.close()  # `| head -1`
+        server.add_events(recent("new", 2, minutes=0.05))
+        child.wait(timeout=WAIT)
+        err = child.stderr.read().decode()
+    assert child.returncode == 0
+    assert "Traceback" not in err and "error" not in err
+
+
+def test_no_event_is_lost_or_repeated_across_kill_9(tmp_path: Path) -> None:
+    out, state = tmp_path / "audit.ndjson", tmp_path / "follow.state"
+    rng = random.Random(14)
+    expected = [f"e{i}" for i in range(8)]
+    with DemoServer(recent("e", 8), live=True) as server:
+        for round_ in range(6):
+            child = start(server, "--since", "30m", "--state", str(state), "-o", str(out),
+                          stdout=subprocess.DEVNULL)  # fmt: skip
+            batch = recent(f"r{round_}-", rng.randint(1, 4), minutes=0.02)
+            time.sleep(rng.uniform(0.0, 1.5))
+            server.add_events(batch)
+            expected += uuids(batch)
+            time.sleep(rng.uniform(0.0, 1.5))
+            child.kill()  # SIGKILL, wherever it was
+            child.communicate(timeout=WAIT)
+        child = start(server, "--state", str(state), "-o", str(out), stdout=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + WAIT
+            while time.monotonic() < deadline and len(_written(out)) < len(expected):
+                time.sleep(0.2)
+        finally:
+            child.send_signal(signal.SIGTERM)
+            child.communicate(timeout=WAIT)
+    written = _written(out)
+    assert sorted(written) == sorted(expected)  # each once
+    assert os.stat(out).st_mode & 0o777 == 0o600
+
+
+def _written(path: Path) -> list[str]:
+    if not path.exists():
+        return []
+    return [json.loads(line)["event_uuid"] for line in _whole_lines(path)]
+
+
+def _whole_lines(path: Path) -> Iterator[bytes]:
+    data = path.read_bytes()
+    yield from data[: data.rfind(b"\n") + 1].splitlines()
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (("--follow", "--to", "1h"), "--to cannot be used with --follow"),
+        (("--follow", "--format", "json"), "does not stream"),
+        (("--interval", "5"), "--interval works with --follow only"),
+        (("--state", "s.json"), "--state works with --follow only"),
+        (("--follow", "--interval", "0.5"), "--interval must be from 1 to 3600"),
+    ],
+)
+def test_options_that_do_not_go_with_follow_are_one_line(args: tuple[str, ...], words: str
+                                                         ) -> None:  # fmt: skip
+    with DemoServer([]) as server:
+        result = run("fetch", *args, env=api_env(server))
+    assert words in one_line_error(result, 2)
+
+
+def test_a_refused_key_is_one_line_and_the_state_is_kept(tmp_path: Path) -> None:
+    state = tmp_path / "follow.state"
+    with DemoServer(recent("e", 2), live=True) as server:
+        env = api_env(server)
+        first = start(server, "--since", "30m", "--state", str(state), stdout=subprocess.DEVNULL)
+        deadline = time.monotonic() + WAIT
+        while not state.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        first.send_signal(signal.SIGINT)
+        first.communicate(timeout=WAIT)
+        kept = state.read_bytes()
+        env["DATAFOLD_API_KEY"] = "wrong-key-7f1e9c2b4d"
+        result = run("fetch", "--follow", "--state", str(state), env=env)
+    line = one_line_error(result, 1)
+    assert "401" in line or "refused" in line.lower() or "key" in line.lower()
+    assert "wrong-key" not in result.stderr
+    assert json.loads(state.read_bytes())["written"] == json.loads(kept)["written"] == 2
+
+
+def test_a_damaged_state_file_is_refused_and_left_alone(tmp_path: Path) -> None:
+    state = tmp_path / "follow.state"
+    state.write_text("{half a state")
+    with DemoServer([]) as server:
+        result = run("fetch", "--follow", "--state", str(state), env=api_env(server))
+    assert "damaged" in one_line_error(result, 1)
+    assert state.read_text() == "{half a state"
