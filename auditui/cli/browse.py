@@ -80,7 +80,7 @@ def _browse_demo(args: argparse.Namespace) -> int:
     profile = _zoned(settings.profile("default", env={}), args)
     view = chosen_view(args, profile.name)
     args = with_view_range(args, view)
-    with DemoServer() as server:
+    with DemoServer.live_demo() as server:  # live: following shows new events
         connection = Connection(
             profile=profile,
             host=server.url,

@@ -44,6 +44,7 @@ class _ProgressLine(StatusLine):
 def fetch(args: argparse.Namespace) -> int:
     from auditui.cli.loading import (
         compiled,
+        fetch_query,
         load_warnings,
         reading_connection,
         ready_to_load,
@@ -82,23 +83,6 @@ def fetch(args: argparse.Namespace) -> int:
     if args.output and args.output != "-":
         say(f"auditui: wrote {len(events):,} events to {args.output}{_mode_note(args.output)}")
     return 0
-
-
-# `--actor`, `--ip`, `--object`: the exact query terms they stand for (one grammar)
-PIVOT_OPTIONS = (("actor", "user"), ("ip", "ip"), ("object", "object"))
-
-
-def fetch_query(args: argparse.Namespace) -> str:
-    """`--query` with an exact term ANDed for each of `--actor`, `--ip` and `--object`
-    (`--actor maya@acme.com` is `user:="maya@acme.com"`); "" when there is none."""
-    query = args.query or ""
-    for option, field in PIVOT_OPTIONS:
-        value = getattr(args, option, None)
-        if value is not None:
-            from auditui.query import add_term, pivot_term
-
-            query = add_term(query, pivot_term(field, value))
-    return query
 
 
 def _mode_note(path: str) -> str:

@@ -67,8 +67,7 @@ def check_follow_options(args: argparse.Namespace) -> None:
 
 
 def follow(args: argparse.Namespace) -> int:
-    from auditui.cli.fetch import fetch_query
-    from auditui.cli.loading import compiled, reading_connection, with_marks
+    from auditui.cli.loading import compiled, fetch_query, reading_connection, with_marks
     from auditui.follow import FollowOutput
 
     check_follow_options(args)
@@ -82,6 +81,23 @@ def follow(args: argparse.Namespace) -> int:
 
     output = FollowOutput(args.output, mode=file_mode("umask" if shared else "private"))
     state_path = Path(args.state) if getattr(args, "state", None) else None
+    with contextlib.ExitStack() as held:
+        if state_path is not None:
+            from auditui.follow import state_lock
+            from auditui.timespec import utcnow
+
+            held.enter_context(state_lock(state_path, utcnow()))
+        return _follow(args, connection, output, state_path, query, matcher)
+
+
+def _follow(
+    args: argparse.Namespace,
+    connection: Connection,
+    output: FollowOutput,
+    state_path: Path | None,
+    query: str,
+    matcher: Matcher | None,
+) -> int:
     sink = _sink(args, connection, output, state_path, query, matcher)
     output.open()
     try:

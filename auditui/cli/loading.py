@@ -1,6 +1,7 @@
-"""What the commands that write a range's events share (`fetch`, `evidence export`): the
-connection they read through (the archive first, `cli.archived`), the query with the
-profile's marks, and the warnings a load leaves.
+"""What the commands that write a range's events share (`fetch`, `fetch --follow`,
+`evidence export`): the connection they read through (the archive first, `cli.archived`),
+the query (`--query` with `--actor`/`--ip`/`--object`) with the profile's marks, and the
+warnings a load leaves.
 
 The query is compiled before any request (a bad query fails first); the marks are read
 only when it asks for them (`marked:`, `note:`).
@@ -77,3 +78,20 @@ def load_warnings(result: LoadResult) -> list[str]:
             "(a proxy may have stripped the request body)"
         )
     return warnings
+
+
+# `--actor`, `--ip`, `--object`: the exact query terms they stand for (one grammar)
+PIVOT_OPTIONS = (("actor", "user"), ("ip", "ip"), ("object", "object"))
+
+
+def fetch_query(args: argparse.Namespace) -> str:
+    """`--query` with an exact term ANDed for each of `--actor`, `--ip` and `--object`
+    (`--actor maya@acme.com` is `user:="maya@acme.com"`); "" when there is none."""
+    query = args.query or ""
+    for option, field in PIVOT_OPTIONS:
+        value = getattr(args, option, None)
+        if value is not None:
+            from auditui.query import add_term, pivot_term
+
+            query = add_term(query, pivot_term(field, value))
+    return query

@@ -21,10 +21,12 @@ from auditui.demo.faults import (
     faults_from_env,
     parse_fault_spec,
 )
+from auditui.demo.live import DEMO_LATE, LateRule, LiveEvents
 from auditui.demo.server import DemoServer, RecordedRequest
 
 __all__ = [
     "DEMO_KEY",
+    "DEMO_LATE",
     "FAULTS_ENV",
     "DemoServer",
     "EncodedEvents",
@@ -33,6 +35,8 @@ __all__ = [
     "FaultQueue",
     "GrowingEvents",
     "IncompleteEvents",
+    "LateRule",
+    "LiveEvents",
     "RecordedRequest",
     "encode_events",
     "faults_from_env",

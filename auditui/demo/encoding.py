@@ -49,6 +49,21 @@ def _body(blobs: list[bytes]) -> bytes:
 
 
 @dataclass(frozen=True, slots=True)
+class Span:
+    """A range's events without copying them: `blobs[lo:hi]` (keys `neg_micros[lo:hi]`,
+    ascending) are the dated ones, newest first; `undated` are served in every answer.
+
+    The lists are the store's own: read `[lo:hi]` only (a growing store appends past it).
+    """
+
+    neg_micros: list[int]
+    blobs: list[bytes]
+    lo: int
+    hi: int
+    undated: list[bytes]
+
+
+@dataclass(frozen=True, slots=True)
 class EncodedEvents:
     """Events as JSON bytes, newest first, with their times for range selection.
 
@@ -67,6 +82,11 @@ class EncodedEvents:
         """The encoded events with start <= timestamp < end (None: unbounded), newest first."""
         lo, hi = _bounds(self.neg_micros, start, end, len(self.blobs))
         return self.blobs[lo:hi] + self.undated if self.undated else self.blobs[lo:hi]
+
+    def span(self, start: datetime | None = None, end: datetime | None = None) -> Span:
+        """Where the range's dated events are (no copy), and the undated ones."""
+        lo, hi = _bounds(self.neg_micros, start, end, len(self.blobs))
+        return Span(self.neg_micros, self.blobs, lo, hi, self.undated)
 
     def body(self, start: datetime | None = None, end: datetime | None = None) -> bytes:
         """A `{"logs": [...]}` response body for the range."""
@@ -194,6 +214,11 @@ class GrowingEvents:
 
         Raises `IncompleteEvents` if the stream fails or is stopped before covering `start`.
         """
+        found = self.span(start, end)
+        return found.blobs[found.lo : found.hi]
+
+    def span(self, start: datetime | None = None, end: datetime | None = None) -> Span:
+        """Where the range's events are (no copy), once all are in; waits as `select` does."""
         floor = None if start is None else to_micros(start)
 
         def answerable() -> bool:
@@ -205,7 +230,7 @@ class GrowingEvents:
             if not answerable():
                 raise IncompleteEvents(f"demo events unavailable: {self._error or 'stopped'}")
             lo, hi = _bounds(self._neg_micros, start, end, len(self._blobs))
-            return self._blobs[lo:hi]
+            return Span(self._neg_micros, self._blobs, lo, hi, [])
 
     def body(self, start: datetime | None = None, end: datetime | None = None) -> bytes:
         """A `{"logs": [...]}` response body for the range (waiting as `select` does)."""

@@ -2,12 +2,17 @@
 
 It follows the spec (JSON range body on a GET, `Authorization: Key <key>`, 401/404/405,
 FastAPI-shaped 422s) over encoded events (its own are generated in the background, newest
-first, and served as soon as a range is covered), records what arrives, and misbehaves on
-demand through its `FaultQueue`. It never logs requests, so the key is never printed.
+first, and served as soon as a range is covered), records what arrives (and how many
+requests it handled at once), and misbehaves on demand through its `FaultQueue`. It has its
+own clock (`clock`, `clock_offset`: the `Date` header follows it); live, it shows events as
+time passes, some late (`auditui.demo.live`), and `add_events` makes more arrive. It never
+logs requests, so the key is never printed.
 """
 
 from __future__ import annotations
 
+import contextlib
+import email.utils
 import hmac
 import json
 import socket
@@ -15,10 +20,10 @@ import struct
 import sys
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -35,10 +40,14 @@ from auditui.demo.encoding import (
     huge_body,
 )
 from auditui.demo.faults import Fault, FaultQueue
+from auditui.demo.live import DEMO_LATE, LateRule, LiveEvents
+from auditui.demo.request_body import parse_range
+from auditui.timespec import utcnow
 
 ENDPOINT = "/api/v1/audit_logs"
 MAX_RECORDED = 1000
 MAX_BODY = 1 << 20
+LIVE_AHEAD = timedelta(hours=12)  # how far a live demo's data runs past its start
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 HTML_PAGE = (
     b"<!DOCTYPE html><html><head><title>Sign in - Acme Corporate Proxy</title></head>"
@@ -75,71 +84,6 @@ def _detail(status: int) -> _Reply:
     return _json_reply(status, {"detail": HTTPStatus(status).phrase})
 
 
-def _error(kind: str, loc: list[str | int], msg: str, value: object) -> dict[str, Any]:
-    """One FastAPI/pydantic-shaped validation error."""
-    return {"type": kind, "loc": loc, "msg": msg, "input": value}
-
-
-def _parse_bound(name: str, value: object) -> dict[str, Any] | datetime | None:
-    """The parsed bound (aware UTC), None when unbounded, or a validation error dict."""
-    loc: list[str | int] = ["body", name]
-    if value is None:
-        return None
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            reason = "input is not an ISO 8601 date-time"
-            error = _error(
-                "datetime_from_date_parsing",
-                loc,
-                f"Input should be a valid datetime or date, {reason}",
-                value,
-            )
-            error["ctx"] = {"error": reason}
-            return error
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        seconds = value / 1000 if abs(value) > 2e10 else value  # pydantic: big means ms
-        try:
-            return datetime.fromtimestamp(seconds, UTC)
-        except (OverflowError, OSError, ValueError):
-            msg = "Input should be a valid datetime, dates after 9999 are not supported"
-            return _error("datetime_parsing", loc, msg, value)
-    return _error("datetime_type", loc, "Input should be a valid datetime", value)
-
-
-def parse_range(body: bytes) -> tuple[datetime | None, datetime | None] | list[dict[str, Any]]:
-    """The (start, end) a request body asks for, or the 422 `detail` list explaining why not."""
-    if not body.strip():
-        return None, None
-    try:
-        value = json.loads(body)
-    except ValueError as exc:
-        decode_error = exc if isinstance(exc, json.JSONDecodeError) else None
-        pos = decode_error.pos if decode_error else 0
-        error = _error("json_invalid", ["body", pos], "JSON decode error", {})
-        error["ctx"] = {"error": decode_error.msg if decode_error else "invalid UTF-8"}
-        return [error]
-    if value is None:
-        return None, None
-    if not isinstance(value, dict):
-        msg = "Input should be a valid dictionary or object to extract fields from"
-        return [_error("model_attributes_type", ["body"], msg, value)]
-    start = _parse_bound("start_date", value.get("start_date"))
-    end = _parse_bound("end_date", value.get("end_date"))
-    errors = [bound for bound in (start, end) if isinstance(bound, dict)]
-    if errors:
-        return errors
-    assert not isinstance(start, dict) and not isinstance(end, dict)
-    if start is not None and end is not None and start > end:
-        reason = "start_date must not be after end_date"
-        error = _error("value_error", ["body"], f"Value error, {reason}", value)
-        error["ctx"] = {"error": reason}
-        return [error]
-    return start, end
-
-
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -170,8 +114,18 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         """Silent: request lines and headers (with the key) are never printed."""
 
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The `Date` header: the server's clock (its offset included), not this machine's."""
+        if timestamp is not None:
+            return super().date_time_string(timestamp)
+        return email.utils.format_datetime(self.demo.now().astimezone(UTC), usegmt=True)
+
     def setup(self) -> None:
         super().setup()
+        # Headers and body go out in separate writes: without this, Nagle's algorithm holds
+        # the body until the client's delayed ACK (40 ms per request on loopback).
+        with contextlib.suppress(OSError):
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.demo._track(self.connection, add=True)
 
     def finish(self) -> None:
@@ -204,6 +158,21 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(int(length))
 
     def _dispatch(self) -> None:
+        self._counted = self.demo._enter()
+        try:
+            self._handle()
+        finally:
+            self._leave()
+
+    def _leave(self) -> None:
+        """This request no longer counts as in flight (once): called just before the last
+        bytes of its reply are written, so a client that waits for the reply before its next
+        request is never seen overlapping."""
+        if self._counted:
+            self._counted = False
+            self.demo._exit()
+
+    def _handle(self) -> None:
         try:
             body = self._read_body()
         except ValueError:
@@ -242,7 +211,7 @@ class _Handler(BaseHTTPRequestHandler):
         if isinstance(bounds, list):
             return _json_reply(422, {"detail": bounds})
         try:
-            return _Reply(200, self.demo.encoded.body(*bounds))
+            return _Reply(200, self.demo.events.body(*bounds))
         except IncompleteEvents as exc:  # stopping, or the generator failed
             return _json_reply(503, {"detail": str(exc)})
 
@@ -257,6 +226,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(reply.body)))
         for name, value in reply.headers.items():
             self.send_header(name, value)
+        if self.command == "HEAD" or not reply.body:
+            self._leave()
         self.end_headers()
         if self.command == "HEAD":
             return
@@ -265,15 +236,20 @@ class _Handler(BaseHTTPRequestHandler):
             for at in range(0, len(reply.body), step):
                 time.sleep(fault.seconds / fault.chunks)
                 piece = reply.body[at : at + step]
+                if at + step >= len(reply.body) and not chunked:
+                    self._leave()
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
             if chunked:
+                self._leave()
                 self.wfile.write(b"0\r\n\r\n")
         elif kind in ("reset", "truncated") and fault is not None:
+            self._leave()
             self.wfile.write(reply.body[: int(len(reply.body) * fault.fraction)])
             self.close_connection = True
             if kind == "reset":
                 self._reset()
         else:
+            self._leave()
             self.wfile.write(reply.body)
 
     def _send_big(self, fault: Fault) -> None:
@@ -289,6 +265,7 @@ class _Handler(BaseHTTPRequestHandler):
             chunks: Iterable[bytes] = (bomb[at : at + 65536] for at in range(0, len(bomb), 65536))
         else:
             chunks = huge_body(fault.size)  # ends with the connection: no Content-Length
+        self._leave()  # a body this big is not waited for whole: it no longer counts
         self.end_headers()
         if self.command == "HEAD":
             return
@@ -321,33 +298,48 @@ class DemoServer:
     Given no `events`, it generates its own (seeded) in a background thread, newest first,
     and answers a range as soon as generation has gone past its start: the last day of a
     90-day set is served after about 1/90 of the work. Given events, it encodes them now.
+
+    Its now is `clock()` (default: `timespec.utcnow`) plus `clock_offset` (a server clock
+    ahead of this machine's is positive). `live` shows only events stamped at or before its
+    now, each of the `late` rules' share some minutes after its time (`live.DEMO_LATE` is the
+    demo's); `add_events` inserts more at any time. `request_count` and `max_in_flight` (the
+    most requests handled at once) count since start or `reset_counts()`.
     """
 
     def __init__(self, events: Iterable[dict[str, Any]] | EncodedEvents | None = None, *,
                  key: str = DEMO_KEY, host: str = "127.0.0.1", port: int = 0, seed: int = 7,
                  events_per_day: int = 2000, days: int = 90, end: datetime | None = None,
-                 faults: Iterable[Fault] = ()) -> None:  # fmt: skip
+                 faults: Iterable[Fault] = (), clock: Callable[[], datetime] | None = None,
+                 clock_offset: timedelta = timedelta(0), live: bool = False,
+                 late: Iterable[LateRule] = ()) -> None:  # fmt: skip
         if host not in LOOPBACK_HOSTS:
             raise ValueError(f"the demo server only listens on loopback, not {host!r}")
-        self.encoded: EncodedEvents | GrowingEvents
+        self.clock = clock
+        self.clock_offset = clock_offset
+        late = tuple(late)
+        encoded: EncodedEvents | GrowingEvents
         top = end if end is not None else default_end()
         if events is None:
             stream = iter_events(seed=seed, events_per_day=events_per_day, days=days, end=top)
             self.total_events = events_per_day * days
         else:
-            self.encoded = events if isinstance(events, EncodedEvents) else encode_events(events)
-            self.total_events = len(self.encoded)
+            encoded = events if isinstance(events, EncodedEvents) else encode_events(events)
+            self.total_events = len(encoded)
         self.key = key
         self.faults = FaultQueue()
         self.faults.push(*faults)
         self.requests: list[RecordedRequest] = []
+        self.request_count = 0
+        self.max_in_flight = 0
+        self._in_flight = 0
         self._lock = threading.Lock()
         self._connections: set[socket.socket] = set()
         self._thread: threading.Thread | None = None
         self._stopped = threading.Event()
         self._httpd = _HTTPServer(("127.0.0.1" if host == "localhost" else host, port), self)
         if events is None:  # only now that the port is ours: nothing to clean up on failure
-            self.encoded = GrowingEvents(stream, top=top)
+            encoded = GrowingEvents(stream, top=top)
+        self.events = LiveEvents(encoded, now=self.now, live=live, late=late)
         bound_host, bound_port = self._httpd.server_address[:2]
         self.host = bound_host if isinstance(bound_host, str) else bound_host.decode()
         self.port = int(bound_port)
@@ -355,9 +347,78 @@ class DemoServer:
         self.url = f"http://{shown}:{self.port}"
 
     @property
+    def encoded(self) -> EncodedEvents | GrowingEvents:
+        """The events served (before live mode and added events are applied)."""
+        return self.events.base
+
+    @encoded.setter
+    def encoded(self, value: EncodedEvents | GrowingEvents) -> None:
+        """Serve other events from now on (a test: the API's answer changed)."""
+        self.events.base = value
+
+    @classmethod
+    def live_demo(cls, **options: Any) -> DemoServer:
+        """The server `auditui --demo` and `auditui demo-server` run: live, with the demo's
+        late arrivals, its data running `LIVE_AHEAD` past the next whole hour so that new
+        events keep arriving (every minute or so on a working day at 2000 a day)."""
+        options.setdefault("live", True)
+        options.setdefault("late", DEMO_LATE)
+        options.setdefault("end", default_end() + LIVE_AHEAD)
+        return cls(**options)
+
+    @property
     def event_count(self) -> int:
-        """The events ready to serve: all of them, or so far while still generating."""
-        return len(self.encoded)
+        """The events ready to serve (added ones included): all, or so far while generating.
+
+        Live, some of them may not show yet.
+        """
+        return len(self.events)
+
+    @property
+    def live(self) -> bool:
+        """Whether only events up to the server's now (and not late) are shown."""
+        return self.events.live
+
+    def now(self) -> datetime:
+        """The server's clock: `clock()` (or this machine's UTC now) plus `clock_offset`."""
+        moment = (self.clock or utcnow)()
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment + self.clock_offset
+
+    def add_events(self, events: Iterable[dict[str, Any]], *,
+                   visible_at: datetime | None = None) -> int:  # fmt: skip
+        """Make `events` arrive now (any timestamps; thread-safe); how many were added.
+
+        With `visible_at` (server clock: compare with `now()`) they show only from then on:
+        an event that arrives late, or with an old timestamp, as a test wants it.
+        """
+        return self.events.add(events, visible_at=visible_at)
+
+    @property
+    def in_flight(self) -> int:
+        """The requests being handled right now."""
+        with self._lock:
+            return self._in_flight
+
+    def reset_counts(self) -> None:
+        """Start counting afresh: `request_count` 0, `requests` emptied, `max_in_flight` the
+        requests being handled now."""
+        with self._lock:
+            self.request_count = 0
+            self.requests.clear()
+            self.max_in_flight = self._in_flight
+
+    def _enter(self) -> bool:
+        with self._lock:
+            self.request_count += 1
+            self._in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self._in_flight)
+        return True
+
+    def _exit(self) -> None:
+        with self._lock:
+            self._in_flight -= 1
 
     @property
     def ready(self) -> bool:

@@ -28,7 +28,13 @@ if TYPE_CHECKING:
     from auditui.follow.poller import LATE_WINDOW, OVERLAP, Answer, Poll, Poller
     from auditui.follow.schedule import DEFAULT_INTERVAL, Backoff, Delay
     from auditui.follow.sink import FollowSink, Resumed, Written, describe, new_state
-    from auditui.follow.state import FollowState, StateError, load_state, save_state
+    from auditui.follow.state import (
+        FollowState,
+        StateError,
+        load_state,
+        save_state,
+        state_lock,
+    )
 
 _WHERE = {
     "Failed": "loop",
@@ -55,6 +61,7 @@ _WHERE = {
     "StateError": "state",
     "load_state": "state",
     "save_state": "state",
+    "state_lock": "state",
 }
 
 __all__ = [
@@ -81,6 +88,7 @@ __all__ = [
     "new_state",
     "poll_forever",
     "save_state",
+    "state_lock",
     "stop_wait",
 ]
 

@@ -106,6 +106,7 @@ class FollowSink:
 
     def take(self, poll: Poll, poller: Poller) -> Written:
         """Write one answered window's new events and record how far the follow got."""
+        self.output.reopen_if_moved()  # rotated (renamed away) since the last batch
         events = poll.new
         if self.matcher is not None and events:
             events = self.matcher.filter_events(events)

@@ -11,17 +11,22 @@ again. Into a pipe the bytes cannot be read back: a kill between a write and the
 save repeats that window's events once (at least once; the README says so).
 
 A damaged file, one of a newer version, or one another host's follow wrote is refused in
-one line (`StateError`): nothing is overwritten until the user moves it aside.
+one line (`StateError`): nothing is overwritten until the user moves it aside. One follow at
+a time uses a state file (`state_lock`: `FILE.lock`, naming the holder), so a cron job that
+starts a second one while the first still runs is refused.
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
 import msgspec
 
 from auditui.errors import AudituiError, storage_error
+from auditui.locks import LockHeld, exclusive_lock
 from auditui.paths import write_atomic
 
 STATE_VERSION = 1
@@ -119,3 +124,20 @@ def save_state(path: Path, state: FollowState) -> None:
         write_atomic(path, _encoder.encode(state) + b"\n")
     except OSError as exc:
         raise storage_error("write", str(path), exc) from None
+
+
+@contextlib.contextmanager
+def state_lock(path: Path, now: datetime) -> Iterator[None]:
+    """Hold `FILE.lock` beside the state file for the block (`StateError` when another
+    follow holds it)."""
+    lock = path.with_name(path.name + ".lock")
+    with contextlib.ExitStack() as held_for_the_block:
+        try:
+            held_for_the_block.enter_context(exclusive_lock(lock, now))
+        except LockHeld as held:
+            raise StateError(
+                f"The state file {path} is in use by {held.holder}: one follow per state file."
+            ) from None
+        except OSError as exc:
+            raise storage_error("write", str(lock), exc) from None
+        yield

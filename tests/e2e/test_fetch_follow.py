@@ -129,7 +129,7 @@ def test_no_event_is_lost_or_repeated_across_kill_9(tmp_path: Path) -> None:
             child.communicate(timeout=WAIT)
         child = start(server, "--state", str(state), "-o", str(out), stdout=subprocess.DEVNULL)
         try:
-            deadline = time.monotonic() + WAIT
+            deadline = time.monotonic() + 2 * WAIT
             while time.monotonic() < deadline and len(_written(out)) < len(expected):
                 time.sleep(0.2)
         finally:
@@ -194,3 +194,19 @@ def test_a_damaged_state_file_is_refused_and_left_alone(tmp_path: Path) -> None:
         result = run("fetch", "--follow", "--state", str(state), env=api_env(server))
     assert "damaged" in one_line_error(result, 1)
     assert state.read_text() == "{half a state"
+
+
+def test_a_second_follow_on_the_same_state_file_is_refused(tmp_path: Path) -> None:
+    state = tmp_path / "follow.state"
+    with DemoServer(recent("e", 2), live=True) as server:
+        first = start(server, "--state", str(state), stdout=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + WAIT
+            while not state.exists() and time.monotonic() < deadline:
+                time.sleep(0.1)
+            second = run("fetch", "--follow", "--state", str(state), env=api_env(server))
+        finally:
+            first.send_signal(signal.SIGTERM)
+            first.communicate(timeout=WAIT)
+    line = one_line_error(second, 1)
+    assert "in use by pid" in line and "one follow per state file" in line
