@@ -283,5 +283,6 @@ def _shown(moment: datetime) -> str:
 
 
 def _span(delta: timedelta) -> str:
-    seconds = int(delta.total_seconds())
-    return f"{seconds // 60} min {seconds % 60} s" if seconds >= 60 else f"{seconds} s"
+    """`about 10 min` (a `Date` header has whole seconds: no finer figure is true)."""
+    seconds = delta.total_seconds()
+    return f"about {round(seconds / 60)} min" if seconds >= 90 else f"about {round(seconds)} s"

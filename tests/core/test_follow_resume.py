@@ -174,3 +174,37 @@ def test_a_state_file_of_another_host_or_format_is_refused(tmp_path: Path) -> No
         FollowSink.check(state, host="https://eu.datafold.com", fmt="ndjson", path=path)
     with pytest.raises(StateError, match="--format ndjson"):
         FollowSink.check(state, host=HOST, fmt="csv", path=path)
+
+
+def test_late_events_are_written_and_the_state_notes_them(tmp_path: Path) -> None:
+    out, state_path = tmp_path / "out.ndjson", tmp_path / "state.json"
+    sink = sink_for(out, state_path)
+    poller = sink.poller()
+    poller.covered = T0 + timedelta(hours=1)  # an hour of polls went by
+    (window,) = poller.plan(T0 + timedelta(hours=1, minutes=6), timedelta(days=1))
+    late = event("late", 600)  # ten minutes after T0: fifty minutes before `covered`
+    poll = poller.accept(window, Answer([late]), received=window.end)
+    assert [e.event_uuid for e in poll.late] == ["late"]
+    written = sink.take(poll, poller)
+    assert (written.events, written.late) == (1, 1)
+    assert lines_uuids(out) == ["late"]
+    saved = load_state(state_path)
+    assert saved is not None and saved.late == 1 and saved.late_uuids == ["late"]
+
+
+def test_the_query_keeps_only_matching_events_but_remembers_every_uuid(tmp_path: Path) -> None:
+    from auditui.query import compile_query
+
+    out = tmp_path / "out.ndjson"
+    state = new_state(host=HOST, profile="default", fmt="ndjson", query="entry:keep", origin=T0)
+    output = FollowOutput(str(out))
+    output.open()
+    sink = FollowSink(output, "ndjson", state, None, matcher=compile_query("entry:keep"))
+    poller = sink.poller()
+    window = TimeRange(T0, T0 + timedelta(minutes=1))
+    poll = poller.accept(window, Answer([event("a", 1, "keep"), event("b", 2, "drop")]),
+                         received=window.end)  # fmt: skip
+    written = sink.take(poll, poller)
+    assert (written.events, written.left_out) == (1, 1)
+    assert lines_uuids(out) == ["a"]
+    assert set(state.recent) == {"a", "b"}

@@ -210,3 +210,22 @@ def test_a_second_follow_on_the_same_state_file_is_refused(tmp_path: Path) -> No
             first.communicate(timeout=WAIT)
     line = one_line_error(second, 1)
     assert "in use by pid" in line and "one follow per state file" in line
+
+
+@pytest.mark.parametrize("offset", [timedelta(minutes=10), -timedelta(minutes=10)])
+def test_a_server_clock_ten_minutes_off_loses_nothing_and_is_warned(offset: timedelta) -> None:
+    server_now = datetime.now(UTC) + offset
+    events = [demo_event(f"e{i}", server_now - timedelta(seconds=30 * (3 - i))) for i in range(3)]
+    with DemoServer(events, clock_offset=offset, live=True) as server:
+        child = start(server, "--since", "30m")
+        assert child.stdout is not None
+        lines = Lines(child.stdout)
+        first = lines.take(3)
+        late = server.now() + timedelta(seconds=1)
+        server.add_events([demo_event("after", late)], visible_at=late)
+        then = lines.take(1)
+        child.send_signal(signal.SIGINT)
+        _, err = child.communicate(timeout=WAIT)
+    assert uuids(first) == ["e0", "e1", "e2"] and uuids(then) == ["after"]
+    side = "behind" if offset > timedelta(0) else "ahead of"
+    assert f"clock is about 10 min {side} the server's" in err.decode()
