@@ -208,6 +208,8 @@ class _Follow:
         return 0
 
     def _took(self, poll: Poll, skew: timedelta) -> None:
+        if self.status is not None and poll.new:
+            self.status.done()  # events on the same terminal go above the status line
         written = self.sink.take(poll, self.poller)
         self.polled_at = time.monotonic()
         self.new += written.events

@@ -19,10 +19,7 @@ import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import keyring
-import keyring.backends.fail
-import keyring.errors
+from types import ModuleType
 
 from auditui.errors import KEYS_HELP, AuthError, CredentialError, one_line
 from auditui.paths import credentials_dir, credentials_file, display_path, write_atomic
@@ -33,17 +30,28 @@ ENV_KEY_OBSOLETE = "DATAFOLD_APIKEY"
 MAX_KEY_LENGTH = 4095
 NO_KEY_HELP = "no API key found: run `auditui login` or set DATAFOLD_API_KEY"
 
-# What a keyring call may raise when the keyring cannot be used: keyring's own errors, and
-# what a backend's set-up raises before keyring can wrap it (e.g. a D-Bus socket that is
-# gone gives FileNotFoundError, a missing Secret Service daemon RuntimeError).
-_KEYRING_FAILURES = (keyring.errors.KeyringError, OSError, RuntimeError)
-_KEYRING_UNAVAILABLE = (
-    keyring.errors.NoKeyringError,
-    keyring.errors.InitError,
-    keyring.errors.KeyringLocked,
-    OSError,
-    RuntimeError,
-)
+
+def _keyring() -> ModuleType:
+    """The keyring package, imported on first use: it takes ~60 ms, and the browser's start
+    with a key from the environment (or the demo) never needs it."""
+    import keyring
+    import keyring.backends.fail
+    import keyring.errors
+
+    return keyring
+
+
+def _keyring_failures() -> tuple[type[BaseException], ...]:
+    """What a keyring call may raise when the keyring cannot be used: keyring's own errors,
+    and what a backend's set-up raises before keyring can wrap it (e.g. a D-Bus socket that
+    is gone gives FileNotFoundError, a missing Secret Service daemon RuntimeError)."""
+    return (_keyring().errors.KeyringError, OSError, RuntimeError)
+
+
+def _keyring_unavailable() -> tuple[type[BaseException], ...]:
+    errors = _keyring().errors
+    return (errors.NoKeyringError, errors.InitError, errors.KeyringLocked, OSError, RuntimeError)
+
 
 # keyring backend module → the name people know it by.
 _BACKEND_NAMES = {
@@ -111,7 +119,7 @@ class StoredKey:
 
 def backend_name() -> str:
     """The active keyring backend as people name it (e.g. `Secret Service`)."""
-    backend = keyring.get_keyring()
+    backend = _keyring().get_keyring()
     chained = getattr(backend, "backends", None)
     if isinstance(chained, list) and chained:
         backend = chained[0]
@@ -137,7 +145,7 @@ def _clean(value: str | None) -> str | None:
 
 def _reason(exc: BaseException, secret: str | None = None) -> str:
     """A one-line reason from a keyring error, with the key scrubbed if it were echoed."""
-    if isinstance(exc, keyring.errors.NoKeyringError):
+    if isinstance(exc, _keyring().errors.NoKeyringError):
         return "no OS keyring backend is available"
     text = one_line(str(exc)) or "no details"
     if secret:
@@ -159,8 +167,8 @@ def _env_credential(env: Mapping[str, str]) -> Credential | None:
 def _keyring_read(profile: str) -> tuple[Credential | None, str | None]:
     """The keyring's key for the profile, or why it could not be read."""
     try:
-        key = _clean(keyring.get_password(SERVICE, profile))
-    except _KEYRING_FAILURES as exc:
+        key = _clean(_keyring().get_password(SERVICE, profile))
+    except _keyring_failures() as exc:
         return None, _reason(exc)
     return (Credential(key, keyring_source(profile)) if key else None), None
 
@@ -255,7 +263,7 @@ def _write_key_file(profile: str, key: str) -> Path:
 
 
 def _is_fail_backend() -> bool:
-    return isinstance(keyring.get_keyring(), keyring.backends.fail.Keyring)
+    return isinstance(_keyring().get_keyring(), _keyring().backends.fail.Keyring)
 
 
 def keyring_problem(profile: str) -> str | None:
@@ -268,10 +276,10 @@ def keyring_problem(profile: str) -> str | None:
     try:
         if _is_fail_backend():
             return "no OS keyring backend is available"
-        if type(keyring.get_keyring()).__module__.endswith(".null"):
+        if type(_keyring().get_keyring()).__module__.endswith(".null"):
             return "the null backend does not keep keys"
-        keyring.get_password(SERVICE, profile)
-    except _KEYRING_FAILURES as exc:
+        _keyring().get_password(SERVICE, profile)
+    except _keyring_failures() as exc:
         return _reason(exc)
     return None
 
@@ -279,12 +287,12 @@ def keyring_problem(profile: str) -> str | None:
 def _keyring_store(profile: str, key: str) -> str:
     try:
         if _is_fail_backend():
-            raise keyring.errors.NoKeyringError("the fail backend is selected")
-        keyring.set_password(SERVICE, profile, key)
-        stored = keyring.get_password(SERVICE, profile)
-    except _KEYRING_UNAVAILABLE as exc:
+            raise _keyring().errors.NoKeyringError("the fail backend is selected")
+        _keyring().set_password(SERVICE, profile, key)
+        stored = _keyring().get_password(SERVICE, profile)
+    except _keyring_unavailable() as exc:
         raise NoKeyringAvailable(_reason(exc, key)) from None
-    except keyring.errors.KeyringError as exc:
+    except _keyring().errors.KeyringError as exc:
         raise CredentialError(
             f"Could not store the API key in the OS keyring ({_reason(exc, key)}); "
             f"set {ENV_KEY} or use `auditui login --insecure-storage`."
@@ -299,10 +307,10 @@ def _remove_from_keyring(profile: str) -> tuple[bool, str | None]:
     removed = False
     for _ in range(16):  # a keyring may hold duplicates; each call removes one
         try:
-            keyring.delete_password(SERVICE, profile)
-        except (keyring.errors.PasswordDeleteError, keyring.errors.NoKeyringError):
+            _keyring().delete_password(SERVICE, profile)
+        except (_keyring().errors.PasswordDeleteError, _keyring().errors.NoKeyringError):
             break  # nothing (more) there, or no keyring to hold anything
-        except _KEYRING_FAILURES as exc:
+        except _keyring_failures() as exc:
             return removed, _reason(exc)
         removed = True
     return removed, None
@@ -334,7 +342,7 @@ def store_key(profile: str, key: str, *, insecure_file: bool = False) -> StoredK
     where = file_source(_write_key_file(profile, key))
     try:
         no_keyring = _is_fail_backend()  # no keyring at all: nothing there to shadow the file
-    except _KEYRING_FAILURES:
+    except _keyring_failures():
         no_keyring = False  # one that cannot be reached now: say so below
     if no_keyring:
         return StoredKey(where)

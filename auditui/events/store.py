@@ -21,12 +21,13 @@ from typing import Any
 
 from auditui.events.columns import Column, default_descending, get_column
 from auditui.events.model import AuditEvent
+from auditui.events.uuid_index import UuidIndex
 
 Predicate = Callable[[AuditEvent], bool]
 Filter = Predicate | Iterable[int] | None
 
 _stamp = attrgetter("timestamp")
-_uuid = attrgetter("event_uuid")
+_NUMPY_SCAN = 50_000  # arrays of indices from this long are scanned with numpy
 
 
 class _Ranks:
@@ -57,14 +58,20 @@ class _Direct:
         self.any_missing = any(key is None for key in keys)
 
 
-def _merge(order: Sequence[int], added: list[int], stamps: list[Any]) -> list[int]:
-    """`order` and `added` (each newest first) as one newest-first list; on equal times the
-    events of `order` come first (what a stable sort of the two gives).
+def _indices(values: Iterable[int]) -> array[int]:
+    """Store indices as an `array("q")`: 8 bytes each, where a list of them holds an int
+    object (28 bytes) and a pointer per index (36 MB more at 1M events)."""
+    return values if isinstance(values, array) else array("q", values)
+
+
+def _merge(order: Sequence[int], added: list[int], stamps: list[Any]) -> array[int]:
+    """`order` and `added` (each newest first) as one newest-first array; on equal times
+    the events of `order` come first (what a stable sort of the two gives).
 
     Streamed windows land in a few runs between old events: each run is found with one
-    bisection, then the lists are spliced at C speed (much faster than a full sort).
+    bisection, then the arrays are spliced at C speed (much faster than a full sort).
     """
-    merged: list[int] = []
+    merged: array[int] = array("q")
     start, size, taken = 0, len(order), 0
     while taken < len(added):
         newest = stamps[added[taken]]
@@ -91,9 +98,14 @@ def _merge(order: Sequence[int], added: list[int], stamps: list[Any]) -> list[in
 
 
 def _row_in_array(indices: array[int], store_index: int) -> int | None:
-    """The position of store_index in an array("q") of indices, at numpy speed (the
-    array's own `index` makes an int object per item). Such arrays only come from numpy
-    results, so numpy is loaded already."""
+    """The position of store_index in an array("q") of indices: at numpy speed for a large
+    one (the array's own `index` makes an int object per item), which only a query result
+    or the time order of a large store is (numpy is then loaded, or worth loading)."""
+    if len(indices) < _NUMPY_SCAN:
+        try:
+            return indices.index(store_index)
+        except ValueError:
+            return None
     import numpy as np
 
     found = np.flatnonzero(np.frombuffer(indices, dtype=np.int64) == store_index)
@@ -106,13 +118,13 @@ class EventStore:
     def __init__(self, events: Iterable[AuditEvent] = ()) -> None:
         self.events: list[AuditEvent] = list(events)
         self.generation = 0
-        self._uuid_index: dict[str, int] | None = None
+        self._uuid_index: UuidIndex | None = None
         self._clear_caches()
 
     def _clear_caches(self) -> None:
         self._stamps: list[Any] | None = None
         self._time_order: Sequence[int] | None = None
-        self._time_rank: list[int] | None = None
+        self._time_rank: array[int] | None = None
         self._keys: dict[str, _Ranks | _Direct] = {}
 
     def __len__(self) -> int:
@@ -129,9 +141,7 @@ class EventStore:
         start = len(self.events)
         self.events.extend(events)
         if self._uuid_index is not None:
-            index = self._uuid_index
-            for position in range(start, len(self.events)):
-                index[self.events[position].event_uuid] = position
+            self._uuid_index.added(start)
         self.generation += 1
         stamps, order = self._stamps, self._time_order
         self._clear_caches()
@@ -145,7 +155,7 @@ class EventStore:
         elif isinstance(order, range) and all(map(eq, added, range(start, end))):
             order = range(end)  # still newest first in store order
         else:
-            order = [*order, *added]  # all at or before the oldest: after them
+            order = _indices(order) + array("q", added)  # all at or before the oldest: after
         self._stamps, self._time_order = stamps, order
 
     def replace(self, events: Iterable[AuditEvent]) -> None:
@@ -158,20 +168,26 @@ class EventStore:
     def index_of(self, event_uuid: str) -> int | None:
         """The store index of the event with this uuid (the last added, if repeated)."""
         if self._uuid_index is None:
-            self._uuid_index = {uuid: i for i, uuid in enumerate(map(_uuid, self.events))}
+            self._uuid_index = UuidIndex(self.events)
         return self._uuid_index.get(event_uuid)
+
+    def compact(self) -> None:
+        """Keep the uuid lookup of a large store in ~16 bytes an event instead of ~70
+        (`UuidIndex.compact`). Any thread; slow on a large store: after a load, in a worker."""
+        if self._uuid_index is not None:
+            self._uuid_index.compact()
 
     def time_order(self) -> Sequence[int]:
         """All store indices, newest first; equal timestamps keep insertion order.
 
         Cached: callers must not modify it. A `range` when the store order is newest first
-        already (as the loader leaves it): no list, no int object per event.
+        already (as the loader leaves it), else an `array("q")`: no int object per event.
         """
         if self._time_order is None:
             stamps = self._timestamps()
             order = sorted(range(len(stamps)), key=stamps.__getitem__, reverse=True)
             in_order = all(map(eq, order, range(len(order))))
-            self._time_order = range(len(order)) if in_order else order
+            self._time_order = range(len(order)) if in_order else _indices(order)
         return self._time_order
 
     def in_time_order(self) -> bool:
@@ -188,7 +204,7 @@ class EventStore:
         if self.in_time_order():
             return ascending_indices
         if self._time_rank is None:
-            rank = [0] * len(self.events)
+            rank = array("q", bytes(8 * len(self.events)))  # zeros; no int objects
             for position, index in enumerate(self.time_order()):
                 rank[index] = position
             self._time_rank = rank

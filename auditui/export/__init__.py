@@ -6,6 +6,9 @@ The package owns:
   byte a terminal could act on, and `atomic_output` (an export appears whole or not at all);
   the CSV formula rule itself (`neutralize_cell`/`restore_cell`) lives in `auditui.textsafe`,
   where `auditui open` finds it too;
+- `ocsf` and `ecs`: an event as an OCSF API Activity object (`ocsf_record`) or an Elastic
+  Common Schema document (`ecs_record`), with `security` holding the activity and outcome
+  rules both read; `formats` writes them one per line (`--format ocsf|ecs`);
 - `job`: `export_events`, the shown events written to a file from a worker thread, with
   progress and cancellation.
 

@@ -1,4 +1,9 @@
-"""Writing events out: NDJSON, a JSON array, or formula-safe CSV.
+"""Writing events out: NDJSON, a JSON array, formula-safe CSV, or the security formats.
+
+`ocsf` and `ecs` write one object per line like NDJSON, made inert the same way: each
+event mapped by `export.ocsf` (OCSF API Activity) or `export.ecs` (Elastic Common Schema);
+the README's "Security formats (OCSF, ECS)" has the mapping. They are chosen, never guessed
+from a file name.
 
 Every field is written, the payload as JSON; with `notes` (uuid → the user's note: the
 browser's exports) an event with a note gains a last `note` field (a `note` column in
@@ -37,9 +42,9 @@ import errno
 import io
 import os
 import stat
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import Any, BinaryIO, Literal
 
 import msgspec
 
@@ -49,8 +54,9 @@ from auditui.paths import atomic_writer, shared_file_mode, sweep_stale_temps
 from auditui.textsafe import json_text_safe, neutralize_cell, visible_keep_layout
 from auditui.timespec import format_utc
 
-ExportFormat = Literal["ndjson", "json", "csv"]
-FORMATS: tuple[ExportFormat, ...] = ("ndjson", "json", "csv")
+ExportFormat = Literal["ndjson", "json", "csv", "ocsf", "ecs"]
+FORMATS: tuple[ExportFormat, ...] = ("ndjson", "json", "csv", "ocsf", "ecs")
+READABLE_FORMATS: tuple[ExportFormat, ...] = ("ndjson", "json", "csv")  # `auditui open` reads
 ExportMode = Literal["private", "umask"]
 EXPORT_MODES: tuple[ExportMode, ...] = ("private", "umask")
 PRIVATE_MODE = 0o600
@@ -141,7 +147,44 @@ def write_csv(events: Iterable[AuditEvent], out: BinaryIO, notes: Notes | None =
     return count
 
 
-_WRITERS = {"ndjson": write_ndjson, "json": write_json, "csv": write_csv}
+def _write_records(
+    events: Iterable[AuditEvent],
+    out: BinaryIO,
+    notes: Notes | None,
+    record: Callable[[AuditEvent, str | None], dict[str, Any]],
+) -> int:
+    """One inert JSON object per line, each `record(event, its note)`."""
+    encode = msgspec.json.Encoder().encode
+    count = 0
+    for event in events:
+        note = notes.get(event.event_uuid) if notes else None
+        out.write(inert_json(encode(record(event, note))))
+        out.write(b"\n")
+        count += 1
+    return count
+
+
+def write_ocsf(events: Iterable[AuditEvent], out: BinaryIO, notes: Notes | None = None) -> int:
+    """One OCSF API Activity object per line (`export.ocsf`); a note as `unmapped.note`."""
+    from auditui.export.ocsf import ocsf_record
+
+    return _write_records(events, out, notes, ocsf_record)
+
+
+def write_ecs(events: Iterable[AuditEvent], out: BinaryIO, notes: Notes | None = None) -> int:
+    """One ECS document per line (`export.ecs`); a note as `datafold.audit.note`."""
+    from auditui.export.ecs import ecs_record
+
+    return _write_records(events, out, notes, ecs_record)
+
+
+_WRITERS = {
+    "ndjson": write_ndjson,
+    "json": write_json,
+    "csv": write_csv,
+    "ocsf": write_ocsf,
+    "ecs": write_ecs,
+}
 
 
 def write_events(

@@ -144,7 +144,8 @@ def _payload_kinds(node: Compiled | None) -> set[str]:
 def prepare_index(store: Any) -> SearchIndex:
     """The store's search index, with what queries derive from it built too (numpy masks,
     text columns; see `auditui.query.engine.vector.warm`), so the next keystroke waits for
-    none of it.
+    none of it; then what only growing needs is dropped (`SearchIndex.settle`) and the
+    store's uuid lookup is compacted (`EventStore.compact`): less memory kept.
 
     Slow on a large store: call it in a worker thread after a load.
     """
@@ -152,6 +153,8 @@ def prepare_index(store: Any) -> SearchIndex:
 
     index = index_for(store)
     query_vector.warm(index)
+    index.settle()
+    store.compact()
     return index
 
 

@@ -199,6 +199,14 @@ APP_ACTIONS: tuple[AppAction, ...] = (
         "Show the events the load left out: why, and their raw text",
         False,
     ),
+    AppAction(
+        "app.follow",
+        "F",
+        "follow",
+        "Follow",
+        "Follow new events as they arrive: poll the API, new rows join at the top (F stops)",
+        False,
+    ),
     AppAction("app.focus_next", "tab", "focus_next", "Next pane", "Focus the next pane", False),
     AppAction(
         "app.focus_previous",

@@ -28,7 +28,6 @@ from textual.binding import BindingType
 from textual.containers import Container, Horizontal
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from auditui import memory
 from auditui.config.history import QueryHistory
@@ -50,6 +49,7 @@ from auditui.tui.flows.event_actions import EventActions
 from auditui.tui.flows.export import ExportFlow
 from auditui.tui.flows.filter import FilterFlow
 from auditui.tui.flows.find import FindFlow
+from auditui.tui.flows.follow import FollowFlow, FollowHooks
 from auditui.tui.flows.history import HistoryFlow, HistoryHooks
 from auditui.tui.flows.load import LoadFlow, LoadHooks
 from auditui.tui.flows.login import LoginFlow
@@ -62,12 +62,12 @@ from auditui.tui.flows.zones import ZoneFlow
 from auditui.tui.handoff import HandOff
 from auditui.tui.key_order import KeyOrder
 from auditui.tui.panes import PaneMemory
-from auditui.tui.screens.actor import open_actor_view, pick_actor_view
 from auditui.tui.session import Session
 from auditui.tui.widgets.detail import DetailPane
 from auditui.tui.widgets.facets import FacetsPanel
 from auditui.tui.widgets.filter_bar import FilterBar, QueryInput
 from auditui.tui.widgets.find_bar import FindBar, FindInput
+from auditui.tui.widgets.footer import Footer
 from auditui.tui.widgets.status_bar import HeaderLine, LoadProgress
 from auditui.tui.widgets.table.event_table import EventTable
 from auditui.tui.widgets.timeline import Timeline
@@ -102,6 +102,7 @@ class AuditApp(WidgetMessages, App[int]):
             session,
             filter_text=lambda: self.filter_flow.text,
             history=lambda: self.history_flow.depth,
+            follow=lambda: self.follow_flow.header_note(),
         )
         self.history_flow = HistoryFlow(
             self,
@@ -129,6 +130,15 @@ class AuditApp(WidgetMessages, App[int]):
         self.marks_flow = MarksFlow(self, session, self.event_actions, self.filter_flow.apply)
         self.panes = PaneMemory(
             connection.profile.name, lambda text: self.notify(text, severity="warning")
+        )
+        self.follow_flow = FollowFlow(
+            self,
+            session,
+            FollowHooks(
+                merged=lambda current: self.filter_flow.extended(current, True),
+                changed=self.update_header,
+                auth_refused=lambda why, resume: self.login_flow.start(why, then=resume),
+            ),
         )
         self.load_flow = LoadFlow(
             session,
@@ -310,6 +320,7 @@ class AuditApp(WidgetMessages, App[int]):
         self.detail.store_settled()  # the relative times wait for the load to end
         self.query_one(LoadProgress).stop()
         self.history_flow.load_ended()  # the header too
+        self.follow_flow.load_ended()  # follows on from the new range's end, or stops
 
     def _installed(self, requery: str | None) -> None:
         self.filter_flow.installed(requery)
@@ -347,6 +358,9 @@ class AuditApp(WidgetMessages, App[int]):
 
     def action_history(self, delta: int) -> None:
         self.history_flow.go(delta)
+
+    def action_follow(self) -> None:
+        self.follow_flow.toggle()
 
     def action_export(self) -> None:
         self.export_flow.start()
@@ -431,9 +445,13 @@ class AuditApp(WidgetMessages, App[int]):
         self.event_actions.open(pager=False)
 
     def action_actor(self) -> None:
+        from auditui.tui.screens.actor import open_actor_view  # lazy: not for the first rows
+
         open_actor_view(self, "user")
 
     def action_actor_by(self) -> None:
+        from auditui.tui.screens.actor import pick_actor_view
+
         pick_actor_view(self)
 
     def action_support_review(self) -> None:

@@ -7,16 +7,18 @@ under `--debug`). `crash_report_without_locals` is `App._fatal_error` with that 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import rich
-from rich.segment import Segments
-from rich.traceback import Traceback
-from textual.app import App
+if TYPE_CHECKING:
+    from textual.app import App
 
 
 def crash_report_without_locals(app: App[Any]) -> None:
     """Ring, queue the traceback (no locals) for after the screen is restored, close."""
+    import rich  # here: rich.traceback (with pygments) takes ~60 ms to import, at each start
+    from rich.segment import Segments
+    from rich.traceback import Traceback
+
     app.bell()
     traceback = Traceback(show_locals=False, width=None, suppress=[rich])
     app._exit_renderables.append(Segments(app.console.render(traceback)))

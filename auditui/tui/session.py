@@ -433,6 +433,13 @@ class Session:
             return True
         return not self._filterer.text
 
+    def follow(self, events: list[AuditEvent], end: datetime) -> bool:
+        """A follow's poll (`F`): its new events join as with `extend` (same answer) and the
+        range now ends at `end`, the poll's end (it only ever grows)."""
+        if end > self._time_range.end:
+            self._time_range = TimeRange(self._time_range.start, end)
+        return self.extend(events) if events else True
+
     # -- filtering -------------------------------------------------------------------------
 
     def preparation(self, matcher: Matcher) -> Preparation | None:

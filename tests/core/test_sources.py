@@ -14,7 +14,7 @@ from auditui.config.settings import Profile
 from auditui.demo import generate_events
 from auditui.errors import UsageError
 from auditui.events import AuditEvent, decode_events, encode_event
-from auditui.export.formats import FORMATS, ExportFormat, write_events
+from auditui.export.formats import READABLE_FORMATS, ExportFormat, write_events
 from auditui.sources import files as sources
 from auditui.sources.files import FileSource, ReadProgress, detect_format, read_events
 from auditui.sources.protocol import api_connection
@@ -78,7 +78,7 @@ def same_values(left: list[AuditEvent], right: list[AuditEvent]) -> None:
 
 
 @pytest.mark.parametrize("gz", [False, True], ids=["plain", "gzip"])
-@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("fmt", READABLE_FORMATS)
 def test_every_export_format_reads_back_equal(
     tmp_path: Path, events: list[AuditEvent], fmt: ExportFormat, gz: bool
 ) -> None:
@@ -89,7 +89,7 @@ def test_every_export_format_reads_back_equal(
     same(decoded.events, events)
 
 
-@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("fmt", READABLE_FORMATS)
 def test_hostile_cells_round_trip(tmp_path: Path, fmt: ExportFormat) -> None:
     items = hostile(carriage_return=fmt != "csv")
     decoded = read_events(write(tmp_path / "hostile", items, fmt))

@@ -44,6 +44,7 @@ from auditui.gc_pause import gc_paused
 from auditui.query.fields import FIELDS, GROUP_ATTRS, FieldSpec, field_spelling
 
 _CHUNK = 100_000
+SETTLE_FROM = 20_000  # combinations from which `Group.settle` drops the group's dicts
 SEPARATOR = "\n"  # joins uuids; never inside a uuid text or a needle that can match one
 GROUPS = tuple(GROUP_ATTRS)
 _GETTERS = {name: attrgetter(*attrs) for name, attrs in GROUP_ATTRS.items()}
@@ -108,8 +109,8 @@ class Group:
     """Dictionary-encoded fields: per event one combination code, per field distinct texts."""
 
     __slots__ = (
-        "_ids", "_raws", "codes", "combos", "counts", "field_codes", "fields", "getter",
-        "identity", "texts",
+        "_ids", "_lock", "_raws", "_settled", "codes", "combos", "counts", "field_codes",
+        "fields", "getter", "identity", "texts",
     )  # fmt: skip
 
     def __init__(self, name: str) -> None:
@@ -125,19 +126,54 @@ class Group:
         # field → True while its text codes are the combination codes (no lifting needed)
         self.identity: dict[str, bool] = {spec.name: True for spec in self.fields}
         self._raws: list[Any] = []  # combination code → raw tuple (made when first asked)
+        self._lock = threading.Lock()
+        self._settled = False  # `combos` and `_ids` dropped (`settle`) until needed again
 
     def text_id(self, name: str, text: str) -> int | None:
         """The code of a field's distinct lowercase text, or None when no event has it."""
-        return self._ids[name].get(text)
+        with self._lock:
+            self._unsettle()
+            return self._ids[name].get(text)
 
     def raw(self, code: int) -> Any:
         """The raw tuple (or value) of a combination code."""
         raws = self._raws
-        if len(raws) < len(self.combos):
-            raws.extend(islice(self.combos, len(raws), None))
+        if code >= len(raws):
+            with self._lock:
+                if len(raws) < len(self.combos):
+                    raws.extend(islice(self.combos, len(raws), None))
         return raws[code]
 
+    def settle(self) -> None:
+        """Drop what only growing and exact lookups need: the dict of combinations and the
+        dicts of text ids (an int object per entry: ~45 MB at a million events, most of it
+        the entry group's). `extend` and `text_id` make them again from the lists (~30 ms
+        for 300,000 combinations). Any thread."""
+        with self._lock:
+            if self._settled or len(self.combos) < SETTLE_FROM:
+                return
+            raws = self._raws
+            raws.extend(islice(self.combos, len(raws), None))
+            self.combos = {}
+            self._ids = {spec.name: {} for spec in self.fields}
+            self._settled = True
+
+    def _unsettle(self) -> None:
+        """Make the dicts `settle` dropped again (with the lock held)."""
+        if self._settled:
+            self.combos = {raw: code for code, raw in enumerate(self._raws)}
+            self._ids = {
+                name: {text: i for i, text in enumerate(texts)}
+                for name, texts in self.texts.items()
+            }
+            self._settled = False
+
     def extend(self, events: Sequence[AuditEvent]) -> None:
+        with self._lock:
+            self._unsettle()
+            self._extend(events)
+
+    def _extend(self, events: Sequence[AuditEvent]) -> None:
         combos, codes = self.combos, self.codes
         first_new, first_event = len(combos), len(codes)
         for start in range(0, len(events), _CHUNK):  # bounds the temporary tuples
@@ -221,6 +257,13 @@ class SearchIndex:
         if self._payload is not None:
             self._payload.extend(map(payload_text, events))
         self.size += len(events)
+
+    def settle(self) -> None:
+        """Drop the dicts only growing needs from the large groups (`Group.settle`; not the
+        *low* group, whose combinations facets read). After a load, in a worker."""
+        for name, group in self.groups.items():
+            if name != "low":
+                group.settle()
 
     def uuid_joined(self) -> str:
         """All uuid texts joined by `SEPARATOR` (made on first use: a large string, which

@@ -1,10 +1,12 @@
-"""`ExportDialog`: where and how to write the shown events (path + NDJSON/JSON/CSV).
+"""`ExportDialog`: where and how to write the shown events (path + NDJSON/JSON/CSV/OCSF/ECS).
 
 The path starts as `./auditui-<range slug>.<ext>` in the working directory, with a short
 form of the query when filtered (`./auditui-<range slug>-status-failure.ndjson`,
-`query_slug`); the format radio (NDJSON by default, JSON, CSV) swaps the extension, and
-typing a known extension picks the format; "Only the N marked events" (`marked`: how many
-of the shown events are marked; off and disabled when none) narrows the export. The path
+`query_slug`); the format radio (NDJSON by default, JSON, CSV, OCSF, ECS) swaps the
+extension (OCSF and ECS: `.ocsf.ndjson`, `.ecs.ndjson`), and typing a known extension
+picks the format (never OCSF or ECS: a name ending in theirs keeps them); "Only the N
+marked events" (`marked`: how many of the shown events are marked; off and disabled when
+none) narrows the export. The path
 is checked as you type: a missing folder or a folder as the target is an error; an
 existing file needs "Overwrite" ticked. Enter applies from any focus (a focused button:
 Enter presses it; Tab reaches Export before Cancel), Esc cancels (a toast says nothing
@@ -33,13 +35,22 @@ from auditui.textsafe import visible
 from auditui.timespec import TimeRange
 from auditui.tui.widgets.checks import Check, Choice
 
-EXTENSIONS: dict[ExportFormat, str] = {"ndjson": ".ndjson", "json": ".json", "csv": ".csv"}
+EXTENSIONS: dict[ExportFormat, str] = {
+    "ndjson": ".ndjson",
+    "json": ".json",
+    "csv": ".csv",
+    "ocsf": ".ocsf.ndjson",
+    "ecs": ".ecs.ndjson",
+}
 LABELS: dict[ExportFormat, str] = {
-    "ndjson": "NDJSON (one event per line)",
+    "ndjson": "NDJSON (one per line)",  # at most 26 characters: two columns fit 80 wide
     "json": "JSON array",
     "csv": "CSV (payload as JSON text)",
+    "ocsf": "OCSF API Activity (NDJSON)",
+    "ecs": "ECS for Elastic (NDJSON)",
 }
-_KNOWN_SUFFIXES = (".ndjson", ".jsonl", ".json", ".csv")
+# Longest first: the security formats' names end in `.ndjson` too.
+_KNOWN_SUFFIXES = (".ocsf.ndjson", ".ecs.ndjson", ".ndjson", ".jsonl", ".json", ".csv")
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +140,10 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
     ExportDialog #export-formats {
         width: 100%;
         margin-top: 1;
+        layout: grid;  /* two columns: five formats in three rows, so 80x24 still fits */
+        grid-size: 2;
+        grid-rows: 1;
+        height: auto;
     }
     ExportDialog #export-error {
         color: $text-error;
@@ -263,6 +278,8 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
     def _path_changed(self, event: Input.Changed) -> None:
         event.stop()
         guessed = format_for_path(event.value, default=self.format)
+        if event.value.lower().endswith(EXTENSIONS[self.format]):
+            guessed = self.format  # OCSF and ECS are chosen, never guessed: kept on `.ndjson`
         if guessed != self.format:
             self.format = guessed
             with self.prevent(RadioSet.Changed):

@@ -55,6 +55,8 @@ class LoginFlow:
         self.retry: TimeRange | None = None
         self.refused: str | None = None  # why the session's key was refused (until a login)
         self._notes: list[str] = []
+        self._then: Callable[[], None] | None = None  # after a login, instead of a load
+        self._load_after = True  # the dialog was opened for a load (not only for `then`)
 
     @property
     def needed(self) -> bool:
@@ -63,12 +65,22 @@ class LoginFlow:
             return False
         return self.session.source.credential is None or self.refused is not None
 
-    def start(self, reason: str | None, retry: TimeRange | None = None) -> None:
-        """Ask for a key; once given, load `retry` (the refused range) or the session's."""
+    def start(
+        self,
+        reason: str | None,
+        retry: TimeRange | None = None,
+        *,
+        then: Callable[[], None] | None = None,
+    ) -> None:
+        """Ask for a key; once given, load `retry` (the refused range) or the session's;
+        given `then` (a follow the server refused: `F`), call it instead of loading."""
         if reason is not None:
             self.refused = reason
+        if then is not None:
+            self._then = then
         if self.active:
             return
+        self._load_after = then is None
         self.retry = retry
         from auditui.tui.dialogs.login import LoginDialog
 
@@ -131,6 +143,7 @@ class LoginFlow:
 
     def _done(self, where: str | None) -> None:
         self.active = False
+        then, self._then = self._then, None
         if where is None:
             what = "The API key was refused" if self.refused else "No API key"
             self.app.notify(
@@ -142,4 +155,7 @@ class LoginFlow:
         else:
             text = " ".join([f"API key stored in {where}.", *self._notes])
         self.app.notify(text, timeout=6)
-        self._resume(self.retry or self.session.time_range)
+        if then is not None:
+            then()
+        if self._load_after:
+            self._resume(self.retry or self.session.time_range)

@@ -33,11 +33,13 @@ class StatusFlow:
         *,
         filter_text: Any,
         history: Callable[[], tuple[int, int]] = lambda: (0, 0),
+        follow: Callable[[], str] = lambda: "",
     ) -> None:
         self.app = app
         self.session = session
         self._filter_text = filter_text  # () -> the applied query (the filter flow's)
         self._history = history  # () -> (steps back, steps forward)
+        self._follow = follow  # () -> what the header says of following ("" when not)
 
     def update(self) -> None:
         app, session = self.app, self.session
@@ -67,6 +69,7 @@ class StatusFlow:
             filter="" if bar.is_open else self._filter_text(),
             back=back,
             forward=forward,
+            follow=self._follow(),
         )
         table.empty_note = f"{note}: {counts.error}" if note and counts.error else note
         bar.note = "incomplete" if note else ""

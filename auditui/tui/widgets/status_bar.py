@@ -51,6 +51,7 @@ class HeaderInfo:
     filter: str = ""  # the query applied, shown while the filter bar is closed
     back: int = 0  # history steps Backspace can go back (`◀ 3`); never dropped
     forward: int = 0  # ... and shift+Backspace forward (`▶ 1`)
+    follow: str = ""  # `following · polled 4 s ago · +12` while following (`F`); never dropped
 
 
 @dataclass(frozen=True)
@@ -191,6 +192,8 @@ def _header_text(info: HeaderInfo, form: _Form) -> Text:
         count.append(" · ")
         count.append(visible(note or info.incomplete), style="bold yellow")
     parts.append(count)
+    if info.follow:
+        parts.append(Text(visible(info.follow), style="bold green"))
     if info.filter and form.filter:
         shown = visible(info.filter)
         if form.filter_width is not None:

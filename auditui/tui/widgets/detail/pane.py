@@ -23,7 +23,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.events import Resize
-from textual.highlight import highlight
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -372,6 +371,8 @@ class DetailPane(ChangesPart):
         if raw == b"null":
             view.set_content(Content.styled("null", "dim italic"))
         elif len(pretty) <= HIGHLIGHT_CHARS:
+            from textual.highlight import highlight  # pygments: ~40 ms, not before first rows
+
             view.set_content(highlight(visible_lines(pretty), language="json"))
         else:
             lines = plain_lines(pretty[:TEXT_CHARS])

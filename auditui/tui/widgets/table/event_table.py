@@ -17,6 +17,7 @@ The clock of the time cells (`zone_choice`): `u` cycles UTC → local → the co
 
 `marker` (set by the App): a narrow mark column before the others, its one-cell text per
 event (`●` marked, `✎` with a note, " "); `refresh_row(row)` redraws just that row.
+`fresh` (set by the follow flow): the uuids of rows drawn highlighted, just arrived.
 """
 
 from __future__ import annotations
@@ -69,6 +70,7 @@ class EventTable(TableClock, RowCursorTable):
         "event-table--status-failure",
         "event-table--status-denied",
         "event-table--message",
+        "event-table--fresh",
     }
 
     DEFAULT_CSS = """
@@ -84,6 +86,7 @@ class EventTable(TableClock, RowCursorTable):
         & > .event-table--status-failure { color: $text-error; }
         & > .event-table--status-denied { color: $text-warning; }
         & > .event-table--message { color: $text-muted; text-style: italic; }
+        & > .event-table--fresh { background: $success-muted; text-style: bold; }
         &:focus > .event-table--cursor {
             background: $block-cursor-background;
             color: $block-cursor-foreground;
@@ -162,6 +165,7 @@ class EventTable(TableClock, RowCursorTable):
         self._selected: Bookmark | None = None
         self._posted: tuple[AuditEvent | None] | None = None
         self._marker: Callable[[AuditEvent], str] | None = None
+        self._fresh: frozenset[str] = frozenset()  # uuids drawn highlighted (just followed)
         self._measure()
 
     # -- public API -----------------------------------------------------------------------
@@ -281,6 +285,17 @@ class EventTable(TableClock, RowCursorTable):
             self._row_cache.discard(self._view.index_at(row))
             self._refresh_row(row)
 
+    @property
+    def fresh(self) -> frozenset[str]:
+        """The uuids of events drawn highlighted: new ones a follow just added (`F`)."""
+        return self._fresh
+
+    @fresh.setter
+    def fresh(self, uuids: frozenset[str]) -> None:
+        if uuids != self._fresh:
+            self._fresh = uuids
+            self.redraw()
+
     # -- actions --------------------------------------------------------------------------
 
     def action_column(self, delta: int) -> None:
@@ -380,6 +395,8 @@ class EventTable(TableClock, RowCursorTable):
     def _row_strip(self, event: AuditEvent) -> Strip:
         kind = status_class(event)
         style = self._style(f"event-table--status-{kind}" if kind else "")
+        if self._fresh and event.event_uuid in self._fresh:
+            style += self._style("event-table--fresh")
         return row_strip(self._cells(event), style, self._offsets[-1])
 
     def _cursor_strip(self, event: AuditEvent, cursor: Style) -> Strip:
