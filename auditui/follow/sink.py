@@ -12,7 +12,7 @@ and counted in the state (`late`, `late_uuids`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -96,13 +96,11 @@ class FollowSink:
         self._save()
         return Resumed(len(uuids))
 
-    def poller(self, **options: object) -> Poller:
+    def poller(self) -> Poller:
         """A `Poller` that continues from the state."""
-        from datetime import timedelta
-
         skew = timedelta(seconds=self.state.skew_seconds)
         return Poller(self.state.origin, covered=self.state.covered, recent=self.state.recent,
-                      skew=skew, **options)  # type: ignore[arg-type]  # fmt: skip
+                      skew=skew)  # fmt: skip
 
     def take(self, poll: Poll, poller: Poller) -> Written:
         """Write one answered window's new events and record how far the follow got."""
