@@ -141,10 +141,13 @@ class FollowOutput:
         """Write a batch whole, flush it, and fsync a regular file. A broken pipe is raised
         as `BrokenPipeError`; other failures are a `StorageError`."""
         try:
-            self._file.write(data)
-            self._file.flush()
+            self._file.flush()  # nothing of ours waits there; anything else goes first
+            fd = self._file.fileno()
+            view = memoryview(data)
+            while view:  # a signal may cut a write short (into a pipe): write the rest
+                view = view[os.write(fd, view) :]
             if self._regular() is not None:
-                os.fsync(self._file.fileno())
+                os.fsync(fd)
         except BrokenPipeError:
             raise
         except OSError as exc:

@@ -229,3 +229,24 @@ def test_a_server_clock_ten_minutes_off_loses_nothing_and_is_warned(offset: time
     assert uuids(first) == ["e0", "e1", "e2"] and uuids(then) == ["after"]
     side = "behind" if offset > timedelta(0) else "ahead of"
     assert f"clock is about 10 min {side} the server's" in err.decode()
+
+
+def test_a_signal_while_a_pipe_is_full_still_writes_the_batch_whole(tmp_path: Path) -> None:
+    """A reader that has not read yet (the pipe full mid-batch) and SIGTERM: the write goes
+    on to the batch's end once the reader reads, so what the state counts was written."""
+    state = tmp_path / "follow.state"
+    now = datetime.now(UTC)
+    events = [demo_event(f"e{i}", now - timedelta(seconds=30 * i)) for i in range(2000)]
+    with DemoServer(events, live=True) as server:
+        child = start(server, "--since", "20h", "--state", str(state))
+        assert child.stdout is not None
+        deadline = time.monotonic() + WAIT
+        while not (tmp_path / "follow.state.lock").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(2)  # the first batch is ~800 KB: the pipe (64 KB) is full, the write waits
+        child.send_signal(signal.SIGTERM)
+        out, err = child.communicate(timeout=WAIT)
+    assert child.returncode == 0, err
+    assert out.endswith(b"\n")
+    written = json.loads(state.read_bytes())["written"]
+    assert out.count(b"\n") == written == 2000
