@@ -87,18 +87,12 @@ def follow(args: argparse.Namespace) -> int:
             from auditui.timespec import utcnow
 
             held.enter_context(state_lock(state_path, utcnow()))
-        return _follow(args, connection, output, state_path, query, matcher)
+        sink = _sink(args, connection, output, state_path, query, matcher)
+        return _follow(args, connection, sink)
 
 
-def _follow(
-    args: argparse.Namespace,
-    connection: Connection,
-    output: FollowOutput,
-    state_path: Path | None,
-    query: str,
-    matcher: Matcher | None,
-) -> int:
-    sink = _sink(args, connection, output, state_path, query, matcher)
+def _follow(args: argparse.Namespace, connection: Connection, sink: FollowSink) -> int:
+    output = sink.output
     output.open()
     try:
         resumed = sink.resume()

@@ -93,7 +93,8 @@ class EncodedEvents:
         return _body(self.select(start, end))
 
 
-def _parse_micros(value: object) -> int | None:
+def parse_micros(value: object) -> int | None:
+    """An event's `timestamp` text as µs since the epoch; None when missing or unreadable."""
     if not isinstance(value, str):
         return None
     try:
@@ -109,7 +110,7 @@ def encode_events(events: Iterable[dict[str, Any]]) -> EncodedEvents:
     blobs: list[bytes] = []
     undated: list[bytes] = []
     for event in events:
-        micros = _parse_micros(event.get("timestamp"))
+        micros = parse_micros(event.get("timestamp"))
         if micros is None:
             undated.append(encode(event))
         else:
@@ -259,7 +260,7 @@ class GrowingEvents:
         bound = self._covered  # the next event must be before this
         try:
             for event in events:
-                micros = _parse_micros(event.get("timestamp"))
+                micros = parse_micros(event.get("timestamp"))
                 if micros is None or micros >= bound:
                     raise ValueError(f"not newest first or undated: {event.get('timestamp')!r}")
                 bound = micros + 1

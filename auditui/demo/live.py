@@ -21,7 +21,7 @@ from typing import Any
 
 import msgspec
 
-from auditui.demo.encoding import EncodedEvents, GrowingEvents, Span, to_micros
+from auditui.demo.encoding import EncodedEvents, GrowingEvents, Span, parse_micros, to_micros
 
 Clock = Callable[[], datetime]
 LateRule = tuple[float, timedelta]
@@ -89,15 +89,6 @@ class _Added:
     visible_us: int
 
 
-def _micros_of(value: object) -> int | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return to_micros(datetime.fromisoformat(value))
-    except ValueError:
-        return None
-
-
 class LiveEvents:
     """The server's events as seen at the server's now (see the module docstring).
 
@@ -135,7 +126,7 @@ class LiveEvents:
         With `visible_at` (server clock) they are hidden until then.
         """
         visible_us = -_NEVER if visible_at is None else to_micros(visible_at)
-        encoded = [(_micros_of(event.get("timestamp")), self._encode(event)) for event in events]
+        encoded = [(parse_micros(event.get("timestamp")), self._encode(event)) for event in events]
         with self._lock:
             for micros, blob in encoded:
                 self._serial += 1

@@ -31,6 +31,7 @@ from auditui.export.security import (
     is_ip,
     outcome,
     payload_json,
+    url_fields,
     url_parts,
 )
 from auditui.timespec import format_utc
@@ -63,21 +64,17 @@ def _categories_and_type(event: AuditEvent) -> tuple[list[str], list[str]]:
     return categories, [event_type]
 
 
+_URL_NAMES = {"scheme": "scheme", "hostname": "domain", "port": "port", "path": "path",
+              "query": "query"}  # fmt: skip
+
+
 def _url(text: str) -> dict[str, Any]:
     url: dict[str, Any] = {"original": text}
     parts = url_parts(text)
     if parts is None or not (parts.scheme and parts.netloc):
         return url
     url["full"] = text
-    url["scheme"] = parts.scheme
-    if parts.hostname:
-        url["domain"] = parts.hostname
-    if parts.port is not None:
-        url["port"] = parts.port
-    if parts.path:
-        url["path"] = parts.path
-    if parts.query:
-        url["query"] = parts.query
+    url.update(url_fields(parts, _URL_NAMES))
     return url
 
 

@@ -34,6 +34,7 @@ from auditui.export.security import (
     is_ip,
     outcome,
     payload_json,
+    url_fields,
     url_parts,
 )
 from auditui.timespec import format_utc
@@ -74,22 +75,17 @@ def epoch_ms(moment: datetime) -> int:
     return (moment - _EPOCH) // _MILLISECOND
 
 
+_URL_NAMES = {"scheme": "scheme", "hostname": "hostname", "port": "port", "path": "path",
+              "query": "query_string"}  # fmt: skip
+
+
 def _url(text: str) -> dict[str, Any]:
     """The `url` object: the text as given, and its parts when it parses."""
     url: dict[str, Any] = {"url_string": text}
     parts = url_parts(text)
     if parts is None:
         return url
-    if parts.scheme:
-        url["scheme"] = parts.scheme
-    if parts.hostname:
-        url["hostname"] = parts.hostname
-    if parts.port is not None:
-        url["port"] = parts.port
-    if parts.path:
-        url["path"] = parts.path
-    if parts.query:
-        url["query_string"] = parts.query
+    url.update(url_fields(parts, _URL_NAMES))
     return url
 
 

@@ -22,8 +22,9 @@ out) for JSON `null`.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
 from functools import lru_cache
-from typing import Final, Literal, NamedTuple
+from typing import Any, Final, Literal, NamedTuple
 from urllib.parse import urlsplit
 
 import msgspec
@@ -171,6 +172,15 @@ def url_parts(text: str) -> UrlParts | None:
     except ValueError:
         return None
     return UrlParts(parts.scheme, parts.netloc, parts.hostname, port, parts.path, parts.query)
+
+
+def url_fields(parts: UrlParts, names: Mapping[str, str]) -> dict[str, Any]:
+    """The parts present (`scheme`, `hostname`, `port`, `path`, `query`), under the names a
+    format gives them (ECS: `hostname` is `domain`; OCSF: `query` is `query_string`)."""
+    values = {"scheme": parts.scheme, "hostname": parts.hostname, "port": parts.port,
+              "path": parts.path, "query": parts.query}  # fmt: skip
+    return {names[key]: value for key, value in values.items()
+            if key in names and value not in (None, "")}  # fmt: skip
 
 
 def payload_json(event: AuditEvent) -> msgspec.Raw | str | None:
