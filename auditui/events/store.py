@@ -14,6 +14,7 @@ their keys directly.
 from __future__ import annotations
 
 from array import array
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from operator import attrgetter, eq
@@ -21,6 +22,15 @@ from typing import Any
 
 from auditui.events.columns import Column, default_descending, get_column
 from auditui.events.model import AuditEvent
+from auditui.events.sort_keys import (
+    Direct,
+    Ranks,
+    column_keys,
+    extend_keys,
+    insert_rows,
+    merge_newest_first,
+    row_key,
+)
 from auditui.events.uuid_index import UuidIndex
 
 Predicate = Callable[[AuditEvent], bool]
@@ -28,73 +38,13 @@ Filter = Predicate | Iterable[int] | None
 
 _stamp = attrgetter("timestamp")
 _NUMPY_SCAN = 50_000  # arrays of indices from this long are scanned with numpy
-
-
-class _Ranks:
-    """Per-event integer ranks of one column (ascending, missing values last)."""
-
-    __slots__ = ("_desc", "asc", "missing")
-
-    def __init__(self, asc: list[int], missing: int) -> None:
-        self.asc = asc
-        self.missing = missing  # the rank given to missing values (one past the largest)
-        self._desc: list[int] | None = None
-
-    def desc(self) -> list[int]:
-        """Ranks for a reverse sort: missing values get -1 so they still come last."""
-        if self._desc is None:
-            missing = self.missing
-            self._desc = [-1 if rank == missing else rank for rank in self.asc]
-        return self._desc
-
-
-class _Direct:
-    """Per-event sort keys of a column where nearly every value differs."""
-
-    __slots__ = ("any_missing", "keys")
-
-    def __init__(self, keys: list[Any]) -> None:
-        self.keys = keys
-        self.any_missing = any(key is None for key in keys)
+GROW_AT_MOST = 2_000  # new rows a view takes in by merging (more: sorted again)
 
 
 def _indices(values: Iterable[int]) -> array[int]:
     """Store indices as an `array("q")`: 8 bytes each, where a list of them holds an int
     object (28 bytes) and a pointer per index (36 MB more at 1M events)."""
     return values if isinstance(values, array) else array("q", values)
-
-
-def _merge(order: Sequence[int], added: list[int], stamps: list[Any]) -> array[int]:
-    """`order` and `added` (each newest first) as one newest-first array; on equal times
-    the events of `order` come first (what a stable sort of the two gives).
-
-    Streamed windows land in a few runs between old events: each run is found with one
-    bisection, then the arrays are spliced at C speed (much faster than a full sort).
-    """
-    merged: array[int] = array("q")
-    start, size, taken = 0, len(order), 0
-    while taken < len(added):
-        newest = stamps[added[taken]]
-        # the first old position holding an event older than `newest` (ties stay before)
-        low, high = start, size
-        while low < high:
-            middle = (low + high) // 2
-            if stamps[order[middle]] >= newest:
-                low = middle + 1
-            else:
-                high = middle
-        merged.extend(order[start:low])
-        end = taken + 1
-        if low < size:  # the run: new events newer than the old one they go before
-            bound = stamps[order[low]]
-            while end < len(added) and stamps[added[end]] > bound:
-                end += 1
-        else:
-            end = len(added)
-        merged.extend(added[taken:end])
-        start, taken = low, end
-    merged.extend(order[start:])
-    return merged
 
 
 def _row_in_array(indices: array[int], store_index: int) -> int | None:
@@ -119,50 +69,60 @@ class EventStore:
         self.events: list[AuditEvent] = list(events)
         self.generation = 0
         self._uuid_index: UuidIndex | None = None
+        self._ordered = 0  # the store indices below this are newest first in store order
         self._clear_caches()
 
     def _clear_caches(self) -> None:
         self._stamps: list[Any] | None = None
         self._time_order: Sequence[int] | None = None
         self._time_rank: array[int] | None = None
-        self._keys: dict[str, _Ranks | _Direct] = {}
+        self._keys: dict[str, Ranks | Direct] = {}
 
     def __len__(self) -> int:
         return len(self.events)
 
     def add(self, events: Iterable[AuditEvent]) -> None:
-        """Append events (views over this store re-apply filter and sort on next use).
+        """Append events (views over this store re-apply filter and sort on next use, or
+        `EventView.grow` takes the new ones in).
 
         The time order is kept up to date in O(store) at C speed instead of being sorted
         again: the new events are sorted among themselves and, as when windows stream in
-        newest first, appended after the old order, or else merged with it (one stable
-        sort of two runs). Other sort keys are computed again on next use.
+        newest first, appended after the old order, or else merged with it. The sort keys
+        computed so far grow by the new events' keys (`sort_keys.extend_keys`).
         """
         start = len(self.events)
         self.events.extend(events)
+        if start == len(self.events):
+            return
         if self._uuid_index is not None:
             self._uuid_index.added(start)
         self.generation += 1
-        stamps, order = self._stamps, self._time_order
+        stamps, order, keys = self._stamps, self._time_order, self._keys
         self._clear_caches()
-        if stamps is None or order is None or start == len(self.events):
+        added_events = self.events[start:]
+        self._keys = {column_id: computed for column_id, computed in keys.items()
+                      if extend_keys(computed, get_column(column_id), added_events)}  # fmt: skip
+        if stamps is None or order is None:
+            self._ordered = min(self._ordered, start)
             return
-        stamps = stamps + list(map(_stamp, self.events[start:]))  # a copy: never shrinks one
+        stamps.extend(map(_stamp, added_events))  # appended: a reader's indices stay right
         end = len(stamps)
         added = sorted(range(start, end), key=stamps.__getitem__, reverse=True)
         if order and stamps[order[-1]] < stamps[added[0]]:  # some new event is newer
-            order = _merge(order, added, stamps)
+            order = merge_newest_first(order, added, stamps)
         elif isinstance(order, range) and all(map(eq, added, range(start, end))):
             order = range(end)  # still newest first in store order
         else:
             order = _indices(order) + array("q", added)  # all at or before the oldest: after
         self._stamps, self._time_order = stamps, order
+        self._ordered = end if isinstance(order, range) else min(self._ordered, start)
 
     def replace(self, events: Iterable[AuditEvent]) -> None:
         """Swap in a whole new set of events."""
         self.events = list(events)
         self.generation += 1
         self._uuid_index = None
+        self._ordered = 0
         self._clear_caches()
 
     def index_of(self, event_uuid: str) -> int | None:
@@ -171,11 +131,12 @@ class EventStore:
             self._uuid_index = UuidIndex(self.events)
         return self._uuid_index.get(event_uuid)
 
-    def compact(self) -> None:
+    def compact(self, uuid_table: tuple[Any, Any] | None = None) -> None:
         """Keep the uuid lookup of a large store in ~16 bytes an event instead of ~70
-        (`UuidIndex.compact`). Any thread; slow on a large store: after a load, in a worker."""
+        (`UuidIndex.compact`, which may keep `uuid_table` as its own). Any thread; slow on
+        a large store: after a load, in a worker."""
         if self._uuid_index is not None:
-            self._uuid_index.compact()
+            self._uuid_index.compact(uuid_table)
 
     def time_order(self) -> Sequence[int]:
         """All store indices, newest first; equal timestamps keep insertion order.
@@ -188,6 +149,8 @@ class EventStore:
             order = sorted(range(len(stamps)), key=stamps.__getitem__, reverse=True)
             in_order = all(map(eq, order, range(len(order))))
             self._time_order = range(len(order)) if in_order else _indices(order)
+            if in_order:
+                self._ordered = len(order)
         return self._time_order
 
     def in_time_order(self) -> bool:
@@ -199,10 +162,18 @@ class EventStore:
 
         The same order `time_order()` gives them (equal timestamps keep insertion order);
         when the store is already newest first, the sequence itself (not copied: callers
-        must not modify either).
+        must not modify either). When only the last few events broke the store's order (a
+        follow's poll), those are merged into the rest, which is in order already.
         """
         if self.in_time_order():
             return ascending_indices
+        cut = bisect_left(ascending_indices, self._ordered)
+        if cut and len(ascending_indices) - cut <= max(64, cut // 8):
+            stamps = self._timestamps()
+            tail = sorted(ascending_indices[cut:], key=stamps.__getitem__, reverse=True)
+            if not tail:
+                return ascending_indices
+            return merge_newest_first(ascending_indices[:cut], tail, stamps)
         if self._time_rank is None:
             rank = array("q", bytes(8 * len(self.events)))  # zeros; no int objects
             for position, index in enumerate(self.time_order()):
@@ -212,7 +183,7 @@ class EventStore:
 
     def timestamps(self) -> Sequence[Any]:
         """Each event's timestamp, by store index (cached; do not modify). Any thread: an
-        `add` replaces the list, never changes one a caller holds."""
+        `add` only appends to the list (a reader's indices keep their timestamps)."""
         return self._timestamps()
 
     def _timestamps(self) -> list[Any]:
@@ -220,31 +191,23 @@ class EventStore:
             self._stamps = list(map(_stamp, self.events))
         return self._stamps
 
-    def _column_keys(self, column: Column) -> _Ranks | _Direct:
+    def _column_keys(self, column: Column) -> Ranks | Direct:
         cached = self._keys.get(column.id)
         if cached is not None:
             return cached
         generation = self.generation
-        result: _Ranks | _Direct
-        if column.many_values:
-            result = _Direct(list(map(column.key, map(column.raw, self.events))))
-        else:
-            # one hashing pass: each event gets the code of its raw value (first seen = 0)
-            codes: dict[Any, int] = {}
-            setdefault = codes.setdefault
-            per_event = [setdefault(value, len(codes)) for value in map(column.raw, self.events)]
-            key_by_code = [column.key(value) for value in codes]
-            if len(codes) * 2 > len(per_event) > 1000:  # nearly all distinct: no ranking
-                result = _Direct(list(map(key_by_code.__getitem__, per_event)))
-            else:
-                ordered = sorted({key for key in key_by_code if key is not None})
-                rank_of_key = {key: rank for rank, key in enumerate(ordered)}
-                missing = len(ordered)
-                rank_by_code = [missing if key is None else rank_of_key[key] for key in key_by_code]
-                result = _Ranks(list(map(rank_by_code.__getitem__, per_event)), missing)
+        result = column_keys(column, self.events)
         if generation == self.generation:  # not replaced meanwhile (warm() in a thread)
             self._keys[column.id] = result
         return result
+
+    def row_order(self, column_id: str, descending: bool) -> Callable[[int], Any]:
+        """A key of store indices that ascends in the order a view sorted by this column
+        shows its rows (`sort_keys.row_key`; time descending is the time order itself)."""
+        stamps = self._timestamps()
+        if column_id == "time":
+            return row_key(None, False, stamps)
+        return row_key(self._column_keys(get_column(column_id)), descending, stamps)
 
     def warm(self, column_ids: Iterable[str]) -> None:
         """Compute and cache the sort keys of these columns now (e.g. in a worker thread)."""
@@ -264,7 +227,7 @@ class EventStore:
             stamps = self._timestamps()
             return sorted(indices, key=stamps.__getitem__, reverse=descending)
         keys = self._column_keys(column)
-        if isinstance(keys, _Ranks):
+        if isinstance(keys, Ranks):
             ranks = keys.desc() if descending else keys.asc
             return sorted(indices, key=ranks.__getitem__, reverse=descending)
         values = keys.keys
@@ -364,6 +327,43 @@ class EventView:
         self.descending = default_descending(column) if descending is None else descending
         self._apply_sort()
 
+    def grow(self, added: Sequence[int], ascending: Sequence[int] | None = None) -> None:
+        """Take in events the store's last `add` appended without sorting the view again.
+
+        `added`: their store indices that pass the filter (ascending; all of them when the
+        view has no filter); `ascending`: the filter's whole new result (a filter of store
+        indices, as `set_filter(..., ascending=True)` takes it). They are merged into the
+        rows in O(rows) at C speed (`sort_keys`). Anything else (the view was not current
+        before that add, a predicate or set filter, many new rows) re-applies filter and
+        sort (`refresh`).
+        """
+        store = self.store
+        fits = (
+            self._generation == store.generation - 1
+            and self._predicate is None
+            and self._subset is None
+            and (self._ascending is None) == (ascending is None)
+            and (ascending is None or self._ascending_generation == store.generation - 1)
+            and len(added) <= max(GROW_AT_MOST, len(self._indices) // 16)
+        )
+        if ascending is not None:
+            self._set_filter_fields(ascending, ascending=True)
+        if not fits:
+            self.refresh()
+            return
+        self._generation = store.generation
+        if self._members is not None and added:
+            stamps = store.timestamps()
+            tail = sorted(added, key=stamps.__getitem__, reverse=True)
+            self._members = merge_newest_first(self._members, tail, stamps)
+        if self.sort_column == "time" and self.descending:
+            self._indices = store.time_order() if self._members is None else self._members
+        else:
+            order = store.row_order(self.sort_column, self.descending)
+            self._indices = insert_rows(self._indices, added, order)
+        self._positions = None
+        self._lookups = 0
+
     def refresh(self) -> None:
         """Re-apply filter and sort over the store's current events."""
         self._generation = self.store.generation
@@ -394,7 +394,9 @@ class EventView:
         if self.sort_column == "time" and self.descending:
             self._indices = members  # already newest first; never mutated
         else:
-            self._indices = self.store.sort_indices(members, self.sort_column, self.descending)
+            rows = self.store.sort_indices(members, self.sort_column, self.descending)
+            # many rows as an array: a follow's poll splices it at C speed (`grow`)
+            self._indices = array("q", rows) if len(rows) >= _NUMPY_SCAN else rows
         self._positions = None
         self._lookups = 0
 

@@ -42,6 +42,7 @@ API:
     PIVOT_FIELDS                                       # column id / attribute → query field
     replace_time_terms(query, terms) -> str            # the timeline's after:/before: swapped
     index_for(store), prepare_index(store)             # the store's search index
+    warm_index(store)                                  # grown and warmed again (a follow)
 
 Importing this package is cheap: numpy loads with the first query that needs it.
 """
@@ -54,6 +55,7 @@ from auditui.query.matcher import (
     Preparation,
     compile_query,
     prepare_index,
+    warm_index,
 )
 from auditui.query.narrowing import (
     Filterer,
@@ -115,5 +117,6 @@ __all__ = [
     "replace_time_terms",
     "time_pivot",
     "top_time_terms",
+    "warm_index",
     "without_time_terms",
 ]

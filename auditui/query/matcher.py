@@ -23,9 +23,11 @@ from typing import Any
 from auditui.events.model import AuditEvent
 from auditui.query.engine.common import Indices
 from auditui.query.engine.index import everything, select
+from auditui.query.engine.marked import uuid_table
 from auditui.query.engine.search_index import (
     SearchIndex,
     field_text,
+    index_built,
     index_for,
     index_ready,
     spelling,
@@ -42,7 +44,14 @@ from auditui.query.nodes import (
 from auditui.query.syntax import Query, parse
 from auditui.timespec import utcnow
 
-__all__ = ["ASYNC_INDEX_FROM", "Matcher", "Preparation", "compile_query", "prepare_index"]
+__all__ = [
+    "ASYNC_INDEX_FROM",
+    "Matcher",
+    "Preparation",
+    "compile_query",
+    "prepare_index",
+    "warm_index",
+]
 
 
 class Matcher:
@@ -97,6 +106,15 @@ class Matcher:
         `store` is an `EventStore` (its index is built on first use) or a `SearchIndex`.
         A list, or for many matches an `array("q")` (8 bytes per match, no int objects).
         """
+        if (
+            self._root is not None
+            and candidates is not None
+            and len(candidates) <= FEW_CANDIDATES
+            and not isinstance(store, SearchIndex)
+            and not index_ready(store)
+        ):  # a few new events (a follow's poll): never grow the index on the UI thread
+            events, root = store.events, self._root
+            return [index for index in candidates if _match(root, events[index])]
         index = store if isinstance(store, SearchIndex) else index_for(store)
         seq: Indices | None
         if isinstance(candidates, range) and candidates == range(len(index)):
@@ -111,6 +129,8 @@ class Matcher:
 
 
 ASYNC_INDEX_FROM = 100_000  # events from which a missing index is built in a worker first
+FEW_CANDIDATES = 1_000  # fewer candidates than this are matched one by one when the index
+# lags behind the store (the same answer: `matches` is the reference the index agrees with)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,8 +174,19 @@ def prepare_index(store: Any) -> SearchIndex:
     index = index_for(store)
     query_vector.warm(index)
     index.settle()
-    store.compact()
+    store.compact(uuid_table(index) if index.uuids_verbatim else None)  # one table for both
     return index
+
+
+def warm_index(store: Any) -> None:
+    """Grow the store's search index (when it has one) to the store's events and build
+    again what queries derive from it, so the next keystroke waits for none of it. After
+    a follow's poll, in a worker thread; it never drops what growing needs (`settle`)."""
+    from auditui.query.engine import vector as query_vector
+
+    if not index_built(store):
+        return
+    query_vector.warm(index_for(store))
 
 
 def compile_query(

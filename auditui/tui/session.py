@@ -27,6 +27,7 @@ UI thread but `prepare` (and what `preparer` returns: a load's store built in a 
 from __future__ import annotations
 
 import gc
+from bisect import bisect_left
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -427,10 +428,14 @@ class Session:
         O(len(events)) plus the view's re-sort. False when the query's last result was
         stale: then apply the query again (`filter_text`) over every event.
         """
+        start = len(self._store)
         result = self._filterer.add_events(events)
-        if result is not None:
-            self._view.set_filter(result.indices, ascending=True)
+        if result is not None:  # the new matches are the result's indices from `start` on
+            fresh = result.indices[bisect_left(result.indices, start) :]
+            self._view.grow(fresh, result.indices)
             return True
+        if not self._filterer.text:
+            self._view.grow(range(start, len(self._store)))
         return not self._filterer.text
 
     def follow(self, events: list[AuditEvent], end: datetime) -> bool:

@@ -34,7 +34,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from itertools import compress, islice, pairwise
-from operator import attrgetter, itemgetter
+from operator import attrgetter, is_, itemgetter
 from typing import Any
 
 import msgspec
@@ -211,6 +211,9 @@ class SearchIndex:
         self.uuid_chars: set[str] = set()
         self._uuid_joined: str | None = None
         self.uuid_width = -1  # the common length of all uuids, or -1
+        # True while every uuid text is the event's own string (lowercase, no newline): a
+        # table of their hashes is then also the store's uuid lookup (`EventStore.compact`)
+        self.uuids_verbatim = True
         self.stamps: list[datetime] = []
         self.descending = True  # timestamps never increase with the index
         self._payload: list[str] | None = None
@@ -239,7 +242,10 @@ class SearchIndex:
         self.derived = {}
         for group in self.groups.values():
             group.extend(events)
-        uuids = list(map(uuid_text, map(attrgetter("event_uuid"), events)))
+        spelled = list(map(attrgetter("event_uuid"), events))
+        uuids = list(map(uuid_text, spelled))
+        self.uuids_verbatim = self.uuids_verbatim and all(map(is_, uuids, spelled))
+        del spelled
         widths = set(map(len, uuids))
         if self.size == 0 and len(widths) == 1:
             self.uuid_width = widths.pop()
@@ -337,6 +343,11 @@ class SearchIndex:
 _cache: weakref.WeakKeyDictionary[Any, tuple[int, list[AuditEvent], SearchIndex]]
 _cache = weakref.WeakKeyDictionary()
 _cache_lock = threading.Lock()
+
+
+def index_built(store: Any) -> bool:
+    """True when the store has a search index, whether or not it has grown with the store."""
+    return store in _cache
 
 
 def index_ready(store: Any) -> bool:

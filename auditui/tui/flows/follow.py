@@ -34,6 +34,7 @@ import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from textual.css.query import NoMatches
@@ -43,6 +44,7 @@ from auditui.events import EventStore
 from auditui.follow import LATE_WINDOW, OVERLAP, Backoff, Failed, Poll, Poller, poll_forever
 from auditui.follow.poller import micros
 from auditui.follow.schedule import brief
+from auditui.query import ASYNC_INDEX_FROM, warm_index
 from auditui.sources.protocol import api_connection
 from auditui.timespec import utcnow
 from auditui.tui.session import Session
@@ -304,6 +306,9 @@ class FollowFlow:
         self.late += late
         self._highlight(frozenset(kept))
         self.hooks.merged(current)
+        if len(store) >= ASYNC_INDEX_FROM:  # the index grows in a thread, not on a keystroke
+            self.app.run_worker(partial(warm_index, store), thread=True, exclusive=True,
+                                group="follow-index", exit_on_error=False)  # fmt: skip
         if late:
             minutes = int(self._poller.overlap.total_seconds() // 60) if self._poller else 5
             noun = "late event" if late == 1 else "late events"
