@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 from auditui.cli.common import StatusLine, say
 from auditui.errors import UsageError
+from auditui.units import quantity
 
 if TYPE_CHECKING:
     from auditui.follow import FollowOutput, FollowSink, Poll, Poller
@@ -120,13 +121,15 @@ def _sink(
 
     state = load_state(state_path) if state_path is not None else None
     if state is not None and state_path is not None:
-        FollowSink.check(state, host=connection.host, fmt=args.format, path=state_path)
+        FollowSink.check(state, host=connection.host, fmt=args.format, path=state_path,
+                         query=query, target=output.target)  # fmt: skip
         given = getattr(args, "since", None) or getattr(args, "start", None)
         note = " (--since is ignored: the state file says where to go on)" if given else ""
         _tell(f"auditui: resuming from {state_path}: {describe(state)}{note}")
     else:
         state = new_state(host=connection.host, profile=connection.profile.name,
-                          fmt=args.format, query=query, origin=_origin(args))  # fmt: skip
+                          fmt=args.format, query=query, origin=_origin(args),
+                          target=output.target)  # fmt: skip
     return FollowSink(output, args.format, state, state_path, matcher=matcher)
 
 
@@ -163,6 +166,7 @@ class _Follow:
         self.late = 0
         self.skew_told = False
         self.note = ""
+        self.failures = 0  # polls failed in a row
         self.poller: Poller = sink.poller()
 
     async def run(self) -> int:
@@ -184,10 +188,12 @@ class _Follow:
                         if isinstance(item, Poll):
                             self._took(item, poller.skew)
                         elif isinstance(item, Failed):
-                            self._say(f"auditui: poll failed: {item.error}; next poll in "
-                                      f"{item.delay.seconds:.0f} s")  # fmt: skip
+                            self.failures += 1
+                            self._say(f"auditui: poll failed: {_why(item.error)}; next poll "
+                                      f"in {item.delay.seconds:.0f} s")  # fmt: skip
                             self.note = item.delay.reason
                         else:
+                            self._recovered()
                             self.note = ""
                         self._show()
         finally:
@@ -222,6 +228,13 @@ class _Follow:
                 f"auditui: warning: this machine's clock is {_span(abs(skew))} {ahead} the "
                 "server's (its Date header); polls follow the server's clock"
             )
+
+    def _recovered(self) -> None:
+        """A poll answered after failed ones: the log says polling is back."""
+        if self.failures:
+            failed = quantity(self.failures, "failed poll")
+            self._say(f"auditui: polling again after {failed}")
+            self.failures = 0
 
     def _say(self, text: str) -> None:
         if self.status is not None:
@@ -270,6 +283,18 @@ def _on_stop_signals(stop: asyncio.Event) -> Callable[[], None]:
             loop.remove_signal_handler(number)
 
     return restore
+
+
+def _why(error: BaseException) -> str:
+    """Why a poll failed, without the advice meant for a one-off fetch (retries, ranges,
+    `concurrency`): the server's status, or what the error says of the cause."""
+    from auditui.errors import RateLimitError, ServerError, one_line
+
+    if isinstance(error, RateLimitError):
+        return "rate limited by the server (HTTP 429)"
+    if isinstance(error, ServerError):
+        return f"the server answered HTTP {error.status}"
+    return one_line(str(error)).rstrip(".")
 
 
 def _shown(moment: datetime) -> str:

@@ -58,6 +58,13 @@ class FollowOutput:
         self.mode = mode
         self._file: BinaryIO = sys.stdout.buffer
         self._identity: tuple[int, int] | None = None
+        self._written = False  # this run wrote a batch (a pipe's CSV header is out)
+
+    @property
+    def target(self) -> str:
+        """What the state file remembers of the output: the file's absolute path, or `-`
+        (standard output, wherever it leads)."""
+        return str(self.path.absolute()) if self.path else "-"
 
     @property
     def shown(self) -> str:
@@ -98,9 +105,10 @@ class FollowOutput:
 
     @property
     def at_start(self) -> bool:
-        """Nothing written to it yet (a CSV header is due): an empty file, or not a file."""
+        """Nothing written to it yet (a CSV header is due): an empty file, or a pipe or
+        terminal this run has not written to."""
         info = self._regular()
-        return info is None or info.st_size == 0
+        return not self._written if info is None else info.st_size == 0
 
     def reopen_if_moved(self) -> None:
         """Open `path` again when the file written to was renamed or removed (rotated)."""
@@ -146,6 +154,7 @@ class FollowOutput:
             view = memoryview(data)
             while view:  # a signal may cut a write short (into a pipe): write the rest
                 view = view[os.write(fd, view) :]
+            self._written = True
             if self._regular() is not None:
                 os.fsync(fd)
         except BrokenPipeError:

@@ -21,6 +21,7 @@ from auditui.follow.output import FollowOutput, encode_batch
 from auditui.follow.poller import Poll, Poller, micros
 from auditui.follow.state import FollowState, Pending, PendingEvent, StateError, save_state
 from auditui.timespec import format_utc, utcnow
+from auditui.units import quantity
 
 if TYPE_CHECKING:
     from auditui.query import Matcher
@@ -63,8 +64,18 @@ class FollowSink:
         self.matcher = matcher
 
     @classmethod
-    def check(cls, state: FollowState, *, host: str, fmt: str, path: Path) -> None:
-        """`StateError` when the state belongs to another host or format."""
+    def check(
+        cls,
+        state: FollowState,
+        *,
+        host: str,
+        fmt: str,
+        path: Path,
+        query: str = "",
+        target: str = "-",
+    ) -> None:
+        """`StateError` when the state belongs to another host, format, query or output:
+        going on would leave a gap in one output, or mix two selections in it."""
         if state.host != host:
             raise StateError(
                 f"The state file {path} follows {state.host}, not {host}: use another "
@@ -74,6 +85,18 @@ class FollowSink:
             raise StateError(
                 f"The state file {path} was written with --format {state.format}: use it "
                 "again, or another --state file for this format."
+            )
+        if state.query != query:
+            was = f"the query {state.query!r}" if state.query else "no query"
+            raise StateError(
+                f"The state file {path} follows {was}: use the same --query/--actor/--ip/"
+                "--object, or another --state file for this selection."
+            )
+        if state.target != target:
+            where = "standard output" if state.target == "-" else state.target
+            raise StateError(
+                f"The state file {path} follows into {where}: write there again, or use "
+                "another --state file for this output."
             )
 
     def resume(self) -> Resumed:
@@ -138,13 +161,16 @@ class FollowSink:
         save_state(self.state_path, self.state)
 
 
-def new_state(*, host: str, profile: str, fmt: str, query: str, origin: datetime) -> FollowState:
+def new_state(
+    *, host: str, profile: str, fmt: str, query: str, origin: datetime, target: str = "-"
+) -> FollowState:
     """The state of a follow that starts at `origin`."""
-    return FollowState(host=host, profile=profile, format=fmt, query=query, origin=origin,
-                       covered=origin)  # fmt: skip
+    return FollowState(host=host, profile=profile, format=fmt, query=query, target=target,
+                       origin=origin, covered=origin)  # fmt: skip
 
 
 def describe(state: FollowState) -> str:
-    """`from 2026-12-06T10:00:00Z, 1,204 events written (3 late)`."""
+    """`read up to 2026-12-06T10:00:00Z, 1,204 events written (3 late)`."""
     late = f" ({state.late:,} late)" if state.late else ""
-    return f"read up to {format_utc(state.covered)}, {state.written:,} events written{late}"
+    covered = format_utc(state.covered.replace(microsecond=0))
+    return f"read up to {covered}, {quantity(state.written, 'event')} written{late}"

@@ -69,6 +69,7 @@ class FollowState(msgspec.Struct, kw_only=True):
     profile: str
     format: str
     query: str = ""
+    target: str = "-"  # the output: a file's absolute path, or "-" for standard output
     origin: datetime  # where the follow started (`--since`), by the server's clock
     covered: datetime  # how far the polls have read
     recent: dict[str, int] = msgspec.field(default_factory=dict)  # uuid → timestamp µs
@@ -100,7 +101,9 @@ def load_state(path: Path) -> FollowState | None:
         return None
     except OSError as exc:
         raise storage_error("read", str(path), exc) from None
-    aside = f"move it aside to start again from --since ({path} → {path}.bad)"
+    if not data.strip():
+        return None  # created empty beforehand (touch, chmod): a new follow
+    aside = f"move it aside (mv {path} {path}.bad) to start again from --since"
     try:
         version = msgspec.json.decode(data, type=_Versioned).version
     except (msgspec.DecodeError, msgspec.ValidationError):

@@ -174,6 +174,17 @@ def test_a_state_file_of_another_host_or_format_is_refused(tmp_path: Path) -> No
         FollowSink.check(state, host="https://eu.datafold.com", fmt="ndjson", path=path)
     with pytest.raises(StateError, match="--format ndjson"):
         FollowSink.check(state, host=HOST, fmt="csv", path=path)
+    with pytest.raises(StateError, match="follows no query"):
+        FollowSink.check(state, host=HOST, fmt="ndjson", path=path, query="source:ci")
+    with pytest.raises(StateError, match="follows into standard output"):
+        FollowSink.check(state, host=HOST, fmt="ndjson", path=path, target="/var/log/a")
+    FollowSink.check(state, host=HOST, fmt="ndjson", path=path)  # the same: fine
+
+
+def test_an_empty_state_file_starts_a_new_follow(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    path.write_bytes(b"")  # made beforehand (touch, chmod 600)
+    assert load_state(path) is None
 
 
 def test_late_events_are_written_and_the_state_notes_them(tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ from typing import IO, Any
 
 import pytest
 
-from auditui.demo import DEMO_KEY, DemoServer
+from auditui.demo import DEMO_KEY, DemoServer, Fault
 from tests.helpers.cli import one_line_error, run
 
 WAIT = 30.0  # seconds at most for something the follower should do within a poll or two
@@ -68,11 +68,14 @@ class Lines:
             self._queue.put(line)
 
     def take(self, count: int) -> list[dict[str, Any]]:
+        """The next `count` lines, each a JSON object."""
+        return [json.loads(line) for line in self.take_raw(count)]
+
+    def take_raw(self, count: int) -> list[bytes]:
+        """The next `count` lines as written (waiting at most `WAIT` in all)."""
         deadline = time.monotonic() + WAIT
-        lines: list[dict[str, Any]] = []
-        while len(lines) < count:
-            lines.append(json.loads(self._queue.get(timeout=max(0.1, deadline - time.monotonic()))))
-        return lines
+        return [self._queue.get(timeout=max(0.1, deadline - time.monotonic()))
+                for _ in range(count)]  # fmt: skip
 
 
 def uuids(events: list[dict[str, Any]]) -> list[str]:
@@ -250,3 +253,39 @@ def test_a_signal_while_a_pipe_is_full_still_writes_the_batch_whole(tmp_path: Pa
     assert out.endswith(b"\n")
     written = json.loads(state.read_bytes())["written"]
     assert out.count(b"\n") == written == 2000
+
+
+def test_csv_into_a_pipe_has_one_header_and_a_failed_poll_is_logged_then_its_recovery() -> None:
+    with DemoServer(recent("old", 2), live=True) as server:
+        child = start(server, "--since", "30m", "--format", "csv")
+        assert child.stdout is not None
+        lines = Lines(child.stdout)
+        got = lines.take_raw(3)  # the header and two events
+        server.faults.push(Fault("status", 503))
+        server.add_events(recent("new", 1, minutes=0.05))
+        got += lines.take_raw(1)  # after the failed poll, the next one brings it
+        child.send_signal(signal.SIGINT)
+        _, err = child.communicate(timeout=WAIT)
+    text = b"".join(got).decode()
+    assert text.count("timestamp,event_uuid") == 1 and "new0" in got[-1].decode()
+    log = err.decode()
+    assert "auditui: poll failed: the server answered HTTP 503; next poll in 1 s" in log
+    assert "auditui: polling again after 1 failed poll" in log
+    assert "concurrency" not in log and "range" not in log
+
+
+def test_a_state_file_refuses_another_selection_or_output(tmp_path: Path) -> None:
+    state, out = tmp_path / "follow.state", tmp_path / "a.ndjson"
+    with DemoServer(recent("e", 2), live=True) as server:
+        first = start(server, "--actor", "a@acme.com", "--state", str(state), "-o", str(out))
+        deadline = time.monotonic() + WAIT
+        while not state.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        first.send_signal(signal.SIGINT)
+        first.communicate(timeout=WAIT)
+        env = api_env(server)
+        other_query = run("fetch", "--follow", "--state", str(state), "-o", str(out), env=env)
+        other_output = run("fetch", "--follow", "--actor", "a@acme.com", "--state", str(state),
+                           "-o", str(tmp_path / "b.ndjson"), env=env)  # fmt: skip
+    assert "follows the query" in one_line_error(other_query, 1)
+    assert f"follows into {out}" in one_line_error(other_output, 1)
