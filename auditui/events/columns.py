@@ -51,7 +51,8 @@ class Column:
 
     `raw(event)` extracts the hashable value the column is about; `fmt(raw, tz)` turns it
     into display text (before `visible()`); `key(raw)` into a sort key (None = missing).
-    `many_values` hints the store that nearly every event has its own value (no ranking).
+    `many_values` hints the store that nearly every event has its own value (no ranking);
+    `same_width`: every value's text has the same width (the table measures one).
     """
 
     id: str
@@ -63,6 +64,7 @@ class Column:
     max_width: int = 40
     many_values: bool = False
     copy: Callable[[Any, tzinfo | None], str] | None = None  # None: copies as `fmt`
+    same_width: bool = False
 
     def text(self, event: AuditEvent, tz: tzinfo | None = None) -> str:
         """The cell text, safe for display (`tz=None` is the local time zone)."""
@@ -227,7 +229,18 @@ def _text_column(
 
 _ALL: tuple[Column, ...] = (
     # max 30: room for a long zone's name in the title, `Time (Port-au-Prince)`
-    Column("time", "Time", attrgetter("timestamp"), _fmt_time, _key_time, 19, 30, True, iso_time),
+    Column(
+        "time",
+        "Time",
+        attrgetter("timestamp"),
+        _fmt_time,
+        _key_time,
+        19,
+        30,
+        True,
+        iso_time,
+        same_width=True,
+    ),
     Column("user", "User", attrgetter("user_email", "user_id"), _fmt_user, _key_user, 4, 32),
     _text_column("action", "Action", "action", max_width=28),
     Column(

@@ -22,7 +22,7 @@ from auditui.archive.layout import ArchivePaths
 from auditui.config.credentials import Credential
 from auditui.config.settings import load_settings
 from auditui.demo import DEMO_KEY, DemoServer, generate_events
-from auditui.demo.server import parse_range
+from auditui.demo.request_body import parse_range
 from auditui.sources.windows import Progress, WindowBatch
 from auditui.timespec import TimeRange
 from tests.helpers.archive import make_archive

@@ -26,7 +26,7 @@ def make(rng: random.Random, serial: int, minutes: float) -> AuditEvent:
         client_ip=f"10.0.{rng.randrange(3)}.{rng.randrange(250)}",
         url="/x",
         action=rng.choice(["login", "dataset.view", "monitor.run", None]),
-        user_email=rng.choice(USERS + [f"new{rng.randrange(50)}@x.io"]),
+        user_email=rng.choice([*USERS, f"new{rng.randrange(50)}@x.io"]),
         object_id=rng.choice([None, rng.randrange(20)]),
         object_type=rng.choice([None, "monitor"]),
         payload=msgspec.Raw(b"{}"),
@@ -56,7 +56,9 @@ def test_grow_gives_the_rows_of_a_view_sorted_from_scratch(seed: int) -> None:
         start = len(store)
         kind = rng.choice(["newer", "older", "mixed", "same"])
         base = {"newer": 400.0, "older": -50.0, "mixed": 150.0, "same": 299.5}[kind]
-        fresh = [make(rng, start + n, base + rng.randrange(20) / 4) for n in range(rng.randrange(0, 25))]
+        fresh = [
+            make(rng, start + n, base + rng.randrange(20) / 4) for n in range(rng.randrange(0, 25))
+        ]
         store.add(fresh)
         added = [i for i in range(start, len(store)) if keep is None or rng.random() < 0.5]
         if keep is not None:

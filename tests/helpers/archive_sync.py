@@ -34,8 +34,9 @@ DAYS = [date(2026, 11, d) for d in range(21, 27)]
 class FastConnection(Connection):
     """A Connection whose client retries without waiting (as tests' `client_for`)."""
 
-    def client(self, api_key: str | None = None) -> AuditClient:
-        return AuditClient(self.host, self.require_credential().key, backoff_base=0.001)
+    def client(self, api_key: str | None = None, *, retries: bool = True) -> AuditClient:
+        return AuditClient(self.host, self.require_credential().key, backoff_base=0.001,
+                           max_attempts=5 if retries else 1)  # fmt: skip
 
 
 def connection_for(server: DemoServer, **profile: Any) -> FastConnection:

@@ -132,8 +132,12 @@ class Group:
     def text_id(self, name: str, text: str) -> int | None:
         """The code of a field's distinct lowercase text, or None when no event has it."""
         with self._lock:
-            self._unsettle()
-            return self._ids[name].get(text)
+            if not self._settled:
+                return self._ids[name].get(text)
+        try:  # settled: a scan at C speed (~3 ms for 300,000 texts), no dict made again
+            return self.texts[name].index(text)
+        except ValueError:
+            return None
 
     def raw(self, code: int) -> Any:
         """The raw tuple (or value) of a combination code."""
@@ -147,8 +151,8 @@ class Group:
     def settle(self) -> None:
         """Drop what only growing and exact lookups need: the dict of combinations and the
         dicts of text ids (an int object per entry: ~45 MB at a million events, most of it
-        the entry group's). `extend` and `text_id` make them again from the lists (~30 ms
-        for 300,000 combinations). Any thread."""
+        the entry group's). `extend` makes them again from the lists (~0.2 s for 300,000
+        combinations); `text_id` scans the texts meanwhile. Any thread."""
         with self._lock:
             if self._settled or len(self.combos) < SETTLE_FROM:
                 return

@@ -18,6 +18,7 @@ from datetime import UTC, tzinfo
 from rich.cells import cell_len, set_cell_size
 
 from auditui.events import AuditEvent, Column, get_column, time_title
+from auditui.textsafe import visible
 
 __all__ = ["Sizer", "fit", "floor_widths", "header_title", "layout", "measure_widths"]
 
@@ -55,10 +56,14 @@ def measure_widths(
     widths = []
     for column in columns:
         width = cell_len(header_title(column, utc, tz)) + header_extra
-        for event in sample:
+        raw, fmt, seen = column.raw, column.fmt, set()
+        for event in sample[:1] if column.same_width else sample:
             if width >= column.max_width:
                 break
-            width = max(width, cell_len(column.text(event, tz)))
+            value = raw(event)
+            if value not in seen:  # a cell's text depends on its value only: measured once
+                seen.add(value)
+                width = max(width, cell_len(visible(fmt(value, tz))))
         widths.append(min(max(width, column.min_width), column.max_width))
     return widths
 
