@@ -19,7 +19,7 @@ from auditui.query import Filterer
 from auditui.timespec import TimeRange
 
 if TYPE_CHECKING:
-    from auditui.tui.session import LoadCounts
+    from auditui.tui.load_counts import LoadCounts
 
 KEEP_RANGES = 3  # earlier ranges whose events are kept
 KEEP_TOTAL = 600_000  # ... holding at most this many events in all

@@ -12,7 +12,7 @@ from auditui.query import Filterer
 from auditui.timespec import TimeRange
 from auditui.tui.history import History, Place
 from auditui.tui.kept import KeptRanges, Shown
-from auditui.tui.session import LoadCounts
+from auditui.tui.load_counts import LoadCounts
 
 END = datetime(2026, 11, 26, 12, tzinfo=UTC)
 DAY = TimeRange(END - timedelta(days=1), END)

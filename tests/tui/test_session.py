@@ -16,7 +16,8 @@ from auditui.sources.connection import Connection
 from auditui.sources.windows import WindowBatch
 from auditui.timespec import TimeRange
 from auditui.tui import session as session_module
-from auditui.tui.session import LoadCounts, Session, incomplete_note, prepare
+from auditui.tui.load_counts import LoadCounts, incomplete_note
+from auditui.tui.session import Session, prepare
 from tests.helpers.events import decode, raw
 
 END = datetime(2026, 11, 26, 12, tzinfo=UTC)

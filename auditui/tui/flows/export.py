@@ -30,7 +30,8 @@ from auditui.export.job import ExportCancelled, ExportResult, export_events, sna
 from auditui.query import compile_query
 from auditui.textsafe import visible
 from auditui.tui.dialogs.export import ExportDialog, ExportRequest
-from auditui.tui.session import Session, incomplete_note
+from auditui.tui.load_counts import incomplete_note
+from auditui.tui.session import Session
 from auditui.tui.widgets.status_bar import LoadProgress
 
 if TYPE_CHECKING:

@@ -39,7 +39,8 @@ from auditui.events import AuditEvent
 from auditui.sources.windows import Progress, WindowBatch
 from auditui.timespec import TimeRange
 from auditui.tui.dialogs.skipped import SUMMARY_TITLE, skipped_summary
-from auditui.tui.session import LoadCounts, Session
+from auditui.tui.load_counts import LoadCounts
+from auditui.tui.session import Session
 
 STATS_EVERY = 0.3  # seconds between timeline/facet refreshes while rows stream in …
 # … or more on a large store: a refresh sorts every timestamp in a worker (0.2–0.3 s of the

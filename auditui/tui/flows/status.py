@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from auditui.tui.session import Session, incomplete_note
+from auditui.tui.load_counts import incomplete_note
+from auditui.tui.session import Session
 from auditui.tui.widgets.filter_bar import FilterBar
 from auditui.tui.widgets.status_bar import HeaderInfo, HeaderLine
 from auditui.tui.widgets.table.event_table import EventTable
