@@ -210,14 +210,21 @@ def insert_rows(rows: Sequence[int], added: Sequence[int], key: Callable[[int], 
         return rows
     placed = sorted((bisect_right(rows, key(index), key=key), key(index), index)
                     for index in added)  # fmt: skip
-    pieces: list[Any] = []
+    if isinstance(rows, array):  # copied once, as bytes (a slice would copy twice)
+        raw, size = memoryview(rows).cast("B"), rows.itemsize
+        spliced = array("q")
+        start = 0
+        for at, _key, index in placed:
+            spliced.frombytes(raw[start * size : at * size])
+            spliced.append(index)
+            start = at
+        spliced.frombytes(raw[start * size :])
+        return spliced
+    merged: list[int] = []
     start = 0
     for at, _key, index in placed:
-        pieces.append(rows[start:at])
-        pieces.append((index,))
+        merged.extend(rows[start:at])
+        merged.append(index)
         start = at
-    pieces.append(rows[start:])
-    merged: array[int] | list[int] = array("q") if isinstance(rows, array) else []
-    for piece in pieces:
-        merged.extend(piece)
+    merged.extend(rows[start:])
     return merged

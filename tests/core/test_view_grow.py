@@ -93,3 +93,16 @@ def test_grow_falls_back_to_a_full_sort_when_the_view_was_stale() -> None:
     view.grow([51])
     expected = EventView(store, sort_column="user")
     assert list(view.indices) == list(expected.indices)
+
+
+def test_grow_splices_a_large_sorted_view_kept_as_an_array() -> None:
+    rng = random.Random(5)
+    store = loaded(rng, 60_000)  # past the size from which a sorted view is an array
+    view = EventView(store, sort_column="user", descending=True)
+    assert type(view.indices).__name__ == "array"
+    for poll in range(3):
+        start = len(store)
+        store.add([make(rng, start + n, 300 + poll + n / 10) for n in range(7)])
+        view.grow(range(start, len(store)))
+    expected = EventView(store, sort_column="user", descending=True)
+    assert list(view.indices) == list(expected.indices)
