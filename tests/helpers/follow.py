@@ -11,6 +11,8 @@ answers by the same clock (`live=True`: only events stamped before its now show)
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,7 +20,7 @@ from textual.pilot import Pilot
 
 from auditui.demo import DemoServer
 from auditui.tui.app import AuditApp
-from tests.helpers.app import END, demo_server, event_dict, wait_for
+from tests.helpers.app import END, WIDE, demo_server, event_dict, make_app, wait_for, wait_loaded
 
 
 class FakeClock:
@@ -103,3 +105,22 @@ def arriving(uuid: str, at: datetime, **fields: Any) -> dict[str, Any]:
 
 def header_text(app: AuditApp) -> str:
     return str(app.query_one("#header").render())
+
+
+@asynccontextmanager
+async def following(
+    *, notifications: bool = False
+) -> AsyncIterator[tuple[AuditApp, Pilot[Any], FollowDriver, DemoServer, FakeClock]]:
+    """The App over a live demo server on a `FakeClock`, loaded, its follow loop's time
+    driven by a `FollowDriver` (not yet following: the test presses `F`)."""
+    clock = FakeClock()
+    server = live_server(clock)
+    try:
+        app = make_app(server)
+        driver = FollowDriver(clock)
+        async with app.run_test(size=WIDE, notifications=notifications) as pilot:
+            await wait_loaded(pilot)
+            driver.attach(app)
+            yield app, pilot, driver, server, clock
+    finally:
+        server.stop()
