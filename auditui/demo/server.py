@@ -226,8 +226,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(reply.body)))
         for name, value in reply.headers.items():
             self.send_header(name, value)
-        if self.command == "HEAD" or not reply.body:
-            self._leave()
+        if self.command == "HEAD" or not reply.body or reply.status >= 300:
+            self._leave()  # a client may go on once it has an error's status line
         self.end_headers()
         if self.command == "HEAD":
             return
