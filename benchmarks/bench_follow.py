@@ -54,7 +54,11 @@ from auditui.tui.session import prepare
 
 PROFILE = os.environ.get("BENCH_PROFILE") == "1"  # print where a merge's time goes
 TIME_RANGE = TimeRange(END - timedelta(days=90), END)
-CASES = (("no filter", "", "time"), ("filter", "status:failure", "time"), ("sort", "", "user"))
+CASES: tuple[tuple[str, str, str], ...] = (
+    ("no filter", "", "time"),
+    ("filter", "status:failure", "time"),
+    ("sort", "", "user"),
+)
 if os.environ.get("BENCH_CASE"):  # one case only, e.g. BENCH_CASE=sort
     CASES = tuple(case for case in CASES if case[0] == os.environ["BENCH_CASE"])
 
