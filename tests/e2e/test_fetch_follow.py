@@ -12,6 +12,7 @@ import json
 import os
 import queue
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -231,7 +232,10 @@ def test_a_server_clock_ten_minutes_off_loses_nothing_and_is_warned(offset: time
         _, err = child.communicate(timeout=WAIT)
     assert uuids(first) == ["e0", "e1", "e2"] and uuids(then) == ["after"]
     side = "behind" if offset > timedelta(0) else "ahead of"
-    assert f"clock is about 10 min {side} the server's" in err.decode()
+    # about 10 min: a child started under a test harness that fakes each process's clock
+    # from its own start (.ci/clock-edges) runs a little behind this one
+    said = re.search(r"clock is about (\d+) min (behind|ahead of) the server's", err.decode())
+    assert said is not None and 9 <= int(said[1]) <= 11 and said[2] == side, err.decode()
 
 
 def test_a_signal_while_a_pipe_is_full_still_writes_the_batch_whole(tmp_path: Path) -> None:
