@@ -66,18 +66,22 @@ def fetch(args: argparse.Namespace) -> int:
     ready_to_load(connection, time_range)  # no key needed when the archive holds the range
     matcher = with_marks(matcher, query, connection, lambda text: say(f"auditui: warning: {text}"))
     shared = getattr(args, "shared_output", False) or connection.profile.export_mode == "umask"
-    with _output(args.output, "umask" if shared else "private") as out:
-        progress = _ProgressLine() if sys.stderr.isatty() else None
-        try:
-            result = asyncio.run(connection.load(time_range, progress))
-        finally:
-            if progress:
-                progress.done()
-        events = result.events if matcher is None else matcher.filter_events(result.events)
-        if out is sys.stdout.buffer:
-            _write_stdout(events, out, args.format)
-        else:
-            write_events(events, out, args.format)
+    # The event loop exists before the output does: a signal from then on unwinds through
+    # both (the loop closed, the temp file removed), never through the loop's own set-up.
+    with asyncio.Runner() as runner:
+        runner.get_loop()
+        with _output(args.output, "umask" if shared else "private") as out:
+            progress = _ProgressLine() if sys.stderr.isatty() else None
+            try:
+                result = runner.run(connection.load(time_range, progress))
+            finally:
+                if progress:
+                    progress.done()
+            events = result.events if matcher is None else matcher.filter_events(result.events)
+            if out is sys.stdout.buffer:
+                _write_stdout(events, out, args.format)
+            else:
+                write_events(events, out, args.format)
     for warning in load_warnings(result):
         say(f"auditui: warning: {warning}")
     if args.output and args.output != "-":
