@@ -40,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import msgspec
 from bench_filter import END, load_events
+from bench_filter_tui import BenchApp, ms
 from textual.pilot import Pilot
 
 from auditui.config.credentials import Credential
@@ -61,19 +62,6 @@ CASES: tuple[tuple[str, str, str], ...] = (
 )
 if os.environ.get("BENCH_CASE"):  # one case only, e.g. BENCH_CASE=sort
     CASES = tuple(case for case in CASES if case[0] == os.environ["BENCH_CASE"])
-
-
-class BenchApp(AuditApp):
-    CSS_PATH = str(Path(sys.modules[AuditApp.__module__].__file__ or "").with_name("app.tcss"))
-
-    def start_load(  # no server: events installed
-        self, time_range: TimeRange, windows: list[TimeRange] | None = None, *, chosen: bool = False
-    ) -> None:
-        pass
-
-
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:7.1f} ms"
 
 
 def arrivals(template: list[AuditEvent], start: Any, count: int, serial: int) -> list[AuditEvent]:
