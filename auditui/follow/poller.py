@@ -90,6 +90,7 @@ class Poller:
         self.late_window = late_window
         self.deep_every = deep_every
         self._deep_at = self.covered  # the end of the last poll that read as far back as it can
+        self._deep_end: datetime | None = None  # the planned poll's end when it reads that far
         self._late_before = self.covered - overlap
 
     def server_now(self, now: datetime) -> datetime:
@@ -102,8 +103,8 @@ class Poller:
         deep = self.covered - self._deep_at >= self.deep_every
         start = max(self.origin, self.covered - (self.late_window if deep else self.overlap))
         end = max(self.server_now(now), start + _US)
-        if start <= max(self.origin, self.covered - self.late_window):
-            self._deep_at = end  # this poll reads as far back as a deep one: due again later
+        reaches_back = start <= max(self.origin, self.covered - self.late_window)
+        self._deep_end = end if reaches_back else None  # a deep read once it is answered
         self._late_before = self.covered - self.overlap
         windows = []
         while end - start > max_span:
@@ -137,6 +138,8 @@ class Poller:
             self._measure_skew(answer.server_date, received)
             reached = min(reached, answer.server_date)  # nothing is stored past its now
         self.covered = max(self.covered, reached)
+        if last and self._deep_end is not None:  # a failed deep read is tried again next
+            self._deep_at, self._deep_end = self._deep_end, None
         if last:
             self._forget()
         return Poll(window, new, late, answer.malformed, list(answer.skipped), answer.bytes,

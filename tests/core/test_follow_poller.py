@@ -157,3 +157,17 @@ def test_backoff_reason_names_the_error() -> None:
     assert Backoff(10).failed(ResponseError("garbage")).reason.startswith("bad response")
     assert Backoff(10).failed(ServerError(502, "h")).reason.startswith("HTTP 502")
     assert Backoff(0.1).interval == 1.0  # the floor
+
+
+def test_a_deep_read_that_failed_is_asked_again_at_the_next_poll() -> None:
+    poller = Poller(T0 - timedelta(hours=2), covered=T0)
+    poller.accept(TimeRange(T0 - timedelta(minutes=5), T0), Answer([]), received=T0)
+    poller.covered = T0 + timedelta(minutes=6)  # polls went on: a deep read is due
+    (deep,) = poller.plan(T0 + timedelta(minutes=6), timedelta(days=1))
+    assert deep.start == poller.covered - LATE_WINDOW
+    # that poll failed (nothing accepted): the next one reads as far back again
+    (again,) = poller.plan(T0 + timedelta(minutes=6, seconds=30), timedelta(days=1))
+    assert again.start == poller.covered - LATE_WINDOW
+    poller.accept(again, Answer([]), received=again.end)
+    (after,) = poller.plan(T0 + timedelta(minutes=7), timedelta(days=1))
+    assert after.start == poller.covered - OVERLAP
