@@ -70,21 +70,23 @@ def _since(args: argparse.Namespace, default: str) -> str | None:
 
 
 def _browse_demo(args: argparse.Namespace) -> int:
-    from auditui.config.credentials import Credential
     from auditui.config.settings import load_settings
-    from auditui.demo import DEMO_KEY, DemoServer
-    from auditui.sources.connection import Connection
-    from auditui.tui.launch import run_app
+    from auditui.demo.child import live_demo
 
     settings = load_settings()
     profile = _zoned(settings.profile("default", env={}), args)
     view = chosen_view(args, profile.name)
     args = with_view_range(args, view)
-    with DemoServer.live_demo() as server:  # live: following shows new events
+    # The server first: it starts (in a child process) while the browser is imported.
+    with live_demo() as demo:  # live: following shows new events
+        from auditui.config.credentials import Credential
+        from auditui.sources.connection import Connection
+        from auditui.tui.launch import run_app
+
         connection = Connection(
             profile=profile,
-            host=server.url,
-            credential=Credential(DEMO_KEY, "the built-in demo server"),
+            host=demo.url,
+            credential=Credential(demo.key, "the built-in demo server"),
             demo=True,
         )
         time_range = requested_range(args, profile.default_range)
