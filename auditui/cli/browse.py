@@ -32,7 +32,7 @@ def browse(args: argparse.Namespace) -> int:
     from auditui.cli.archived import check_engine, through_archive
 
     check_engine(args)
-    from auditui.sources.connection import open_connection
+    from auditui.sources.connection import Connection, open_connection
 
     connection = open_connection(args.profile, use_cache=not getattr(args, "no_cache", False))
     connection = replace(connection, profile=_zoned(connection.profile, args))
@@ -42,9 +42,12 @@ def browse(args: argparse.Namespace) -> int:
     view = chosen_view(args, connection.profile.name)  # `--view NAME`, checked first
     args = with_view_range(args, view)
     time_range = requested_range(args, connection.profile.default_range)
-    from auditui.tui.launch import run_app
+    from auditui.tui.launch import check_terminal, run_app
 
     since = _since(args, connection.profile.default_range)
+    if type(connection) is Connection:  # not through the archive: its first request is ours
+        check_terminal()  # before asking the server anything
+        connection = connection.prefetching(time_range)
     return run_app(connection, time_range, since=since, view=view)
 
 
@@ -81,7 +84,7 @@ def _browse_demo(args: argparse.Namespace) -> int:
     with live_demo() as demo:  # live: following shows new events
         from auditui.config.credentials import Credential
         from auditui.sources.connection import Connection
-        from auditui.tui.launch import run_app
+        from auditui.tui.launch import check_terminal, run_app
 
         connection = Connection(
             profile=profile,
@@ -91,6 +94,8 @@ def _browse_demo(args: argparse.Namespace) -> int:
         )
         time_range = requested_range(args, profile.default_range)
         since = _since(args, profile.default_range)
+        check_terminal()  # before asking the server anything
+        connection = connection.prefetching(time_range)  # while the browser starts
         return run_app(connection, time_range, since=since, view=view)
 
 

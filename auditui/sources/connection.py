@@ -26,6 +26,7 @@ from auditui.sources.api import AuditClient, check_host
 from auditui.sources.cache import WindowCache, cache_limit
 from auditui.sources.cache_gate import CacheGate, held_progress
 from auditui.sources.cache_identity import key_identity
+from auditui.sources.prefetch import Prefetch
 from auditui.sources.windows import (
     LoadResult,
     Progress,
@@ -46,6 +47,8 @@ class Connection:
     credential: Credential | None = field(default=None, repr=False)
     demo: bool = False
     use_cache: bool = True  # False for --no-cache
+    # The range's newest window, asked before the browser started (`prefetching`).
+    prefetch: Prefetch | None = field(default=None, repr=False, compare=False)
 
     @property
     def credential_source(self) -> str | None:
@@ -88,7 +91,20 @@ class Connection:
             credential_source="the key just entered" if api_key else self.credential_source,
             read_timeout=self.profile.read_timeout,
             max_attempts=5 if retries else 1,
+            prefetched=self.prefetch if retries else None,
         )
+
+    def prefetching(self, time_range: TimeRange) -> Connection:
+        """This connection with the range's newest window already being fetched, for a
+        browser about to load the range (`sources.prefetch`); itself without a usable key."""
+        pieces = split_windows(time_range, self.profile.window)
+        if self.credential is None or not pieces:
+            return self
+        try:
+            client = self.client()
+        except CredentialError:  # a key that cannot be sent: the load says so, as before
+            return self
+        return replace(self, prefetch=Prefetch(pieces[0]).start(client))
 
     def window_cache(self) -> WindowCache | None:
         """This profile + host + key's window cache, or None when caching is off (or the

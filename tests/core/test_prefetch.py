@@ -1,0 +1,101 @@
+"""The newest window prefetched before the browser starts (`sources.prefetch`): one request
+for it in all, the same events as a load without it, its errors raised where the load's
+would be, and handed over once, only for that window and that key."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+
+from auditui.demo import DEMO_KEY, DemoServer, Fault
+from auditui.errors import AuthError
+from auditui.sources.connection import Connection
+from auditui.sources.windows import split_windows
+from auditui.timespec import TimeRange
+from tests.helpers.app import RANGE, demo_server, make_connection
+from tests.helpers.processes import wait_until
+
+THREE_DAYS = TimeRange(RANGE.end - timedelta(days=3), RANGE.end)
+WINDOW = timedelta(days=1)  # the default profile's (windows end at UTC midnights)
+
+
+def windows(time_range: TimeRange) -> int:
+    return len(split_windows(time_range, WINDOW))
+
+
+@pytest.fixture
+def server() -> Iterator[DemoServer]:
+    started = demo_server()
+    try:
+        yield started
+    finally:
+        started.stop()
+
+
+async def _uuids(connection: Connection, time_range: TimeRange) -> list[str]:
+    uuids = []
+    async for batch in connection.stream(time_range):
+        assert batch.error is None
+        uuids += [event.event_uuid for event in batch.events]
+    return sorted(uuids)
+
+
+def test_a_prefetched_window_is_not_asked_again(server: DemoServer) -> None:
+    plain = asyncio.run(_uuids(make_connection(server), THREE_DAYS))
+    server.reset_counts()
+    connection = make_connection(server).prefetching(THREE_DAYS)
+    assert connection.prefetch is not None
+    assert connection.profile.window == WINDOW
+    assert connection.prefetch.window == split_windows(THREE_DAYS, WINDOW)[0]
+    wait_until(lambda: server.request_count == 1, "the prefetch's request")  # before any load
+    assert asyncio.run(_uuids(connection, THREE_DAYS)) == plain  # the same events …
+    assert connection.prefetch.taken
+    assert server.request_count == windows(THREE_DAYS)  # … and one request per window
+
+
+def test_the_answer_is_handed_over_once(server: DemoServer) -> None:
+    connection = make_connection(server).prefetching(RANGE)
+    wait_until(lambda: server.request_count == 1, "the prefetch's request")
+    assert asyncio.run(_uuids(connection, RANGE))
+    assert server.request_count == windows(RANGE)
+    assert asyncio.run(_uuids(connection, RANGE))  # a retry asks the server
+    assert server.request_count == 2 * windows(RANGE)
+
+
+def test_another_window_or_another_key_asks_the_server(server: DemoServer) -> None:
+    connection = make_connection(server).prefetching(RANGE)
+    wait_until(lambda: server.request_count == 1, "the prefetch's request")
+    earlier = TimeRange(RANGE.start - timedelta(days=1), RANGE.start)
+    asyncio.run(_uuids(connection, earlier))
+    other_key = connection.client(api_key="dfk_another_key_0123456789")
+    prefetch = connection.prefetch
+    assert prefetch is not None
+    assert prefetch.take(RANGE.start, RANGE.end, other_key) is None
+    assert not prefetch.taken and server.request_count == 1 + windows(earlier)
+
+
+def test_a_refused_key_is_raised_by_the_load(server: DemoServer) -> None:
+    server.faults.push(Fault("status", status=401))
+    connection = make_connection(server).prefetching(RANGE)
+    wait_until(lambda: server.request_count == 1, "the prefetch's request")
+
+    async def first_batch() -> BaseException | None:
+        async for batch in connection.stream(RANGE):
+            return batch.error
+        return None
+
+    error = asyncio.run(first_batch())
+    assert isinstance(error, AuthError) and "401" in str(error)
+    assert DEMO_KEY not in str(error)
+    assert server.request_count == 1
+
+
+def test_nothing_is_prefetched_without_a_key(server: DemoServer) -> None:
+    connection = make_connection(server, key=None).prefetching(RANGE)
+    assert connection.prefetch is None
+    unusable = make_connection(server, key="two words").prefetching(RANGE)
+    assert unusable.prefetch is None
+    assert server.request_count == 0

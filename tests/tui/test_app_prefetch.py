@@ -1,0 +1,60 @@
+"""The browser started with its newest window prefetched (as `auditui` and `auditui --demo`
+start it): the rows come from that answer, not from a second request, and a refused key
+still asks for a key."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from auditui.demo import DEMO_KEY, DemoServer, Fault
+from auditui.sources.windows import split_windows
+from auditui.tui.app import AuditApp
+from auditui.tui.dialogs.login import LoginDialog
+from tests.helpers.app import (
+    RANGE,
+    WIDE,
+    make_app,
+    make_connection,
+    table,
+    view_uuids,
+    wait_for,
+    wait_loaded,
+)
+from tests.helpers.keyring_service import SecretServiceHandle
+from tests.helpers.login import login_dialog, type_key
+from tests.helpers.processes import wait_until
+
+WINDOWS = len(split_windows(RANGE, timedelta(days=1)))
+
+
+async def test_the_rows_come_from_the_prefetched_answer(server: DemoServer) -> None:
+    async with make_app(server).run_test(size=WIDE) as pilot:  # the same range, not prefetched
+        await wait_loaded(pilot)
+        plain = view_uuids(pilot.app)  # type: ignore[arg-type]
+    server.reset_counts()
+    connection = make_connection(server).prefetching(RANGE)
+    wait_until(lambda: server.request_count == 1, "the prefetch's request")  # before the App
+    app = AuditApp(connection, RANGE)
+    async with app.run_test(size=WIDE) as pilot:
+        await wait_loaded(pilot)
+        assert view_uuids(app) == plain and table(app).row_count == len(plain)
+        assert connection.prefetch is not None and connection.prefetch.taken
+        assert server.request_count == WINDOWS  # the newest window was not asked again
+
+
+async def test_a_refused_prefetch_asks_for_a_key(
+    server: DemoServer, secret_service: SecretServiceHandle
+) -> None:
+    server.faults.push(Fault("status", status=401))
+    connection = make_connection(server).prefetching(RANGE)
+    wait_until(lambda: server.request_count == 1, "the prefetch's request")
+    app = AuditApp(connection, RANGE)
+    async with app.run_test(size=WIDE) as pilot:
+        dialog = await login_dialog(pilot)
+        assert table(app).row_count == 0
+        await type_key(pilot, dialog, DEMO_KEY)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: not isinstance(app.screen, LoginDialog), "dismissal")
+        await wait_loaded(pilot)
+        assert table(app).row_count > 0
+        assert secret_service.secret("default") == DEMO_KEY
