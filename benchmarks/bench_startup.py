@@ -12,7 +12,10 @@ Each program runs in a new session of a private tmux server, in a pane of the sa
 - demo: `auditui --demo` (the console script next to this interpreter, not a shell shim;
   a fresh config, cache and state folder per run), a table row (a date and a time);
 - tree (with `--tree DIR`): the same from another source tree (`python -m auditui --demo`
-  with `PYTHONPATH=DIR`), e.g. a copy of the code before a change, side by side.
+  with `PYTHONPATH=DIR`), e.g. a copy of the code before a change, side by side;
+- remote (with `--server-delay S`): `auditui` (not the demo) against a demo server in this
+  process that answers each request S seconds late, as a real server far away does (the
+  key in the environment; a first launch: an empty cache); with `--tree`, also `tree-remote`.
 
 `--python PATH` runs all of them with another interpreter, e.g. a clean venv with only
 auditui's dependencies (this tree on `PYTHONPATH`): a development environment may hold
@@ -29,6 +32,7 @@ runs of each, and the ratio to the baseline (issue 17's target: ≤ 1.5×).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import re
@@ -38,7 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 HERE = Path(__file__).resolve()
@@ -63,7 +67,7 @@ def baseline_app() -> None:
 
 
 def _commands(
-    python: str, tree: str | None
+    python: str, tree: str | None, remote: dict[str, str] | None = None
 ) -> dict[str, tuple[list[str], dict[str, str], Callable[[str], bool]]]:
     """name → (command, extra environment, screen test)."""
     # The console script next to this interpreter (not a shell shim that execs another
@@ -77,7 +81,27 @@ def _commands(
     }
     if tree is not None:  # another source tree of auditui, e.g. the commit before a change
         commands["tree"] = ([python, "-m", "auditui", "--demo"], {"PYTHONPATH": tree}, _rows)
+    if remote is not None:
+        command = demo[0][:-1] if script.exists() else [python, "-m", "auditui"]
+        commands["remote"] = (command, {**demo[1], **remote}, _rows)
+        if tree is not None:
+            extra = {"PYTHONPATH": tree, **remote}
+            commands["tree-remote"] = ([python, "-m", "auditui"], extra, _rows)
     return commands
+
+
+@contextlib.contextmanager
+def slow_server(delay: float | None) -> Iterator[dict[str, str] | None]:
+    """With a delay: the environment that points `auditui` at a demo server answering each
+    request `delay` seconds late (running in this process while the block runs)."""
+    if delay is None:
+        yield None
+        return
+    sys.path.insert(0, str(ROOT))
+    from auditui.demo import DemoServer, Fault
+
+    with DemoServer.live_demo(faults=[Fault("delay", seconds=delay, repeat=1_000_000)]) as server:
+        yield {"DATAFOLD_HOST": server.url, "DATAFOLD_API_KEY": server.key}
 
 
 def _painted(screen: str) -> bool:
@@ -133,6 +157,12 @@ def main() -> None:
     parser.add_argument("--size", default="120x35")
     parser.add_argument("--only", default="baseline,demo")
     parser.add_argument("--tree", metavar="DIR", help="also run auditui from this source tree")
+    parser.add_argument(
+        "--server-delay",
+        type=float,
+        metavar="S",
+        help="also run `auditui` against a server answering S seconds late",
+    )
     parser.add_argument("--python", default=sys.executable,
                         help="the interpreter for every program (e.g. a clean venv's)")  # fmt: skip
     args = parser.parse_args()
@@ -140,12 +170,17 @@ def main() -> None:
     names = [name for name in args.only.split(",") if name]
     if args.tree:
         names.append("tree")
+    if args.server_delay is not None:
+        names += ["remote", "tree-remote"] if args.tree else ["remote"]
     print(f"{platform.node()} · {os.cpu_count()} cores · {args.python} · "
           f"{time.strftime('%Y-%m-%d %H:%M %Z')} · load {os.getloadavg()[0]:.2f}")  # fmt: skip
     times: dict[str, list[float]] = {name: [] for name in names}
     failed: dict[str, int] = {name: 0 for name in names}
-    with tempfile.TemporaryDirectory(prefix="auditui-startup-", ignore_cleanup_errors=True) as temp:
-        commands = _commands(args.python, args.tree)
+    with (
+        tempfile.TemporaryDirectory(prefix="auditui-startup-", ignore_cleanup_errors=True) as temp,
+        slow_server(args.server_delay) as remote,
+    ):
+        commands = _commands(args.python, args.tree, remote)
         pycache = Path(temp) / "pycache"
         for name in names:  # the warm-up: bytecode written, files in the page cache
             command, extra, done = commands[name]
@@ -171,7 +206,7 @@ def main() -> None:
             runs = ", ".join(f"{t * 1000:.0f}" for t in times[name])
             print(f"| {name} | {medians[name] * 1000:.0f} ms | {runs} ms"
                   f"{f' ({failed[name]} timed out)' if failed[name] else ''} |")  # fmt: skip
-    for name in ("demo", "tree"):
+    for name in ("demo", "tree", "remote", "tree-remote"):
         if name in medians and "baseline" in medians:
             ratio = medians[name] / medians["baseline"]
             print(f"ratio {name} / baseline: {ratio:.2f}× (target ≤ 1.5×)")
