@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 
 def browse(args: argparse.Namespace) -> int:
     """Browse the profile's audit logs (or the built-in demo with `--demo`)."""
+    from auditui.tui.launch import start_up_begins
+
+    start_up_begins()  # the collector paused until the first frame (tui.launch)
     _check_tz(args)
     if args.demo:
         return _browse_demo(args)

@@ -13,6 +13,7 @@ missing, or the child cannot start its server, the server runs in this process a
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import signal
 from collections.abc import Callable, Iterator
@@ -88,6 +89,7 @@ def _serve_until_orphaned(options: dict[str, Any], alive: int, address_out: int)
     """The child's life: serve, say where, wait for the parent to go, exit (never return)."""
     code = 1
     with contextlib.suppress(BaseException):  # the parent then gets no address: serves itself
+        gc.enable()  # a server runs for long: whatever pause the parent's start-up was in
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTSTP, signal.SIG_IGN)
         devnull = os.open(os.devnull, os.O_RDWR)

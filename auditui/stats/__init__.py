@@ -7,42 +7,78 @@
 - `actor`: one user's (IP's, object's) events in time order with the gap to the previous
   one and "first seen" badges (`actor_events`), for the actor view.
 Facets read the query engine's search index (`auditui.query`); both give query terms that
-select exactly what they counted. Callers outside import from here.
+select exactly what they counted. Callers outside import from here; names are re-exported
+lazily (PEP 562), so a caller loads only the modules it names.
 """
 
-from auditui.stats.actor import (
-    BADGE_LABELS,
-    BADGES,
-    SUBJECT_KINDS,
-    ActorEvents,
-    Subject,
-    SubjectKind,
-    actor_events,
-    actor_subject,
-    format_gap,
-)
-from auditui.stats.facets import (
-    FACET_FIELDS,
-    Facet,
-    FacetValue,
-    compute_facets,
-    facet_term,
-    quote_value,
-)
-from auditui.stats.neighbours import (
-    Neighbours,
-    build_neighbours,
-    current_neighbours,
-    neighbours_for,
-)
-from auditui.stats.timeline import (
-    BARS,
-    DEFAULT_BUCKETS,
-    Histogram,
-    histogram,
-    sparkline,
-    time_terms,
-)
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from auditui.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from auditui.stats.actor import (
+        BADGE_LABELS,
+        BADGES,
+        SUBJECT_KINDS,
+        ActorEvents,
+        Subject,
+        SubjectKind,
+        actor_events,
+        actor_subject,
+        format_gap,
+    )
+    from auditui.stats.facets import (
+        FACET_FIELDS,
+        Facet,
+        FacetValue,
+        compute_facets,
+        facet_term,
+        quote_value,
+    )
+    from auditui.stats.neighbours import (
+        Neighbours,
+        build_neighbours,
+        current_neighbours,
+        neighbours_for,
+    )
+    from auditui.stats.timeline import (
+        BARS,
+        DEFAULT_BUCKETS,
+        Histogram,
+        histogram,
+        sparkline,
+        time_terms,
+    )
+
+_WHERE = {
+    "BADGE_LABELS": "actor",
+    "BADGES": "actor",
+    "SUBJECT_KINDS": "actor",
+    "ActorEvents": "actor",
+    "Subject": "actor",
+    "SubjectKind": "actor",
+    "actor_events": "actor",
+    "actor_subject": "actor",
+    "format_gap": "actor",
+    "FACET_FIELDS": "facets",
+    "Facet": "facets",
+    "FacetValue": "facets",
+    "compute_facets": "facets",
+    "facet_term": "facets",
+    "quote_value": "facets",
+    "Neighbours": "neighbours",
+    "build_neighbours": "neighbours",
+    "current_neighbours": "neighbours",
+    "neighbours_for": "neighbours",
+    "BARS": "timeline",
+    "DEFAULT_BUCKETS": "timeline",
+    "Histogram": "timeline",
+    "histogram": "timeline",
+    "sparkline": "timeline",
+    "time_terms": "timeline",
+}
 
 __all__ = [
     "BADGES",
@@ -71,3 +107,5 @@ __all__ = [
     "sparkline",
     "time_terms",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, _WHERE)

@@ -42,9 +42,6 @@ from auditui.tui.actions import app_bindings
 from auditui.tui.app_messages import WidgetMessages
 from auditui.tui.bindings_help import Panes
 from auditui.tui.crash import crash_report_without_locals
-from auditui.tui.dialogs.columns import ColumnPicker
-from auditui.tui.dialogs.help import HelpScreen
-from auditui.tui.dialogs.range import RangeDialog
 from auditui.tui.flows.event_actions import EventActions
 from auditui.tui.flows.export import ExportFlow
 from auditui.tui.flows.filter import FilterFlow
@@ -55,7 +52,6 @@ from auditui.tui.flows.load import LoadFlow, LoadHooks
 from auditui.tui.flows.login import LoginFlow
 from auditui.tui.flows.marks import MarksFlow
 from auditui.tui.flows.pivot import PivotFlow
-from auditui.tui.flows.review import open_support_review
 from auditui.tui.flows.status import StatusFlow
 from auditui.tui.flows.views import ViewsFlow
 from auditui.tui.flows.zones import ZoneFlow
@@ -191,7 +187,8 @@ class AuditApp(WidgetMessages, App[int]):
 
     def compose(self) -> ComposeResult:
         yield HeaderLine(id="header")
-        with Container(id="body"):
+        narrow = self.size.width < NARROW_WIDTH  # laid out by `_layout_for` on mount
+        with Container(id="body", classes=self.panes.body_classes(narrow=narrow)):
             with Horizontal(id="main"):
                 yield FacetsPanel()
                 yield EventTable(id="events")
@@ -366,6 +363,8 @@ class AuditApp(WidgetMessages, App[int]):
         self.export_flow.start()
 
     def action_pick_range(self) -> None:
+        from auditui.tui.dialogs.range import RangeDialog  # lazy: dialogs load when opened
+
         def chosen(result: TimeRange | None) -> None:
             if result is None:
                 return
@@ -455,9 +454,13 @@ class AuditApp(WidgetMessages, App[int]):
         pick_actor_view(self)
 
     def action_support_review(self) -> None:
+        from auditui.tui.flows.review import open_support_review  # lazy: not for the first rows
+
         open_support_review(self)
 
     def action_pick_columns(self) -> None:
+        from auditui.tui.dialogs.columns import ColumnPicker  # lazy: dialogs load when opened
+
         def chosen(columns: tuple[str, ...] | None) -> None:
             if columns:
                 self.table.columns = columns
@@ -469,6 +472,8 @@ class AuditApp(WidgetMessages, App[int]):
         self.views_flow.save()
 
     def action_help(self) -> None:
+        from auditui.tui.dialogs.help import HelpScreen  # lazy: dialogs load when opened
+
         self.push_screen(HelpScreen(self.help_rows()))
 
     def action_show_skipped(self) -> None:

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.dom import DOMNode
 
 from auditui.tui.actions import APP_ACTIONS
-from auditui.tui.dialogs.help import HelpRow, display_keys
+
+if TYPE_CHECKING:
+    from auditui.tui.dialogs.help import HelpRow
 
 Panes = Sequence[tuple[str, DOMNode]]
 """(group shown in the help, node whose `BINDINGS` it lists), in display order."""
@@ -47,6 +49,8 @@ def palette_commands(
 ) -> Iterator[SystemCommand]:
     """A command-palette entry "<group>: <description>" for each binding, its keys shown as
     the help screen shows them (`/`, `?`, `^p`)."""
+    from auditui.tui.dialogs.help import display_keys  # lazy: dialogs load when opened
+
     helps = {item.id: item.help for item in APP_ACTIONS}
     for group, node, binding in all_bindings(panes):
         text = helps.get(binding.id or "", binding.description)

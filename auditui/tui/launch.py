@@ -13,6 +13,15 @@ own SIGTSTP/SIGCONT handling; the key is bound here until actions.py binds it.
 The screen is always written as UTF-8: terminals speak it even where the locale says
 `C`/`POSIX` (common over SSH, and Python may then pick ASCII), and writing box-drawing
 characters as `\u2501` escapes would wreck every line of the layout.
+
+Start-up runs with the cyclic garbage collector paused (`gc_pause`), from the moment the
+CLI knows it opens the browser (`start_up_begins`; else from `run_app`) until its first
+frame is drawn: it makes tens of thousands of long-lived
+objects the collector tracks (modules, classes, functions, widgets) and little garbage,
+and the allocations would otherwise trigger collections that walk them, a full one
+included. What the import and the App's construction made lives as long as the process,
+so it is frozen (`gc.freeze`): later full collections skip it (the odd garbage cycle made
+meanwhile is kept, not freed).
 """
 
 from __future__ import annotations
@@ -20,14 +29,17 @@ from __future__ import annotations
 import asyncio
 import codecs
 import contextlib
+import gc
 import io
 import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from auditui.errors import UsageError
+from auditui.gc_pause import gc_paused
 from auditui.sources.protocol import EventSource
 from auditui.timespec import TimeRange
 
@@ -84,9 +96,9 @@ def _exit_on_signal(app: App[Any], signum: int) -> None:
     app.exit(return_code=128 + signum)
 
 
-async def run_with_signals(app: App[Any]) -> Any:
+async def run_with_signals(app: App[Any], drawn: Callable[[], object] | None = None) -> Any:
     """`app.run_async()`, with EXIT_SIGNALS making it exit cleanly and a full redraw after
-    a resume (see the module doc)."""
+    a resume (see the module doc); `drawn` is called once the first frame is drawn."""
     loop = asyncio.get_running_loop()
     installed = []
     for signum in EXIT_SIGNALS:
@@ -98,12 +110,40 @@ async def run_with_signals(app: App[Any]) -> Any:
 
     async def when_ready(pilot: Pilot[Any]) -> None:  # runs once the App is up
         app.app_resume_signal.subscribe(app, _redraw)
+        if drawn is not None:
+            app.call_after_refresh(drawn)
 
     try:
         return await app.run_async(auto_pilot=when_ready)
     finally:
         for signum in installed:
             loop.remove_signal_handler(signum)
+
+
+class _StartUp:
+    """The collector's pause from the start (`begin`, the CLI's or `run_app`'s) until the
+    first frame is drawn (`end`); see the module doc."""
+
+    def __init__(self) -> None:
+        self._pause: contextlib.ExitStack | None = None
+
+    def begin(self) -> None:
+        if self._pause is None:
+            self._pause = contextlib.ExitStack()
+            self._pause.enter_context(gc_paused())
+
+    def end(self) -> None:
+        pause, self._pause = self._pause, None
+        if pause is not None:
+            pause.close()
+
+
+START_UP = _StartUp()
+
+
+def start_up_begins() -> None:
+    """The CLI knows it opens the browser: pause the collector from now on (module doc)."""
+    START_UP.begin()
 
 
 def run_app(
@@ -115,13 +155,18 @@ def run_app(
 ) -> int:
     """Open the browser (with `view`'s query, columns and sort); returns the exit code."""
     check_terminal()
-    from auditui.tui.app import AuditApp
+    START_UP.begin()  # unless the CLI did
+    try:
+        from auditui.tui.app import AuditApp
 
-    use_utf8_output()
-    app = AuditApp(connection, time_range, since=since)
-    if view is not None:
-        app.views_flow.start_with(view)
-    if "ctrl+z" not in app._bindings.key_to_bindings:
-        app.bind("ctrl+z", "suspend_process", description="Suspend", show=False)
-    result = asyncio.run(run_with_signals(app))
+        use_utf8_output()
+        app = AuditApp(connection, time_range, since=since)
+        if view is not None:
+            app.views_flow.start_with(view)
+        if "ctrl+z" not in app._bindings.key_to_bindings:
+            app.bind("ctrl+z", "suspend_process", description="Suspend", show=False)
+        gc.freeze()  # lives as long as the process: out of the full collections' walk
+        result = asyncio.run(run_with_signals(app, drawn=START_UP.end))
+    finally:
+        START_UP.end()  # the App ended before its first frame
     return int(result or 0) if app.return_code in (None, 0) else int(app.return_code or 1)

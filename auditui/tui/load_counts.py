@@ -1,7 +1,8 @@
 """What the header says about a load's windows (no Textual): `LoadCounts` (loaded, cached,
 archived, failed and why, skipped events) and `incomplete_note`, the header's and
-counter's "incomplete: 1 of 3 windows failed (HTTP 500) · r retries". The session owns one
-per load (`Session.counts`).
+counter's "incomplete: 1 of 3 windows failed (HTTP 500) · r retries", and the load's toast
+about the events it left out (`SUMMARY_TITLE`, `skipped_summary`; `!` shows them in
+`dialogs/skipped.py`). The session owns one per load (`Session.counts`).
 """
 
 from __future__ import annotations
@@ -68,3 +69,22 @@ def incomplete_note(
             expected = f"{missing:,} of {counts.expected:,} windows"
             parts.append(f"cancelled, {expected} not loaded · r reloads")
     return "incomplete: " + " · ".join(parts) if parts else ""
+
+
+SUMMARY_TITLE = "Events left out · ! shows them"
+"""The title of the load's toast about skipped events (`skipped_summary` is its text)."""
+
+
+def skipped_summary(malformed: int, conflicts: int) -> str:
+    """One line for a toast: what a load left out."""
+    parts = []
+    if malformed:
+        parts.append(f"{malformed:,} malformed events skipped")
+    if conflicts:
+        one = conflicts == 1
+        parts.append(
+            f"{conflicts:,} {'event' if one else 'events'} shared an event_uuid with a"
+            f" different event and {'was' if one else 'were'} left out (the first of each"
+            " uuid was kept)"
+        )
+    return "; ".join(parts)

@@ -61,6 +61,12 @@ class PaneMemory:
             self._change(replace(self._layout, detail_width=size, detail_open=True))
         return size
 
+    def body_classes(self, *, narrow: bool) -> str:
+        """The body's classes for this layout: the App composes the body with them, so that
+        the first `apply` changes no class (each change would style the body's panes again)."""
+        shown = {"-no-detail": not self._layout.detail_open, "-narrow": narrow}
+        return " ".join(name for name, on in shown.items() if on)
+
     def apply(self, body: Widget, main: Widget, *, narrow: bool) -> None:
         """Show or hide the pane and give the table's container the rest of the body."""
         layout = self._layout

@@ -72,3 +72,20 @@ def test_numpy_loads_with_the_first_query_not_at_start_up() -> None:
         "compile_query('admin').filter_indices(SearchIndex())"
     )
     assert "numpy" in after_query
+
+
+def test_the_browser_loads_no_dialog_until_one_opens() -> None:
+    """Issue 17: what only a key runs (dialogs, screens, the export, the diff, following, the
+    facets' counting) is imported when first used, not before the first rows."""
+    loaded = _modules_after("import auditui.tui.app")
+    assert "auditui.tui.app" in loaded
+    late = {
+        m
+        for m in loaded
+        if m.startswith(("auditui.tui.dialogs.", "auditui.tui.screens.", "auditui.export."))
+        or m.startswith("auditui.follow.")  # the poller: with the first `F`
+        or m in ("auditui.tui.flows.review", "auditui.review", "auditui.changes.compare")
+        or m in ("auditui.stats.facets", "auditui.sources.files")
+        or m in ("textual.widgets._text_area", "textual.widgets._data_table")
+    }
+    assert not late

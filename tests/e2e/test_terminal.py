@@ -169,6 +169,43 @@ def test_a_crash_in_a_worker_restores_the_terminal() -> None:
         term.close()
 
 
+DRAWN = textwrap.dedent(
+    """
+    import asyncio, contextlib, gc, sys
+    from textual.app import App
+    from textual.widgets import Static
+    from auditui.gc_pause import gc_paused
+    from auditui.tui.launch import run_with_signals
+
+    class Drawn(App):
+        def compose(self):
+            yield Static("first frame")
+
+    app = Drawn()
+    with contextlib.ExitStack() as start_up:
+        start_up.enter_context(gc_paused())
+
+        def drawn():
+            start_up.close()
+            app.exit(return_code=0 if gc.isenabled() else 3)
+
+        asyncio.run(run_with_signals(app, drawn=drawn))
+    raise SystemExit(app.return_code)
+    """
+)
+
+
+def test_the_collectors_start_up_pause_ends_once_the_app_is_drawn() -> None:
+    """`run_app` pauses the cyclic GC until the first frame: `drawn` ends it then."""
+    env = {**os.environ, "TERM": "xterm-256color"}
+    term = Terminal([sys.executable, "-c", DRAWN], env, (80, 24))
+    try:
+        term.wait_output(b"first frame")
+        assert term.wait_exit() == 0
+    finally:
+        term.close()
+
+
 HANGING_EXIT = textwrap.dedent(
     """
     import asyncio, time

@@ -17,11 +17,11 @@ import pytest
 
 from auditui.demo import DemoServer, generate_events
 from auditui.events import FIELD_NAMES
+from auditui.export import job as export_job
 from auditui.export.formats import ExportFormat
 from auditui.export.job import export_events as real_export_events
 from auditui.timespec import TimeRange, resolve_range
 from auditui.tui.dialogs.export import ExportDialog, default_name
-from auditui.tui.flows import export as export_flow
 from auditui.tui.widgets.filter_bar import FilterBar
 from tests.helpers.app import (
     END,
@@ -140,7 +140,7 @@ async def test_an_export_error_is_one_line_and_leaves_no_file(
     def full_disk(*args: Any, **kwargs: Any) -> Any:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(export_flow, "export_events", full_disk)
+    monkeypatch.setattr(export_job, "export_events", full_disk)
     async with loaded_app(server) as (app, pilot):
         await pilot.press("e")
         await wait_for(pilot, lambda: isinstance(app.screen, ExportDialog), "the dialog")
@@ -170,7 +170,7 @@ async def test_esc_cancels_a_running_export(
 
         return real_export_events(*args, cancelled=wait_for_cancel, **kwargs)
 
-    monkeypatch.setattr(export_flow, "export_events", held)
+    monkeypatch.setattr(export_job, "export_events", held)
     async with loaded_app(server) as (app, pilot):
         await type_query(pilot, "source:web")
         await pilot.press("e")

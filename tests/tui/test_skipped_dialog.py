@@ -16,7 +16,8 @@ from datetime import datetime, timedelta
 import pytest
 
 from auditui.demo import DemoServer, EncodedEvents, encode_events
-from auditui.tui.dialogs.skipped import SUMMARY_TITLE, SkippedDialog
+from auditui.tui.dialogs.skipped import SkippedDialog
+from auditui.tui.load_counts import SUMMARY_TITLE
 from tests.helpers.app import header, loaded_app, messages, screen_text, search_palette, settle
 from tests.helpers.app import wait_for as wait_until
 from tests.helpers.hostile import encoded, raw_event_json, stamp

@@ -32,25 +32,6 @@ from auditui.units import human_bytes
 PREVIEW_CHARS = 60  # of each event's text, in its table row
 
 
-SUMMARY_TITLE = "Events left out · ! shows them"
-"""The title of the load's toast about skipped events (`skipped_summary` is its text)."""
-
-
-def skipped_summary(malformed: int, conflicts: int) -> str:
-    """One line for a toast: what a load left out."""
-    parts = []
-    if malformed:
-        parts.append(f"{malformed:,} malformed events skipped")
-    if conflicts:
-        one = conflicts == 1
-        parts.append(
-            f"{conflicts:,} {'event' if one else 'events'} shared an event_uuid with a"
-            f" different event and {'was' if one else 'were'} left out (the first of each"
-            " uuid was kept)"
-        )
-    return "; ".join(parts)
-
-
 def _text_of(record: SkippedEvent) -> str:
     return record.text.decode("utf-8", "replace")
 

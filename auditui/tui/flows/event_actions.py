@@ -15,7 +15,6 @@ from textual.app import App
 
 from auditui.events import AuditEvent
 from auditui.textsafe import json_text_safe, visible
-from auditui.tui.dialogs.skipped import SkippedDialog
 from auditui.tui.flows.export import export_warning
 from auditui.tui.handoff import HandOff
 from auditui.tui.session import Session
@@ -82,4 +81,6 @@ class EventActions:
         if not counts.skipped and not counts.conflicts:
             self.app.notify("No events were left out of this load.", timeout=3)
             return
+        from auditui.tui.dialogs.skipped import SkippedDialog  # lazy: dialogs load when opened
+
         self.app.push_screen(SkippedDialog(counts.skipped, counts.conflicts, counts.skipped_events))

@@ -25,17 +25,18 @@ from textual.widgets import ProgressBar, Static
 from textual.worker import Worker, get_current_worker
 
 from auditui.errors import AudituiError
-from auditui.export.formats import ExportMode, describe_mode, file_mode
-from auditui.export.job import ExportCancelled, ExportResult, export_events, snapshot
 from auditui.query import compile_query
 from auditui.textsafe import visible
-from auditui.tui.dialogs.export import ExportDialog, ExportRequest
 from auditui.tui.load_counts import incomplete_note
 from auditui.tui.session import Session
 from auditui.tui.widgets.status_bar import LoadProgress
 
 if TYPE_CHECKING:
     from textual.app import App
+
+    from auditui.export.formats import ExportMode
+    from auditui.export.job import ExportResult
+    from auditui.tui.dialogs.export import ExportRequest
 
 
 def display_path(path: Path, cwd: Path | None = None) -> str:
@@ -113,6 +114,9 @@ class ExportFlow:
         if self.running:
             self.app.notify("An export is already running (Esc cancels it).", timeout=4)
             return
+        from auditui.export.formats import describe_mode, file_mode  # lazy: on `e` only
+        from auditui.tui.dialogs.export import ExportDialog
+
         session = self.session
         self._warning = export_warning(session)
         saved_as = describe_mode(file_mode(self.mode))
@@ -129,6 +133,8 @@ class ExportFlow:
     def _chosen(self, request: ExportRequest | None) -> None:
         if request is None:
             return
+        from auditui.export.job import ExportCancelled, export_events, snapshot  # lazy
+
         events = snapshot(self.session.view)
         notes = self.session.mark_notes() or {}
         if request.marked_only:

@@ -35,7 +35,7 @@ import contextlib
 import weakref
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App, SystemCommand
 from textual.markup import escape
@@ -60,7 +60,8 @@ from auditui.query import (
     top_time_terms,
     without_time_terms,
 )
-from auditui.stats import Facet, Histogram, compute_facets, histogram, time_terms
+from auditui.stats import Histogram, histogram, time_terms
+from auditui.stats.timeline import counted_onto
 from auditui.textsafe import visible
 from auditui.timespec import TimeRange, parse_when, utcnow
 from auditui.tui.session import Session
@@ -68,6 +69,9 @@ from auditui.tui.widgets.facets import FacetsPanel
 from auditui.tui.widgets.filter_bar import FilterBar
 from auditui.tui.widgets.table.event_table import EventTable
 from auditui.tui.widgets.timeline import Timeline
+
+if TYPE_CHECKING:
+    from auditui.stats import Facet
 
 
 class FilterFlow:
@@ -102,6 +106,10 @@ class FilterFlow:
         # The matches of the query without its time terms, for the timeline: (the store,
         # generation, size, query) -> indices; written by the stats worker.
         self._context: tuple[tuple[object, ...], Sequence[int] | None] | None = None
+        # The timeline of every event, to count only new ones onto: (the store, range, how
+        # many stamps, the last one counted, histogram); written by the stats worker.
+        self._all_counted: tuple[weakref.ref[EventStore], TimeRange, int, object, Histogram] | None
+        self._all_counted = None
 
     # -- widgets -------------------------------------------------------------------------
 
@@ -176,7 +184,7 @@ class FilterFlow:
             return
         table, session = self.table, self.session
         at_top = table.cursor_row == 0
-        table.refresh_rows(remeasure=False)
+        table.refresh_rows(remeasure=False, appended=True)
         if at_top:
             table.move_cursor(0)
         self.bar.set_counts(len(session.view), len(session.store))
@@ -345,7 +353,10 @@ class FilterFlow:
             facets = None
             if warm or want_facets:
                 index = prepare_index(store) if warm else index_for(store)
-                facets = compute_facets(index, indices) if want_facets else None
+                if want_facets:
+                    from auditui.stats import compute_facets  # lazy: facets load when shown
+
+                    facets = compute_facets(index, indices)
             if warm:  # a load is done and indexed: what the last one freed goes back
                 memory.trim()
             counted = indices
@@ -353,7 +364,7 @@ class FilterFlow:
                 counted = self._context_matches(context_key, base)
             # the timeline needs no search index: none is built while rows stream in,
             # where it would compete with loading for the CPU
-            hist = histogram(store.timestamps(), counted, time_range)
+            hist = self._histogram(store, counted, time_range)
             if not get_current_worker().is_cancelled:
                 with contextlib.suppress(RuntimeError):  # the App is closing
                     app.call_from_thread(self._show_stats, serial, store, hist, facets, span, shown)
@@ -361,6 +372,28 @@ class FilterFlow:
         app.run_worker(
             compute, thread=True, group="filter-stats", exclusive=True, exit_on_error=False
         )
+
+    def _histogram(
+        self, store: EventStore, counted: Sequence[int] | None, time_range: TimeRange
+    ) -> Histogram:
+        """The timeline of `counted` (stats worker). Every event (None) of a store that only
+        grew since the last one: the new events counted onto it (a refresh while a million
+        rows stream in sorted every timestamp: 0.1–0.3 s of the GIL each)."""
+        stamps = store.timestamps()
+        size = len(stamps)  # the UI thread may append meanwhile: these are counted
+        known = self._all_counted if counted is None else None
+        if known is not None and known[0]() is store and known[1] == time_range:
+            _, _, done, last, hist = known
+            if 0 < done <= size and stamps[done - 1] is last:  # the same events, and more
+                hist = counted_onto(hist, stamps[done:size])
+                self._all_counted = (known[0], time_range, size, stamps[size - 1], hist)
+                return hist
+        if counted is not None:
+            return histogram(stamps, counted, time_range)
+        hist = histogram(stamps[:size], None, time_range)
+        if size:
+            self._all_counted = (weakref.ref(store), time_range, size, stamps[size - 1], hist)
+        return hist
 
     def _context_matches(self, key: tuple[object, ...], base: str) -> Sequence[int] | None:
         """The matches of `base` (the query without its time terms; None: every event),

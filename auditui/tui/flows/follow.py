@@ -41,9 +41,6 @@ from textual.css.query import NoMatches
 
 from auditui.errors import AuthError, CredentialError
 from auditui.events import EventStore
-from auditui.follow import LATE_WINDOW, OVERLAP, Backoff, Failed, Poll, Poller, poll_forever
-from auditui.follow.poller import micros
-from auditui.follow.schedule import brief
 from auditui.query import ASYNC_INDEX_FROM, warm_index
 from auditui.sources.protocol import api_connection
 from auditui.timespec import utcnow
@@ -55,6 +52,7 @@ if TYPE_CHECKING:
     from textual.timer import Timer
     from textual.worker import Worker
 
+    from auditui.follow import Backoff, Failed, Poll, Poller
     from auditui.follow.loop import Clock, Wait, Waiting
     from auditui.sources.api import AuditClient, WindowResult
 
@@ -89,6 +87,8 @@ class _WhenIdle:
 def recent_uuids(store: EventStore, since: datetime) -> dict[str, int]:
     """The uuids (and µs timestamps) of the stored events at or after `since`, which the
     first polls may read again."""
+    from auditui.follow.poller import micros  # lazy: the poller loads with the first `F`
+
     stamps, events = store.timestamps(), store.events
     floor = micros(since)
     recent: dict[str, int] = {}
@@ -192,6 +192,8 @@ class FollowFlow:
 
     def _begin(self) -> None:
         """A poller from the end of the range shown, then the worker."""
+        from auditui.follow import LATE_WINDOW, OVERLAP, Backoff, Poller  # lazy: on `F` only
+
         session = self.session
         end = session.time_range.end
         store = session.store
@@ -217,6 +219,8 @@ class FollowFlow:
         )
 
     async def _run(self, stop: asyncio.Event) -> None:
+        from auditui.follow import poll_forever
+
         poller, backoff = self._poller, self._backoff
         assert poller is not None and backoff is not None
         try:
@@ -266,6 +270,8 @@ class FollowFlow:
     # -- what the polls bring --------------------------------------------------------------
 
     def _take(self, item: Poll | Failed | Waiting) -> None:
+        from auditui.follow import Failed, Poll
+
         now = self.clock()
         if isinstance(item, Poll):
             self.polls += 1
@@ -367,6 +373,8 @@ class FollowFlow:
         now = self.clock()
         parts = ["following"]
         if self._failed is not None:
+            from auditui.follow.schedule import brief
+
             failed, at = self._failed
             left = failed.delay.seconds - (now - at).total_seconds()
             parts += [brief(failed.error), f"next poll in {_span(left)}"]

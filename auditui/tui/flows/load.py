@@ -38,8 +38,7 @@ from auditui.errors import AudituiError, AuthError
 from auditui.events import AuditEvent
 from auditui.sources.windows import Progress, WindowBatch
 from auditui.timespec import TimeRange
-from auditui.tui.dialogs.skipped import SUMMARY_TITLE, skipped_summary
-from auditui.tui.load_counts import LoadCounts
+from auditui.tui.load_counts import SUMMARY_TITLE, LoadCounts, skipped_summary
 from auditui.tui.session import Session
 
 STATS_EVERY = 0.3  # seconds between timeline/facet refreshes while rows stream in …

@@ -16,24 +16,24 @@ import contextlib
 import io
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 
 from auditui.errors import AudituiError
 from auditui.events import AuditEvent
-from auditui.export.formats import write_json
 from auditui.marks import DEMO_HOST, Mark, MarkFile, Marks
 from auditui.marks.store import Changes
 from auditui.timespec import utcnow
-from auditui.tui.dialogs.copy_marked import CopyChoice, CopyMarkedDialog
-from auditui.tui.dialogs.note import NoteDialog
 from auditui.tui.flows.event_actions import EventActions
 from auditui.tui.flows.export import export_warning, marked_indices
 from auditui.tui.handoff import HandOff
 from auditui.tui.session import Session
 from auditui.tui.widgets.detail import DetailPane
 from auditui.tui.widgets.table.event_table import EventTable
+
+if TYPE_CHECKING:
+    from auditui.tui.dialogs.copy_marked import CopyChoice
 
 MARKED, NOTED, UNMARKED = "●", "✎", " "
 
@@ -160,6 +160,8 @@ class MarksFlow:
                 return
             self._after(event)
 
+        from auditui.tui.dialogs.note import NoteDialog  # lazy: dialogs load when opened
+
         summary = f"{event.action or 'event'} {uuid}"
         self.app.push_screen(NoteDialog(summary, self.marks.note(uuid)), done)
 
@@ -195,10 +197,14 @@ class MarksFlow:
             elif choice == "marked":
                 self._copy_marked(marked)
 
+        from auditui.tui.dialogs.copy_marked import CopyMarkedDialog  # lazy: when opened
+
         has_event = self.table.cursor_event is not None
         self.app.push_screen(CopyMarkedDialog(len(marked), has_event=has_event), chosen)
 
     def _copy_marked(self, indices: list[int]) -> None:
+        from auditui.export.formats import write_json  # lazy: not for the first rows
+
         store = self.session.store
         events = [store.events[index] for index in indices]
         out = io.BytesIO()

@@ -29,10 +29,8 @@ from auditui.config.settings import load_settings
 from auditui.config.views import SavedView, ViewBook, ViewError
 from auditui.errors import ConfigError
 from auditui.events import KNOWN_COLUMNS, default_descending
-from auditui.sources.files import FileSource
 from auditui.textsafe import visible
 from auditui.timespec import TimeRange, parse_duration, resolve_range
-from auditui.tui.dialogs.view_name import ViewNameDialog
 from auditui.tui.session import Session
 from auditui.tui.widgets.table.event_table import EventTable
 
@@ -120,6 +118,8 @@ class ViewsFlow:
 
     def save(self) -> None:
         """`ctrl+s`: ask for a name, then save what is shown under it."""
+        from auditui.tui.dialogs.view_name import ViewNameDialog  # lazy: dialogs load when opened
+
         book = self.book
         summary = self.current("-").describe()
 
@@ -214,6 +214,8 @@ class ViewsFlow:
     # -- renaming and deleting -------------------------------------------------------------
 
     def rename(self, name: str) -> None:
+        from auditui.tui.dialogs.view_name import ViewNameDialog  # lazy: dialogs load when opened
+
         book = self.book
         if book.read_only(name):
             self._write(lambda: book.rename(name, name))  # says it is read-only
@@ -277,4 +279,6 @@ class ViewsFlow:
 
 def _a_file(session: Session) -> bool:
     """A file's span is no range to load (an archive read `--archive-only` has ranges)."""
+    from auditui.sources.files import FileSource  # lazy: reading files is not for the API
+
     return isinstance(session.source, FileSource)

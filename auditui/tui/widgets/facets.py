@@ -22,7 +22,7 @@ Values come from events: they are shown through `textsafe.visible()` as plain `T
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.cells import cell_len
 from rich.style import Style
@@ -33,9 +33,11 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from auditui.stats import Facet, FacetValue
 from auditui.textsafe import visible
 from auditui.tui.widgets.table.layout import fit
+
+if TYPE_CHECKING:
+    from auditui.stats import Facet, FacetValue
 
 BAR_WIDTH = 6
 FIRST_ROWS = 10  # values listed per field at first

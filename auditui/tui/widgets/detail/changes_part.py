@@ -11,20 +11,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from rich.text import Text
 from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Static
 
-from auditui.changes import Diff, diff_payload
 from auditui.events import AuditEvent, EventStore
 from auditui.stats import current_neighbours, neighbours_for
 from auditui.textsafe import visible
 from auditui.tui.widgets.detail.diff_view import DiffView
-from auditui.tui.widgets.detail.previous import previous_diff
 from auditui.tui.widgets.detail.relative import relative_rows
+
+if TYPE_CHECKING:
+    from auditui.changes import Diff
 
 __all__ = ["BUSY_POLL", "ChangesPart", "View"]
 
@@ -168,6 +169,9 @@ class ChangesPart(Vertical):
     def _compute_diff(
         self, event: AuditEvent, previous: bool, store: EventStore | None, utc: bool, serial: int
     ) -> None:
+        from auditui.changes import diff_payload  # lazy: loads with the first diff (a thread)
+        from auditui.tui.widgets.detail.previous import previous_diff
+
         diff = previous_diff(event, store, utc=utc) if previous else diff_payload(event)
         self.app.call_from_thread(self._diff_done, serial, diff)
 

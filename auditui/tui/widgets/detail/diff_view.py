@@ -9,12 +9,16 @@ event data: they pass through `textsafe.visible()` into plain `Content`.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.content import Content
 from textual.events import Resize
 
-from auditui.changes import Change, Diff, value_text
 from auditui.textsafe import visible
 from auditui.tui.widgets.detail.payload_text import PayloadText
+
+if TYPE_CHECKING:
+    from auditui.changes import Change, Diff
 
 __all__ = ["MARKERS", "DiffView", "diff_lines"]
 
@@ -32,6 +36,8 @@ def _cell(text: str, width: int) -> str:
 
 
 def _change_line(change: Change, path_width: int, value_width: int) -> Content:
+    from auditui.changes import value_text  # lazy: loads with the first diff shown
+
     kind = change.kind
     marker = Content.styled(MARKERS[kind], f"bold {_STYLES[kind]}")
     path = Content.styled(_cell(change.path or "(the whole value)", path_width), "bold")
