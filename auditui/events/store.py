@@ -462,12 +462,25 @@ class EventView:
         store = self.store
         return Bookmark(store, store.generation, index, store.events[index].event_uuid)
 
-    def find(self, bookmark: Bookmark) -> int | None:
+    def find(self, bookmark: Bookmark, near: int | None = None) -> int | None:
         """The row of a bookmarked event, or None when it is not in this view.
 
-        Same store, unchanged: a scan of the index list; otherwise by uuid.
+        Same store, unchanged: a scan of the index list; otherwise by uuid. `near`: the row
+        it was on, looked at first (a store that grew at its end, as while a load streams
+        in, mostly leaves it there): when that row shows the event (its index; else its
+        uuid, unique in a store the loaders fill: `sources.dedupe`), no scan of a large
+        view and no uuid lookup (which would index the events a load just appended).
         """
         self._sync()
-        if bookmark.store is self.store and bookmark.generation == self.store.generation:
+        store = self.store
+        same = bookmark.store is store and bookmark.generation == store.generation
+        if near is not None and 0 <= near < len(self._indices):
+            index = self._indices[near]
+            if same:
+                if index == bookmark.index:
+                    return near
+            elif store.events[index].event_uuid == bookmark.event_uuid:
+                return near
+        if same:
             return self.row_of_index(bookmark.index)
         return self.row_of(bookmark.event_uuid)

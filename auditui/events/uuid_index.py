@@ -6,8 +6,10 @@ rest as two numpy arrays: each uuid's `hash()` sorted, and the store index of ea
 bytes an event, found with a binary search, then checked against the event's own uuid, so
 a hash collision never answers wrongly). `compact()` runs in a worker after a load
 (`auditui.query.prepare_index`); it is skipped below `COMPACT_FROM` events, so small
-stores never load numpy for it. Thread-safe: the UI thread adds and looks up while a
-worker compacts.
+stores never load numpy for it. Events appended to the store are indexed when next looked
+up, not as they are added: a load that streams a million events in asks for none of them
+until it ends, and the compaction after it then reads them from the store (the dict never
+holds them). Thread-safe: the UI thread adds and looks up while a worker compacts.
 """
 
 from __future__ import annotations
@@ -36,16 +38,23 @@ class UuidIndex:
         self._hashes: Any = None  # numpy int64, sorted: the hashes of events[:_compacted]
         self._positions: Any = None  # numpy int64: the store index of each hash above
         self._compacted = 0
+        self._indexed = len(events)  # events[:_indexed] are in the arrays or the dict
 
     def added(self, start: int) -> None:
-        """Index the events from `start` on (just appended to the store's list)."""
+        """Events from `start` on were just appended to the store's list: indexed when next
+        looked up (`get`), or by the next `compact()`."""
+
+    def _catch_up(self) -> None:
+        """Put the events appended since the last lookup in the dict (the lock held)."""
         events = self._events
-        end = len(events)
-        with self._lock:  # at C speed; a repeated uuid ends with its last position
+        start, end = max(self._indexed, self._compacted), len(events)
+        if start < end:  # at C speed; a repeated uuid ends with its last position
             self._recent.update(zip(map(_uuid, events[start:end]), range(start, end), strict=True))
+        self._indexed = max(self._indexed, end)
 
     def get(self, uuid: str) -> int | None:
         with self._lock:
+            self._catch_up()
             found = self._recent.get(uuid)
             if found is not None or self._hashes is None:
                 return found  # the recent ones were added last: they win
@@ -82,6 +91,7 @@ class UuidIndex:
             recent = {uuid: i for uuid, i in self._recent.items() if i >= end}
             self._hashes, self._positions, self._compacted = hashes, positions, end
             self._recent = recent
+            self._indexed = max(self._indexed, end)
 
 
 def _fits(table: tuple[Any, Any], events: Sequence[AuditEvent], end: int) -> bool:

@@ -9,6 +9,7 @@ import pytest
 
 from auditui.query import compile_query
 from auditui.stats import BARS, Histogram, histogram, sparkline, time_terms
+from auditui.stats.timeline import counted_onto
 from auditui.timespec import TimeRange
 
 START = datetime(2026, 11, 1, tzinfo=UTC)
@@ -66,6 +67,16 @@ def test_counts_match_bucket_of_for_random_stamps() -> None:
             expected[bucket] += 1
     assert list(hist.counts) == expected
     assert hist.outside == outside
+
+
+def test_counting_more_stamps_onto_a_histogram_is_one_histogram_of_all() -> None:
+    rng = random.Random(5)
+    stamps = [DAY.start + timedelta(microseconds=rng.randrange(-10**9, 87_000 * 10**6))
+              for _ in range(3000)]  # fmt: skip
+    hist = histogram(stamps[:1000], None, DAY, 97)
+    hist = counted_onto(counted_onto(hist, stamps[1000:2500]), stamps[2500:])
+    assert hist == histogram(stamps, None, DAY, 97)
+    assert counted_onto(hist, []) == hist
 
 
 def test_short_range_makes_fewer_buckets() -> None:

@@ -121,3 +121,20 @@ def test_a_table_of_other_events_is_not_taken() -> None:
     store.compact(uuid_table(prepare_index(other)))  # the same length, other uuids
     expected = _expected(store)
     assert {uuid: store.index_of(uuid) for uuid in expected} == expected
+
+
+@pytest.mark.usefixtures("small_compaction")
+def test_appended_events_are_indexed_when_looked_up_or_compacted_not_as_added() -> None:
+    store = EventStore(_events([1, 2]))
+    store.index_of("")
+    index = store._uuid_index
+    assert index is not None
+    store.add(_events([3, 4, 5]))
+    store.add(_events([6, 7]))
+    assert len(index._recent) == 2  # a load's flushes index nothing …
+    store.compact()  # … and the compaction after it reads the store itself
+    assert index._compacted == 7 and not index._recent
+    store.add(_events([8, 9]))
+    expected = _expected(store)
+    assert {uuid: store.index_of(uuid) for uuid in expected} == expected
+    assert len(index._recent) == 2  # the lookup indexed the two added since

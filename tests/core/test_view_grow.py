@@ -106,3 +106,22 @@ def test_grow_splices_a_large_sorted_view_kept_as_an_array() -> None:
         view.grow(range(start, len(store)))
     expected = EventView(store, sort_column="user", descending=True)
     assert list(view.indices) == list(expected.indices)
+
+
+@pytest.mark.parametrize("column", ["time", "user"])
+def test_finding_a_bookmark_near_its_row_gives_the_row_found_without_the_hint(column: str) -> None:
+    """`EventView.find(bookmark, near=row)`: the row the bookmark names whether the hint is
+    right or wrong, before and after the store grew (issue 17: a load's flushes)."""
+    rng = random.Random(11)
+    store = loaded(rng, 300)
+    view = EventView(store, sort_column=column)
+    marks = [view.bookmark(row) for row in (0, 7, 150, 299)]
+    for _ in range(2):  # as loaded, then after the store grew
+        for mark in marks:
+            found = view.find(mark)
+            assert found is not None
+            for near in (found, found + 1, 0, 10_000, -1, None):
+                assert view.find(mark, near=near) == found
+        start = len(store)
+        store.add([make(rng, 1000 + n, rng.randrange(-100, 700) / 2) for n in range(40)])
+        view.grow(range(start, len(store)))

@@ -418,3 +418,77 @@ async def test_resize_keeps_cursor_visible_and_fills_the_width() -> None:
         assert top <= row < top + table.scrollable_content_region.height - 1
         assert cell_len(table.render_line(1).text) == table.scrollable_content_region.width
         assert table.virtual_size.width == table.scrollable_content_region.width
+
+
+# -- a store that grows while shown (a load's flushes, issue 17) -------------------------
+
+
+def _grow(view: EventView, events: list[AuditEvent]) -> None:
+    """Append `events` to the store and let the view take them in (`Session.extend`)."""
+    start = len(view.store)
+    view.store.add(events)
+    view.grow(range(start, len(view.store)))
+
+
+async def test_rows_appended_below_the_screen_need_no_layout_and_no_redraw(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from textual.screen import Screen
+
+    layouts: list[int] = []
+    refresh_layout = Screen._refresh_layout
+
+    def counted(self: Screen[object], *args: object, **kwargs: object) -> None:
+        layouts.append(1)
+        refresh_layout(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Screen, "_refresh_layout", counted)
+    view = EventView(EventStore([ev(n) for n in range(200, 100, -1)]))  # newest first
+    app = TableApp(view)
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.query_one(EventTable)
+        await pilot.pause()
+        table.refresh_rows()  # as when the App shows a new store (`set_view`)
+        await pilot.pause()
+        shown = lines(table)
+        drawn: list[AuditEvent] = []
+        row_strip = EventTable._row_strip
+
+        def counted_rows(self: EventTable, event: AuditEvent) -> object:
+            drawn.append(event)
+            return row_strip(self, event)
+
+        monkeypatch.setattr(EventTable, "_row_strip", counted_rows)
+        layouts.clear()
+        _grow(view, [ev(n) for n in range(100, 0, -1)])  # older: below the screen
+        table.refresh_rows(remeasure=False, appended=True)
+        await pilot.pause()
+        assert not layouts and not drawn  # the screen is as it was
+        assert lines(table) == shown
+        assert table.virtual_size.height == 201  # the header and 200 rows
+        assert table.vertical_scrollbar.window_virtual_size == 201
+        table.action_last()  # the new rows are there
+        await pilot.pause()
+        assert uuid_at_cursor(table) == "u1"
+        assert drawn
+
+
+async def test_newer_rows_are_drawn_and_a_scrollbar_that_appears_lays_out() -> None:
+    view = EventView(EventStore([ev(n) for n in range(5, 0, -1)]))  # fits: no scrollbar
+    app = TableApp(view)
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.query_one(EventTable)
+        await pilot.pause()
+
+        def scrollbar() -> bool:  # read again below (not narrowed by the first assert)
+            return table.show_vertical_scrollbar
+
+        assert not scrollbar()
+        _grow(view, [ev(n) for n in range(100, 50, -1)])  # newer: above the rows shown
+        table.refresh_rows(remeasure=False, appended=True)
+        await pilot.pause()
+        assert scrollbar()  # laid out again: the scrollbar shows
+        assert uuid_at_cursor(table) == "u5"  # the selection kept
+        table.action_first()
+        await pilot.pause()
+        assert uuid_at_cursor(table) == "u100" and "user100" in lines(table)[1]

@@ -6,9 +6,10 @@ then the rest fetched newest first. The first batch of a new load is readied
 (`Session.preparer`; on the event loop when small, else in a thread) and swapped in
 (`Session.install`), so the previous events stay on screen until then (and for good when
 every window fails); later batches are appended to the store together, at most every
-`FLUSH_EVERY` seconds and once more at the end (`Session.extend`: `EventStore.add` keeps the
-time order in O(store) at C speed, the active filter is applied to the new events only). A
-retry (`r` after failed windows) grows the current store instead of replacing it.
+`FLUSH_EVERY` seconds (more on a large store) and once more at the end (`Session.extend`:
+`EventStore.add` keeps the time order in O(store) at C speed, the active filter is applied
+to the new events only). A retry (`r` after failed windows) grows the current store
+instead of replacing it.
 
 The flow touches no widget and no other flow: it reports through `LoadHooks` ("installed",
 "extended", "counted", "auth refused", "stopped", "done"), which the App connects to the
@@ -46,7 +47,11 @@ STATS_EVERY = 0.3  # seconds between timeline/facet refreshes while rows stream 
 # GIL at a million events), which every 0.3 s took the loader's CPU; this many events add
 # one second between refreshes (2 s at a million, 0.3 s as before up to 150,000)
 STATS_EVENTS_PER_SECOND = 500_000
-FLUSH_EVERY = 0.25  # seconds: streamed windows reach the table at most this often
+FLUSH_EVERY = 0.25  # seconds: streamed windows reach the table at most this often …
+# … times (events in the store / this), from that many on: a flush costs O(store) at C
+# speed (the time order) plus a frame, ~40 ms at a million events four times a second
+# (1 s between flushes at a million, 0.5 s at 500,000; 0.25 s as before up to 250,000)
+FLUSH_SCALE_FROM = 250_000
 INLINE_FIRST = 20_000  # a first batch up to this size is readied on the event loop
 
 
@@ -241,10 +246,12 @@ class LoadFlow:
         self._stats_at = self._flushed_at = time.monotonic()  # the first rows paint first
 
     def _append(self, batch: WindowBatch) -> None:
-        """Count a streamed window; its rows join the store within `FLUSH_EVERY`."""
+        """Count a streamed window; its rows join the store within `FLUSH_EVERY` (longer on
+        a large store: `FLUSH_SCALE_FROM`)."""
         self.session.count_window(batch)
         self._pending.extend(batch.events)
-        if time.monotonic() - self._flushed_at >= FLUSH_EVERY:
+        every = FLUSH_EVERY * max(1.0, len(self.session.store) / FLUSH_SCALE_FROM)
+        if time.monotonic() - self._flushed_at >= every:
             self._flush()
 
     def _flush(self) -> None:

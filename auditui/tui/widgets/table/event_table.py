@@ -45,6 +45,7 @@ from auditui.events import (
 )
 from auditui.tui.widgets.table.clock import TableClock
 from auditui.tui.widgets.table.layout import Sizer, fit, layout, resolve_columns
+from auditui.tui.widgets.table.look import COMPONENT_CLASSES, DEFAULT_CSS
 from auditui.tui.widgets.table.messages import SortMessage, TableMessage
 from auditui.tui.widgets.table.row_cursor import RowCursorTable
 from auditui.tui.widgets.table.rows import (
@@ -63,38 +64,8 @@ MARK_CELLS = 1  # the mark column: one cell (the next cell's padding parts them)
 class EventTable(TableClock, RowCursorTable):
     """A fast, read-only table of audit events with a row cursor and a cell cursor."""
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "event-table--header",
-        "event-table--cursor",
-        "event-table--cell-cursor",
-        "event-table--status-failure",
-        "event-table--status-denied",
-        "event-table--message",
-        "event-table--fresh",
-    }
-
-    DEFAULT_CSS = """
-    EventTable {
-        background: $surface; color: $foreground; height: 1fr;
-        & > .event-table--header { text-style: bold; background: $panel; color: $foreground; }
-        & > .event-table--cursor, & > .event-table--cell-cursor {
-            background: $block-cursor-blurred-background;
-            color: $block-cursor-blurred-foreground;
-            text-style: $block-cursor-blurred-text-style;
-        }
-        & > .event-table--cell-cursor { text-style: bold underline; }
-        & > .event-table--status-failure { color: $text-error; }
-        & > .event-table--status-denied { color: $text-warning; }
-        & > .event-table--message { color: $text-muted; text-style: italic; }
-        & > .event-table--fresh { background: $success-muted; text-style: bold; }
-        &:focus > .event-table--cursor {
-            background: $block-cursor-background;
-            color: $block-cursor-foreground;
-            text-style: $block-cursor-text-style;
-        }
-        &:focus > .event-table--cell-cursor { background: $accent; color: $foreground; }
-    }
-    """
+    COMPONENT_CLASSES: ClassVar[set[str]] = COMPONENT_CLASSES
+    DEFAULT_CSS = DEFAULT_CSS
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up,k", "move(-1)", "Up", show=False, id="table.cursor_up"),
@@ -166,6 +137,7 @@ class EventTable(TableClock, RowCursorTable):
         self._posted: tuple[AuditEvent | None] | None = None
         self._marker: Callable[[AuditEvent], str] | None = None
         self._fresh: frozenset[str] = frozenset()  # uuids drawn highlighted (just followed)
+        self._drawn: tuple[object, ...] | None = None  # `_on_screen()` at the last refresh_rows
         self._measure()
 
     # -- public API -----------------------------------------------------------------------
@@ -222,28 +194,51 @@ class EventTable(TableClock, RowCursorTable):
         self._view = view
         self.refresh_rows()
 
-    def refresh_rows(self, *, remeasure: bool = True) -> None:
+    def refresh_rows(self, *, remeasure: bool = True, appended: bool = False) -> None:
         """Re-read the view after its data, filter or sort changed.
 
         The selected event keeps the cursor (and its line on screen) if still in the view;
         otherwise the cursor stays at its row number, clamped. Widths follow the store, never
         the filter; `remeasure` False: a store that grew keeps its widths at least.
+        `appended`: the store only grew (a load's or a follow's new events): the rows are
+        drawn again only if those on screen changed (each flush of a streamed load would
+        otherwise draw every row again, though the new ones are mostly below the screen).
         """
         if remeasure:
             self._sizer.forget()
         screen_line = self.cursor_row - round(self.scroll_offset.y)
-        row = None if self._view is None or not self._selected else self._view.find(self._selected)
+        row = None
+        if self._view is not None and self._selected:
+            row = self._view.find(self._selected, near=self.cursor_row)
         if row is None:
             row = min(self.cursor_row, max(self.row_count - 1, 0))
         self.cursor_row = row
         self._measure()
         self._update_virtual_size()
-        self._clear_caches()
         screen_line = min(max(screen_line, 0), self._body_height() - 1)
         self.scroll_to(y=max(row - screen_line, 0), animate=False)
         self._scroll_to_cursor()
         self._cursor_moved()
+        drawn, shown = self._drawn, self._on_screen()
+        self._drawn = shown
+        if appended and shown and drawn and shown[0] is drawn[0] and shown[1:] == drawn[1:]:
+            return  # the same rows, cells and cursor: nothing to draw again
+        self._clear_caches()
         self.refresh()
+
+    def _on_screen(self) -> tuple[object, ...] | None:
+        """What the rows on screen show: the store's events (compared by identity), the
+        sort, the cells' offsets, the scroll, the cursor and the rows' store indices; None
+        when there is nothing to compare (no rows, not mounted)."""
+        view = self._view
+        if view is None or not self.is_mounted or not len(view):
+            return None
+        top = round(self.scroll_offset.y)
+        rows = tuple(view.indices[top : top + self._body_height()])
+        scroll = (round(self.scroll_offset.x), top)
+        cursor = (self.cursor_row, self.cursor_column)
+        sort = (view.sort_column, view.descending)
+        return (view.store.events, sort, tuple(self._offsets), scroll, cursor, rows)
 
     def sort_by(self, column_id: str, descending: bool | None = None) -> None:
         """Sort the view in place (None: flip the current column, else its usual direction)."""
@@ -465,7 +460,7 @@ class EventTable(TableClock, RowCursorTable):
         self.refresh()
 
     def _update_virtual_size(self) -> None:
-        self.virtual_size = Size(self._offsets[-1], max(self.row_count, 1) + 1)
+        self._set_virtual_size(Size(self._offsets[-1], max(self.row_count, 1) + 1))
 
     def _clear_caches(self) -> None:
         self._row_cache.clear()
