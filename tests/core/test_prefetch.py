@@ -5,6 +5,7 @@ would be, and handed over once, only for that window and that key."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -14,7 +15,7 @@ from auditui.demo import DEMO_KEY, DemoServer, Fault
 from auditui.errors import AuthError
 from auditui.sources.connection import Connection
 from auditui.sources.windows import split_windows
-from auditui.timespec import TimeRange
+from auditui.timespec import TimeRange, format_utc
 from tests.helpers.app import RANGE, demo_server, make_connection
 from tests.helpers.processes import wait_until
 
@@ -90,7 +91,9 @@ def test_a_refused_key_is_raised_by_the_load(server: DemoServer) -> None:
     error = asyncio.run(first_batch())
     assert isinstance(error, AuthError) and "401" in str(error)
     assert DEMO_KEY not in str(error)
-    assert server.request_count == 1
+    newest = split_windows(RANGE, WINDOW)[0]
+    asked = [json.loads(request.body)["start_date"] for request in server.requests]
+    assert asked.count(format_utc(newest.start)) == 1  # the refusal came from the prefetch
 
 
 def test_nothing_is_prefetched_without_a_key(server: DemoServer) -> None:

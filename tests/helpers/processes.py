@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from pathlib import Path
+
+from tests.helpers.live_demo import wait_until
+
+__all__ = ["children_of", "running", "wait_gone", "wait_until"]
 
 
 def _stat(pid: int) -> list[str] | None:
@@ -32,15 +34,6 @@ def running(pid: int) -> bool:
     """Whether `pid` exists and has not exited (a zombie has exited)."""
     fields = _stat(pid)
     return fields is not None and fields[0] != "Z"
-
-
-def wait_until(what: Callable[[], bool], description: str, timeout: float = 20.0) -> None:
-    """Wait until `what()` is true; fail the test after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not what():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{description}: not after {timeout} s")
-        time.sleep(0.05)
 
 
 def wait_gone(pid: int, timeout: float = 20.0) -> None:
