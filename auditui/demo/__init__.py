@@ -55,7 +55,7 @@ __all__ = [
 __getattr__, __dir__ = lazy_exports(
     __name__,
     {
-        "DEMO_KEY": "data",
+        "DEMO_KEY": "address",
         "EncodedEvents": "data",
         "encode_events": "data",
         "generate_events": "data",

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from random import Random
 from typing import Any
 
+from auditui.demo.address import DEMO_KEY as DEMO_KEY
 from auditui.demo.catalog import (
     ACTIONS,
     API_AGENTS,
@@ -34,8 +35,6 @@ from auditui.demo.catalog import (
 from auditui.demo.encoding import EncodedEvents as EncodedEvents
 from auditui.demo.encoding import encode_events as encode_events
 from auditui.demo.encoding import to_micros as to_micros
-
-DEMO_KEY = "demo-3f9c2a7e-not-a-secret"
 
 HOUR_US = 3_600_000_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -30,7 +30,8 @@ from types import TracebackType
 from typing import Any, cast
 from urllib.parse import urlsplit
 
-from auditui.demo.data import DEMO_KEY, default_end, iter_events
+from auditui.demo.address import DEMO_KEY, check_loopback, server_url
+from auditui.demo.data import default_end, iter_events
 from auditui.demo.encoding import (
     EncodedEvents,
     GrowingEvents,
@@ -48,7 +49,6 @@ ENDPOINT = "/api/v1/audit_logs"
 MAX_RECORDED = 1000
 MAX_BODY = 1 << 20
 LIVE_AHEAD = timedelta(hours=12)  # how far a live demo's data runs past its start
-LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 HTML_PAGE = (
     b"<!DOCTYPE html><html><head><title>Sign in - Acme Corporate Proxy</title></head>"
     b"<body><h1>Your session has expired</h1><p>Please sign in again.</p></body></html>"
@@ -89,11 +89,16 @@ class _HTTPServer(ThreadingHTTPServer):
     allow_reuse_address = True
     block_on_close = False
 
-    def __init__(self, address: tuple[str, int], demo: DemoServer) -> None:
+    def __init__(self, address: tuple[str, int], demo: DemoServer,
+                 listening: socket.socket | None = None) -> None:  # fmt: skip
         self.demo = demo
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
-        super().__init__(address, _Handler)
+        super().__init__(address, _Handler, bind_and_activate=listening is None)
+        if listening is not None:  # bound and listening already (`demo.child`)
+            self.socket.close()
+            self.socket = listening
+            self.server_address = listening.getsockname()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
@@ -303,7 +308,8 @@ class DemoServer:
     ahead of this machine's is positive). `live` shows only events stamped at or before its
     now, each of the `late` rules' share some minutes after its time (`live.DEMO_LATE` is the
     demo's); `add_events` inserts more at any time. `request_count` and `max_in_flight` (the
-    most requests handled at once) count since start or `reset_counts()`.
+    most requests handled at once) count since start or `reset_counts()`. Given `listening`
+    (a loopback socket already bound and listening: `demo.child`), it serves on that one.
     """
 
     def __init__(self, events: Iterable[dict[str, Any]] | EncodedEvents | None = None, *,
@@ -311,9 +317,9 @@ class DemoServer:
                  events_per_day: int = 2000, days: int = 90, end: datetime | None = None,
                  faults: Iterable[Fault] = (), clock: Callable[[], datetime] | None = None,
                  clock_offset: timedelta = timedelta(0), live: bool = False,
-                 late: Iterable[LateRule] = ()) -> None:  # fmt: skip
-        if host not in LOOPBACK_HOSTS:
-            raise ValueError(f"the demo server only listens on loopback, not {host!r}")
+                 late: Iterable[LateRule] = (),
+                 listening: socket.socket | None = None) -> None:  # fmt: skip
+        address = check_loopback(host)
         self.clock = clock
         self.clock_offset = clock_offset
         late = tuple(late)
@@ -336,15 +342,14 @@ class DemoServer:
         self._connections: set[socket.socket] = set()
         self._thread: threading.Thread | None = None
         self._stopped = threading.Event()
-        self._httpd = _HTTPServer(("127.0.0.1" if host == "localhost" else host, port), self)
+        self._httpd = _HTTPServer((address, port), self, listening)
         if events is None:  # only now that the port is ours: nothing to clean up on failure
             encoded = GrowingEvents(stream, top=top)
         self.events = LiveEvents(encoded, now=self.now, live=live, late=late)
         bound_host, bound_port = self._httpd.server_address[:2]
         self.host = bound_host if isinstance(bound_host, str) else bound_host.decode()
         self.port = int(bound_port)
-        shown = f"[{self.host}]" if ":" in self.host else self.host
-        self.url = f"http://{shown}:{self.port}"
+        self.url = server_url(self.host, self.port)
 
     @property
     def encoded(self) -> EncodedEvents | GrowingEvents:

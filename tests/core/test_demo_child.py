@@ -1,5 +1,5 @@
 """The demo server in a child process (`demo.child.live_demo`): it answers, it ends with the
-context, and it falls back to this process when it cannot fork or its child fails."""
+context (or its parent's death), and it runs in this process where there is no fork."""
 
 from __future__ import annotations
 
@@ -62,9 +62,8 @@ def test_without_fork_it_serves_in_this_process(monkeypatch: pytest.MonkeyPatch)
     assert _refuses(address.url)
 
 
-def test_a_child_that_cannot_serve_falls_back_and_leaves_nothing() -> None:
+def test_a_host_that_is_not_loopback_is_refused_before_any_child_starts() -> None:
     before = set(children_of(os.getpid()))
-    # the child fails to listen there; the error is the in-process server's
     with pytest.raises(ValueError, match="only listens on loopback"), live_demo(host="192.0.2.1"):
         pass
     assert set(children_of(os.getpid())) == before
