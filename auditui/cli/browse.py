@@ -21,7 +21,10 @@ from auditui.errors import UsageError
 
 if TYPE_CHECKING:
     from auditui.config.settings import Profile
+    from auditui.config.views import SavedView
     from auditui.sources.files import ReadProgress
+    from auditui.sources.protocol import EventSource
+    from auditui.timespec import TimeRange
 
 
 def browse(args: argparse.Namespace) -> int:
@@ -35,7 +38,7 @@ def browse(args: argparse.Namespace) -> int:
     from auditui.cli.archived import check_engine, through_archive
 
     check_engine(args)
-    from auditui.sources.connection import Connection, open_connection
+    from auditui.sources.connection import open_connection
 
     connection = open_connection(args.profile, use_cache=not getattr(args, "no_cache", False))
     connection = replace(connection, profile=_zoned(connection.profile, args))
@@ -45,12 +48,21 @@ def browse(args: argparse.Namespace) -> int:
     view = chosen_view(args, connection.profile.name)  # `--view NAME`, checked first
     args = with_view_range(args, view)
     time_range = requested_range(args, connection.profile.default_range)
+    since = _since(args, connection.profile.default_range)
+    return _open_browser(connection, time_range, since=since, view=view)
+
+
+def _open_browser(
+    connection: EventSource, time_range: TimeRange, *, since: str | None, view: SavedView | None
+) -> int:
+    """`run_app`, with the range's newest window already being fetched from an API
+    `Connection` (not through the archive, whose first request is not the API's)."""
+    from auditui.sources.connection import Connection
     from auditui.tui.launch import check_terminal, run_app
 
-    since = _since(args, connection.profile.default_range)
-    if type(connection) is Connection:  # not through the archive: its first request is ours
-        check_terminal()  # before asking the server anything
-        connection = connection.prefetching(time_range)
+    check_terminal()  # before asking the server anything
+    if type(connection) is Connection:
+        connection = connection.prefetching(time_range)  # while the browser starts
     return run_app(connection, time_range, since=since, view=view)
 
 
@@ -87,7 +99,6 @@ def _browse_demo(args: argparse.Namespace) -> int:
     with live_demo() as demo:  # live: following shows new events
         from auditui.config.credentials import Credential
         from auditui.sources.connection import Connection
-        from auditui.tui.launch import check_terminal, run_app
 
         connection = Connection(
             profile=profile,
@@ -97,9 +108,7 @@ def _browse_demo(args: argparse.Namespace) -> int:
         )
         time_range = requested_range(args, profile.default_range)
         since = _since(args, profile.default_range)
-        check_terminal()  # before asking the server anything
-        connection = connection.prefetching(time_range)  # while the browser starts
-        return run_app(connection, time_range, since=since, view=view)
+        return _open_browser(connection, time_range, since=since, view=view)
 
 
 class _ReadLine(StatusLine):

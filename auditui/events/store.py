@@ -94,8 +94,7 @@ class EventStore:
         self.events.extend(events)
         if start == len(self.events):
             return
-        if self._uuid_index is not None:
-            self._uuid_index.added(start)
+        # the uuid index reads the appended events from this list at its next lookup
         self.generation += 1
         stamps, order, keys = self._stamps, self._time_order, self._keys
         self._clear_caches()

@@ -40,10 +40,6 @@ class UuidIndex:
         self._compacted = 0
         self._indexed = len(events)  # events[:_indexed] are in the arrays or the dict
 
-    def added(self, start: int) -> None:
-        """Events from `start` on were just appended to the store's list: indexed when next
-        looked up (`get`), or by the next `compact()`."""
-
     def _catch_up(self) -> None:
         """Put the events appended since the last lookup in the dict (the lock held)."""
         events = self._events

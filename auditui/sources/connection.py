@@ -104,7 +104,7 @@ class Connection:
             client = self.client()
         except CredentialError:  # a key that cannot be sent: the load says so, as before
             return self
-        return replace(self, prefetch=Prefetch(pieces[0]).start(client))
+        return replace(self, prefetch=Prefetch(pieces[0], client).start())
 
     def window_cache(self) -> WindowCache | None:
         """This profile + host + key's window cache, or None when caching is off (or the

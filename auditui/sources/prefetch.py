@@ -29,27 +29,24 @@ if TYPE_CHECKING:
 class Prefetch:
     """One window's fetch running in a daemon thread, handed over once (`take`)."""
 
-    def __init__(self, window: TimeRange) -> None:
+    def __init__(self, window: TimeRange, client: AuditClient) -> None:
+        """`client` (not yet entered) fetches `window` once `start` is called."""
         self.window = window
-        self._client: AuditClient | None = None
+        self._client = client
         self._answer: Future[WindowResult] = Future()
         self._taken = False
         self._lock = threading.Lock()
 
-    def start(self, client: AuditClient) -> Prefetch:
-        """Fetch the window with `client` (not yet entered) in a new daemon thread."""
-        self._client = client
-        thread = threading.Thread(
-            target=self._run, args=(client,), name="auditui-prefetch", daemon=True
-        )
-        thread.start()
+    def start(self) -> Prefetch:
+        """Fetch the window in a new daemon thread; returns self."""
+        threading.Thread(target=self._run, name="auditui-prefetch", daemon=True).start()
         return self
 
-    def _run(self, client: AuditClient) -> None:
+    def _run(self) -> None:
         if not self._answer.set_running_or_notify_cancel():
             return
         try:
-            result = asyncio.run(self._fetch(client))
+            result = asyncio.run(self._fetch(self._client))
         except BaseException as exc:  # noqa: BLE001 - handed to whoever takes the answer
             self._answer.set_exception(exc)
         else:
@@ -65,7 +62,7 @@ class Prefetch:
         """The answer for [start, end) to `client` if it sends the key this was asked with,
         the first time only; else None (the client asks the server itself)."""
         with self._lock:
-            if self._taken or self._client is None or not client.same_key(self._client):
+            if self._taken or not client.same_key(self._client):
                 return None
             if (start, end) != (self.window.start, self.window.end):
                 return None
