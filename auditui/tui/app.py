@@ -57,12 +57,10 @@ from auditui.tui.flows.views import ViewsFlow
 from auditui.tui.flows.zones import ZoneFlow
 from auditui.tui.handoff import HandOff
 from auditui.tui.key_order import KeyOrder
+from auditui.tui.on_demand import OnDemand
 from auditui.tui.panes import PaneMemory
 from auditui.tui.session import Session
 from auditui.tui.widgets.detail import DetailPane
-from auditui.tui.widgets.facets import FacetsPanel
-from auditui.tui.widgets.filter_bar import FilterBar, QueryInput
-from auditui.tui.widgets.find_bar import FindBar, FindInput
 from auditui.tui.widgets.footer import Footer
 from auditui.tui.widgets.status_bar import HeaderLine, LoadProgress
 from auditui.tui.widgets.table.event_table import EventTable
@@ -87,15 +85,22 @@ class AuditApp(WidgetMessages, App[int]):
         self.session = session = Session(connection, time_range, since=since)
         self.key_order = KeyOrder(self, super().on_event)
         self.zoom_focus = ZoomFocus(self)
+        # the filter and find bars, facets, export progress: mounted when first shown
+        self.on_demand = lazy = OnDemand(self, lambda: QueryHistory.load(connection.profile.name))
         self.filter_flow = FilterFlow(
-            self, session, changed=self._view_changed, step=lambda: self.history_flow.commit()
+            self,
+            session,
+            lazy,
+            changed=self._view_changed,
+            step=lambda: self.history_flow.commit(),
         )
         self.login_flow = LoginFlow(self, session, resume=self.start_load)
-        self.export_flow = ExportFlow(self, session)
-        self.find_flow = FindFlow(self, session)
+        self.export_flow = ExportFlow(self, session, lazy)
+        self.find_flow = FindFlow(self, session, lazy)
         self.status_flow = StatusFlow(
             self,
             session,
+            bar=lazy.filter_bar,
             filter_text=lambda: self.filter_flow.text,
             history=lambda: self.history_flow.depth,
             follow=lambda: self.follow_flow.header_note(),
@@ -189,15 +194,11 @@ class AuditApp(WidgetMessages, App[int]):
         yield HeaderLine(id="header")
         narrow = self.size.width < NARROW_WIDTH  # laid out by `_layout_for` on mount
         with Container(id="body", classes=self.panes.body_classes(narrow=narrow)):
-            with Horizontal(id="main"):
-                yield FacetsPanel()
+            with Horizontal(id="main"):  # (the facets go first: `OnDemand.facets`)
                 yield EventTable(id="events")
             yield DetailPane(id="detail")
         yield Timeline()
-        yield LoadProgress(id="progress")
-        yield LoadProgress(id="export-progress")
-        yield FilterBar(QueryHistory.load(self.connection.profile.name))
-        yield FindBar()
+        yield LoadProgress(id="progress")  # then the export's, filter and find bars: OnDemand
         yield Footer()
 
     @property
@@ -223,7 +224,6 @@ class AuditApp(WidgetMessages, App[int]):
         self.table.set_view(self.view)
         self.marks_flow.start()  # the mark column; the marks file is read in a worker
         self.zone_flow.mount(profile.timezone)
-        self.query_one(FacetsPanel).display = False
         self.table.focus()
         self.zoom_focus.follow(self.screen)
         self.detail.follow_store(lambda: self.store, busy=lambda: self.loading)
@@ -329,17 +329,17 @@ class AuditApp(WidgetMessages, App[int]):
 
     # ── actions ───────────────────────────────────────────────────────────────────────
 
-    def action_open_filter(self) -> None:
-        self.query_one(FilterBar).open()
+    async def action_open_filter(self) -> None:
+        await self.on_demand.filter_bar.open()
         self.update_header()
 
     def action_clear_filter(self) -> None:
-        bar = self.query_one(FilterBar)
+        bar = self.on_demand.filter_bar
         if self.filter_flow.active or bar.value or bar.error is not None:
             self.filter_flow.clear()  # no toast: it would cover the counter that says so
 
-    def action_find(self) -> None:
-        self.find_flow.open()
+    async def action_find(self) -> None:
+        await self.find_flow.open()
 
     def action_find_next(self) -> None:
         self.find_flow.move(1)
@@ -347,8 +347,8 @@ class AuditApp(WidgetMessages, App[int]):
     def action_find_previous(self) -> None:
         self.find_flow.move(-1)
 
-    def action_toggle_facets(self) -> None:
-        self.filter_flow.toggle_facets()
+    async def action_toggle_facets(self) -> None:
+        await self.filter_flow.toggle_facets()
 
     def action_pivot(self, exclude: bool = False) -> None:
         self.pivot_flow.pivot(exclude=exclude)
@@ -484,9 +484,7 @@ class AuditApp(WidgetMessages, App[int]):
             ("App", self),
             ("Table", self.table),
             ("Detail", self.detail),
-            ("Filter bar", self.query_one(QueryInput)),
-            ("Find bar", self.query_one(FindInput)),
-            ("Facets", self.query_one(FacetsPanel)),
+            *self.on_demand.panes(),  # filter bar, find bar, facets
             ("Timeline", self.query_one(Timeline)),
         )
 
@@ -495,6 +493,8 @@ class AuditApp(WidgetMessages, App[int]):
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        yield from bindings_help.palette_commands(self, self._panes(), self._keymap)
+        yield from bindings_help.palette_commands(
+            self, self._panes(), self._keymap, self.on_demand.resolve
+        )
         yield from self.filter_flow.commands()
         yield from self.views_flow.commands()

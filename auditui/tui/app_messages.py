@@ -10,18 +10,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
-from auditui.tui.widgets.facets import FacetsPanel
-from auditui.tui.widgets.filter_bar import FilterBar
-from auditui.tui.widgets.find_bar import FindBar
 from auditui.tui.widgets.table.event_table import EventTable
 from auditui.tui.widgets.timeline import Timeline
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the bars and facets load when first shown (`auditui.tui.on_demand`)
     from auditui.tui.flows.filter import FilterFlow
     from auditui.tui.flows.find import FindFlow
     from auditui.tui.flows.history import HistoryFlow
     from auditui.tui.flows.zones import ZoneFlow
     from auditui.tui.widgets.detail import DetailPane
+    from auditui.tui.widgets.facets import FacetsPanel
+    from auditui.tui.widgets.filter_bar import FilterBar
+    from auditui.tui.widgets.find_bar import FindBar
 
 __all__ = ["WidgetMessages"]
 
@@ -81,9 +81,9 @@ class WidgetMessages:
     def on_facets_panel_add_term(self: _Wired, message: FacetsPanel.AddTerm) -> None:
         self.filter_flow.add(message.term)
 
-    def on_facets_panel_closed(self: _Wired, message: FacetsPanel.Closed) -> None:
+    async def on_facets_panel_closed(self: _Wired, message: FacetsPanel.Closed) -> None:
         if message.panel.display:
-            self.filter_flow.toggle_facets()
+            await self.filter_flow.toggle_facets()
 
     def on_timeline_bucket_chosen(self: _Wired, message: Timeline.BucketChosen) -> None:
         self.filter_flow.choose_bucket(message.range)

@@ -2,12 +2,14 @@
 
 The App names its panes in order (`Panes`: group and node); bindings show with the keys
 the config's `[keymap]` gives them. A palette entry runs its binding's action on the node
-that binds it; App actions take their longer help text from `actions.APP_ACTIONS`.
+that binds it; App actions take their longer help text from `actions.APP_ACTIONS`. A pane
+not mounted yet (`auditui.tui.on_demand`) is named by its class: its entries mount it
+first (`resolve`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -20,11 +22,15 @@ from auditui.tui.actions import APP_ACTIONS
 if TYPE_CHECKING:
     from auditui.tui.dialogs.help import HelpRow
 
-Panes = Sequence[tuple[str, DOMNode]]
-"""(group shown in the help, node whose `BINDINGS` it lists), in display order."""
+Pane = DOMNode | type[DOMNode]
+Panes = Sequence[tuple[str, Pane]]
+"""(group shown in the help, node (or its class, not mounted yet) whose `BINDINGS` it
+lists), in display order."""
+Resolve = Callable[[type[DOMNode]], Awaitable[DOMNode]]
+"""Mounts the pane of a class and gives the node a palette entry runs its action on."""
 
 
-def all_bindings(panes: Panes) -> Iterator[tuple[str, DOMNode, Binding]]:
+def all_bindings(panes: Panes) -> Iterator[tuple[str, Pane, Binding]]:
     """Every binding of the panes, with its group and owner."""
     for group, node in panes:
         for binding in node.BINDINGS:
@@ -45,7 +51,7 @@ def help_rows(panes: Panes, keymap: Mapping[str, str]) -> list[HelpRow]:
 
 
 def palette_commands(
-    app: App[Any], panes: Panes, keymap: Mapping[str, str]
+    app: App[Any], panes: Panes, keymap: Mapping[str, str], resolve: Resolve | None = None
 ) -> Iterator[SystemCommand]:
     """A command-palette entry "<group>: <description>" for each binding, its keys shown as
     the help screen shows them (`/`, `?`, `^p`)."""
@@ -57,5 +63,13 @@ def palette_commands(
         yield SystemCommand(
             f"{group}: {binding.description}",
             f"{text} ({display_keys(keys_of(binding, keymap))})",
-            partial(app.run_action, binding.action, node),
+            partial(_run, app, binding.action, node, resolve),
         )
+
+
+async def _run(app: App[Any], action: str, pane: Pane, resolve: Resolve | None) -> None:
+    if isinstance(pane, type):
+        if resolve is None:
+            return
+        pane = await resolve(pane)
+    await app.run_action(action, pane)

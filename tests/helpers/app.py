@@ -27,7 +27,6 @@ from auditui.sources.connection import Connection
 from auditui.timespec import TimeRange
 from auditui.tui.app import AuditApp
 from auditui.tui.widgets.detail import DetailPane
-from auditui.tui.widgets.filter_bar import FilterBar
 from auditui.tui.widgets.table.event_table import EventTable
 from tests.helpers.pilot import (
     idle,
@@ -197,8 +196,11 @@ def view_uuids(app: AuditApp) -> list[str]:
     return [app.view.event_at(row).event_uuid for row in range(len(app.view))]
 
 
-def bar(app: AuditApp) -> FilterBar:
-    return app.query_one(FilterBar)
+def bar(app: AuditApp) -> Any:
+    """The filter bar once mounted (the first `/` mounts it), else what it will show (the
+    App's `FilterBarSlot`: value, error, is_open)."""
+    slot = app.on_demand.filter_bar
+    return slot.widget if slot.widget is not None else slot
 
 
 async def submit(pilot: Any, query: str, *, paste: bool = False) -> None:

@@ -83,10 +83,10 @@ async def highlight(pilot: Any, panel: FacetsPanel, field: str, value: str) -> N
 async def test_facets_enter_and_minus_add_terms(server: DemoServer) -> None:
     async with loaded_app(server) as (app, pilot):
         events = all_events(app)
-        panel = app.query_one(FacetsPanel)
-        assert not panel.display
+        assert not app.query(FacetsPanel)  # mounted when first shown
         await pilot.press("f")
         await idle(pilot)
+        panel = app.query_one(FacetsPanel)
         assert panel.display and panel.has_focus and panel.region.width > 0
         assert panel.region.right <= table(app).region.x  # beside the table, on its left
         by_field = {facet.field: facet for facet in panel.facets}

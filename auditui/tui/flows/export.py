@@ -29,7 +29,6 @@ from auditui.query import compile_query
 from auditui.textsafe import visible
 from auditui.tui.load_counts import incomplete_note
 from auditui.tui.session import Session
-from auditui.tui.widgets.status_bar import LoadProgress
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -37,6 +36,8 @@ if TYPE_CHECKING:
     from auditui.export.formats import ExportMode
     from auditui.export.job import ExportResult
     from auditui.tui.dialogs.export import ExportRequest
+    from auditui.tui.on_demand import OnDemand
+    from auditui.tui.widgets.status_bar import LoadProgress
 
 
 def display_path(path: Path, cwd: Path | None = None) -> str:
@@ -91,9 +92,10 @@ def export_warning(session: Session) -> str:
 class ExportFlow:
     """Opens the export dialog and runs the export worker (the session's shown events)."""
 
-    def __init__(self, app: App[Any], session: Session) -> None:
+    def __init__(self, app: App[Any], session: Session, widgets: OnDemand) -> None:
         self.app = app
         self.session = session
+        self._widgets = widgets  # the progress line: mounted with the first export
         self.worker: Worker[None] | None = None
         self._warning = ""  # why the exported events may not be the whole range
 
@@ -108,7 +110,10 @@ class ExportFlow:
 
     @property
     def progress(self) -> LoadProgress:
-        return self.app.query_one("#export-progress", LoadProgress)
+        """The progress line (mounted by the first export, before its worker starts)."""
+        line = self._widgets.export_progress_shown
+        assert line is not None, "the export's progress line is used before an export"
+        return line
 
     def start(self) -> None:
         if self.running:
@@ -130,9 +135,10 @@ class ExportFlow:
         )
         self.app.push_screen(dialog, self._chosen)
 
-    def _chosen(self, request: ExportRequest | None) -> None:
+    async def _chosen(self, request: ExportRequest | None) -> None:
         if request is None:
             return
+        progress = await self._widgets.export_progress()  # mounted the first time
         from auditui.export.job import ExportCancelled, export_events, snapshot  # lazy
 
         events = snapshot(self.session.view)
@@ -140,7 +146,7 @@ class ExportFlow:
         if request.marked_only:
             events = [event for event in events if event.event_uuid in notes]
         shown = visible(display_path(request.path))
-        self.progress.start(f" exporting {len(events):,} events to {shown} · Esc cancels")
+        progress.start(f" exporting {len(events):,} events to {shown} · Esc cancels")
 
         def run() -> None:
             worker = get_current_worker()

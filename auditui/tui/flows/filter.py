@@ -65,13 +65,13 @@ from auditui.stats.timeline import counted_onto
 from auditui.textsafe import visible
 from auditui.timespec import TimeRange, parse_when, utcnow
 from auditui.tui.session import Session
-from auditui.tui.widgets.facets import FacetsPanel
-from auditui.tui.widgets.filter_bar import FilterBar
 from auditui.tui.widgets.table.event_table import EventTable
 from auditui.tui.widgets.timeline import Timeline
 
 if TYPE_CHECKING:
     from auditui.stats import Facet
+    from auditui.tui.on_demand import FilterBarSlot, OnDemand
+    from auditui.tui.widgets.facets import FacetsPanel
 
 
 class FilterFlow:
@@ -82,12 +82,14 @@ class FilterFlow:
         self,
         app: App[Any],
         session: Session,
+        widgets: OnDemand,
         *,
         changed: Callable[[], None],
         step: Callable[[], None] = lambda: None,
     ) -> None:
         self.app = app
         self.session = session
+        self._widgets = widgets  # the bar and the facets: mounted when first shown
         self._changed = changed
         self._step = step  # a filter changed at once: the history records a step
         self._serial = 0  # which stats computation is the latest
@@ -118,12 +120,14 @@ class FilterFlow:
         return self.app.query_one(EventTable)
 
     @property
-    def bar(self) -> FilterBar:
-        return self.app.query_one(FilterBar)
+    def bar(self) -> FilterBarSlot:
+        """The filter bar (or what it shows once first opened)."""
+        return self._widgets.filter_bar
 
     @property
-    def facets(self) -> FacetsPanel:
-        return self.app.query_one(FacetsPanel)
+    def facets(self) -> FacetsPanel | None:
+        """The facets panel (None until first shown)."""
+        return self._widgets.facets_shown
 
     @property
     def timeline(self) -> Timeline:
@@ -340,7 +344,7 @@ class FilterFlow:
         app, serial, session = self.app, self._serial, self.session
         indices = session.matches
         store, time_range = session.store, session.time_range
-        want_facets = self.facets.display
+        want_facets = self.facets is not None and self.facets.display
         text = session.filter_text
         base = without_time_terms(text)
         span = _selected_span(text, time_range) if base != text else None
@@ -422,11 +426,11 @@ class FilterFlow:
             return
         self._shown = serial
         self.timeline.show_histogram(hist, span, selected if span is not None else None)
-        if facets is not None:
+        if facets is not None and self.facets is not None:
             self.facets.show_facets(facets)
 
-    def toggle_facets(self) -> None:
-        panel = self.facets
+    async def toggle_facets(self) -> None:
+        panel = await self._widgets.facets()  # mounted (hidden) the first time
         panel.display = not panel.display
         if panel.display:
             self.refresh_stats()

@@ -20,13 +20,14 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from auditui.query import Matcher, QueryError, compile_query, parse
-from auditui.tui.widgets.find_bar import FindBar
 from auditui.tui.widgets.table.event_table import EventTable
 
 if TYPE_CHECKING:
     from textual.app import App
 
+    from auditui.tui.on_demand import OnDemand
     from auditui.tui.session import Session
+    from auditui.tui.widgets.find_bar import FindBar
 
 
 def matching_rows(view_indices: Sequence[int], found: Sequence[int]) -> list[int]:
@@ -45,9 +46,10 @@ def matching_rows(view_indices: Sequence[int], found: Sequence[int]) -> list[int
 class FindFlow:
     """Answers the find bar and `n`/`N`; see the module doc."""
 
-    def __init__(self, app: App[Any], session: Session) -> None:
+    def __init__(self, app: App[Any], session: Session, widgets: OnDemand) -> None:
         self.app = app
         self.session = session
+        self._widgets = widgets  # the bar: mounted when first opened
         self._text = ""
         self._matcher: Matcher | None = None
         self._key: tuple[object, ...] | None = None  # what `_rows` was worked out for
@@ -56,7 +58,10 @@ class FindFlow:
 
     @property
     def bar(self) -> FindBar:
-        return self.app.query_one(FindBar)
+        """The bar (opened before anything here uses it: only its messages set a search)."""
+        bar = self._widgets.find_bar_shown
+        assert bar is not None, "the find bar is used before it was opened"
+        return bar
 
     @property
     def table(self) -> EventTable:
@@ -69,8 +74,8 @@ class FindFlow:
 
     # -- from the bar ----------------------------------------------------------------------
 
-    def open(self) -> None:
-        self.bar.open()
+    async def open(self) -> None:
+        (await self._widgets.find_bar()).open()  # mounted the first time
 
     def changed(self, text: str) -> None:
         """The search text changed: count its matches (no move)."""

@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 from auditui.tui.load_counts import incomplete_note
 from auditui.tui.session import Session
-from auditui.tui.widgets.filter_bar import FilterBar
 from auditui.tui.widgets.status_bar import HeaderInfo, HeaderLine
 from auditui.tui.widgets.table.event_table import EventTable
 from auditui.tui.widgets.timeline import Timeline
 
 if TYPE_CHECKING:
     from textual.app import App
+
+    from auditui.tui.on_demand import FilterBarSlot
 
 
 class StatusFlow:
@@ -32,12 +33,14 @@ class StatusFlow:
         app: App[Any],
         session: Session,
         *,
+        bar: FilterBarSlot,
         filter_text: Any,
         history: Callable[[], tuple[int, int]] = lambda: (0, 0),
         follow: Callable[[], str] = lambda: "",
     ) -> None:
         self.app = app
         self.session = session
+        self._bar = bar  # the filter bar, or what it shows once first opened
         self._filter_text = filter_text  # () -> the applied query (the filter flow's)
         self._history = history  # () -> (steps back, steps forward)
         self._follow = follow  # () -> what the header says of following ("" when not)
@@ -45,7 +48,7 @@ class StatusFlow:
     def update(self) -> None:
         app, session = self.app, self.session
         counts, source = session.counts, session.source
-        table, bar = app.query_one(EventTable), app.query_one(FilterBar)
+        table, bar = app.query_one(EventTable), self._bar
         loaded, loading = session.loaded, session.loading
         back, forward = self._history()
         note = incomplete_note(counts, loaded=loaded, loading=loading)

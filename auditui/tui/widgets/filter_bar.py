@@ -9,7 +9,9 @@ The app opens it with `/` (`open()`); typing posts `FilterBar.Changed(query)` de
 
 The app reports back: `show_error(exc)` with a `QueryError` (or None) shows the message on
 a line above the input and highlights the offending span inside the input;
-`set_counts(shown, total)` shows "1,234 of 56,789 events". Nothing typed or read from
+`set_counts(shown, total)` shows "1,234 of 56,789 events". The App mounts the bar the first
+time it is opened (`auditui.tui.on_demand`): `on_ready` then hands it the state kept
+meanwhile. Nothing typed or read from
 events is parsed as markup: the error and counter are `Text`, the highlight a style over
 the input's own text.
 """
@@ -17,6 +19,7 @@ the input's own text.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from typing import ClassVar
 
 from rich.highlighter import Highlighter
@@ -170,8 +173,10 @@ class FilterBar(Vertical):
         debounce: float = DEBOUNCE,
         id: str | None = "filter-bar",
         classes: str | None = None,
+        on_ready: Callable[[FilterBar], None] | None = None,
     ) -> None:
         super().__init__(id=id, classes=classes)
+        self._on_ready = on_ready  # called once composed (the App mounts the bar lazily)
         self.history = history if history is not None else QueryHistory()
         self.debounce = debounce
         self._timer: Timer | None = None
@@ -194,6 +199,10 @@ class FilterBar(Vertical):
             query_input.can_focus = False  # only while open (never auto-focused when hidden)
             yield query_input
             yield Static(id="filter-count", markup=False)
+
+    def on_mount(self) -> None:
+        if self._on_ready is not None:
+            self._on_ready(self)
 
     # -- state -----------------------------------------------------------------------------
 

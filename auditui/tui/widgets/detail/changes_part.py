@@ -179,4 +179,5 @@ class ChangesPart(Vertical):
         if serial != self._diff_serial or not self.is_mounted:
             return  # a newer event or view asked meanwhile
         intro = (f"compared: {diff.where} · {diff.summary()}",) if diff.found else ()
-        self.query_one("#detail-diff", DiffView).set_diff(diff, intro)
+        for changes in self.query_children(DiffView):
+            changes.set_diff(diff, intro)

@@ -7,7 +7,8 @@ object's previous event it came. The payload is decoded only here, when an event
 shown: small ones as highlighted JSON text, big ones as a lazy `JsonTree`; `x` switches
 between them. `toggle_diff` shows instead what changed (the
 event's own before/after, or against the previous event on its object), computed in a
-worker. All event text is untrusted: it passes through `textsafe.visible()` and is
+worker. The tree and the diff view are mounted the first time they are shown (most starts
+show neither). All event text is untrusted: it passes through `textsafe.visible()` and is
 rendered as plain `Text`/`Content`, never as markup.
 """
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import tzinfo
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import msgspec
 from rich.text import Text
@@ -32,6 +33,7 @@ from auditui.textsafe import visible_lines
 from auditui.tui.bounded_json import PRETTY_BUDGET, fits, json_lines, readable_json
 from auditui.tui.widgets.detail.changes_part import ChangesPart, View
 from auditui.tui.widgets.detail.diff_view import DiffView
+from auditui.tui.widgets.detail.json_highlight import highlight_json
 from auditui.tui.widgets.detail.payload_text import PayloadText
 from auditui.tui.widgets.detail.rows import (
     copy_value,
@@ -41,8 +43,10 @@ from auditui.tui.widgets.detail.rows import (
     plain_lines,
     row,
 )
-from auditui.tui.widgets.json_tree import JsonTree
 from auditui.units import human_bytes
+
+if TYPE_CHECKING:
+    from auditui.tui.widgets.json_tree import JsonTree
 
 __all__ = [
     "HIGHLIGHT_CHARS",
@@ -132,8 +136,27 @@ class DetailPane(ChangesPart):
         yield OptionList(id="detail-fields", markup=False)
         yield Static(id="detail-payload-header", markup=False)
         yield PayloadText(id="detail-payload-text")
-        yield JsonTree(id="detail-tree")
-        yield DiffView(id="detail-diff")
+        # then #detail-tree and #detail-diff, mounted when first shown (`_tree`, `_changes`)
+
+    def _tree(self, *, mount: bool = False) -> JsonTree | None:
+        """The payload's tree (None until first shown; `mount`: mount it now)."""
+        from auditui.tui.widgets.json_tree import JsonTree  # lazy: loads with the first tree
+
+        found = self.query_children(JsonTree)
+        if found or not mount:
+            return found.first() if found else None
+        tree = JsonTree(id="detail-tree")
+        self.mount(tree, after="#detail-payload-text")
+        return tree
+
+    def _changes(self, *, mount: bool = False) -> DiffView | None:
+        """The diff view (None until first shown; `mount`: mount it now)."""
+        found = self.query_children(DiffView)
+        if found or not mount:
+            return found.first() if found else None
+        changes = DiffView(id="detail-diff")
+        self.mount(changes, after=self._tree() or "#detail-payload-text")
+        return changes
 
     def on_mount(self) -> None:
         self._render_event()
@@ -188,15 +211,20 @@ class DetailPane(ChangesPart):
         """
         if self._event is None or not self.is_mounted:
             return None
-        tree = self.query_one("#detail-tree", JsonTree)
-        if self._mode == "tree" and tree.display and (tree.has_focus or not self._fields_focused()):
+        tree, changes = self._tree(), self._changes()
+        if (
+            self._mode == "tree"
+            and tree is not None
+            and tree.display
+            and (tree.has_focus or not self._fields_focused())
+        ):
             node = tree.cursor_node
             if node is not None:
                 return tree.node_path(node), tree.node_copy_text(node)
         if self.query_one("#detail-payload-text").has_focus:
             return "payload", self._payload_copy_text(self._event)
-        if self.query_one("#detail-diff").has_focus:
-            return "changes", self.query_one("#detail-diff", DiffView).plain
+        if changes is not None and changes.has_focus:
+            return "changes", changes.plain
         fields = self.query_one("#detail-fields", OptionList)
         index = fields.highlighted
         if index is None or not 0 <= index < len(self._field_values):
@@ -209,24 +237,25 @@ class DetailPane(ChangesPart):
         if self._event is None:
             return
         text_view = self.query_one("#detail-payload-text", PayloadText)
-        tree = self.query_one("#detail-tree", JsonTree)
-        payload_focused = text_view.has_focus or tree.has_focus
+        tree = self._tree()
+        payload_focused = text_view.has_focus or (tree is not None and tree.has_focus)
         self.set_mode("text" if self._mode == "tree" else "tree")
+        tree = self._tree()  # mounted by the first tree shown
         if payload_focused:  # keep the focus on the payload, whichever way it is shown
-            (tree if tree.display else text_view).focus()
+            (tree if tree is not None and tree.display else text_view).focus()
 
     def action_expand_all(self) -> None:
         if self._event is None:
             return
         if self._mode != "tree":
             self.set_mode("tree")
-        tree = self.query_one("#detail-tree", JsonTree)
-        if tree.display:
+        tree = self._tree()
+        if tree is not None and tree.display:
             tree.expand_all()
 
     def action_collapse_all(self) -> None:
-        tree = self.query_one("#detail-tree", JsonTree)
-        if self._mode == "tree" and tree.display:
+        tree = self._tree()
+        if self._mode == "tree" and tree is not None and tree.display:
             tree.collapse_all()
 
     # -- rendering ----------------------------------------------------------------------
@@ -254,8 +283,9 @@ class DetailPane(ChangesPart):
             self._rows = []
             fields.clear_options()
             self.query_one("#detail-payload-text").display = False
-            self.query_one("#detail-tree").display = False
-            self.query_one("#detail-diff").display = False
+            for part in (self._tree(), self._changes()):
+                if part is not None:
+                    part.display = False
             return
         highlighted = fields.highlighted if keep_cursor else None
         rows: list[tuple[str, Content, str, str]] = []  # label, shown, copy label, copy text
@@ -297,16 +327,19 @@ class DetailPane(ChangesPart):
         event = self._event
         header = self.query_one("#detail-payload-header", Static)
         scroll = self.query_one("#detail-payload-text", PayloadText)
-        tree = self.query_one("#detail-tree", JsonTree)
-        changes = self.query_one("#detail-diff", DiffView)
         if event is None:
             return
         if self._view != "payload":
+            changes = self._changes(mount=True)
+            assert changes is not None
             self._render_diff(event, header, changes)
-            scroll.display = tree.display = False
+            scroll.display = False
+            if (shown := self._tree()) is not None:
+                shown.display = False
             changes.display = True
             return
-        changes.display = False
+        if (hidden := self._changes()) is not None:
+            hidden.display = False
         raw = bytes(event.payload)
         other = "text" if self._mode == "tree" else "tree"
         header.update(
@@ -315,7 +348,8 @@ class DetailPane(ChangesPart):
                 f"  {human_bytes(len(raw))} · {self._mode} view · x: {other}",
             )
         )
-        if self._mode == "tree":
+        tree = self._tree(mount=self._mode == "tree")
+        if self._mode == "tree" and tree is not None:
             problem = self._show_tree(event, tree)
             if problem is None:
                 scroll.display = False
@@ -324,7 +358,8 @@ class DetailPane(ChangesPart):
             self._show_problem(problem, raw)
         else:
             self._show_text(event)
-        tree.display = False
+        if tree is not None:
+            tree.display = False
         scroll.display = True
 
     def _show_tree(self, event: AuditEvent, tree: JsonTree) -> str | None:
@@ -371,9 +406,7 @@ class DetailPane(ChangesPart):
         if raw == b"null":
             view.set_content(Content.styled("null", "dim italic"))
         elif len(pretty) <= HIGHLIGHT_CHARS:
-            from textual.highlight import highlight  # pygments: ~40 ms, not before first rows
-
-            view.set_content(highlight(visible_lines(pretty), language="json"))
+            view.set_content(highlight_json(visible_lines(pretty)))
         else:
             lines = plain_lines(pretty[:TEXT_CHARS])
             if len(pretty) > TEXT_CHARS:
