@@ -63,7 +63,11 @@ def _open_browser(
     check_terminal()  # before asking the server anything
     if type(connection) is Connection:
         connection = connection.prefetching(time_range)  # while the browser starts
-    return run_app(connection, time_range, since=since, view=view)
+    try:
+        return run_app(connection, time_range, since=since, view=view)
+    finally:
+        if isinstance(connection, Connection) and connection.prefetch is not None:
+            connection.prefetch.close()  # its child, if it still asks, ends with the browser
 
 
 def _check_tz(args: argparse.Namespace) -> None:

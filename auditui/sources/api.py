@@ -16,27 +16,27 @@ Bounds on one response, whatever the server sends:
   default 120 s), so a body that trickles a byte at a time cannot hang a load. Like a read
   timeout it is not retried automatically (a server that slow would make every retry wait
   as long again): the window fails with one line, and the TUI's `r` retries it.
+
+httpx is imported only where a request is made (the first `_attempt`, not `async with`): a
+browser whose first window was prefetched (`sources.prefetch`) imports it at its first live
+request, after its first rows. A request's body is decoded apart from its transport
+(`fetch_raw`, then `decode_logs`), so a prefetched answer is decoded like a live one.
 """
 
 from __future__ import annotations
 
 import asyncio
-import errno
 import ipaddress
 import json
 import os
 import random
-import socket
 import ssl
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, NamedTuple, Self
 from urllib.parse import urlsplit
-
-import httpx
 
 from auditui import __version__
 from auditui.errors import (
@@ -51,10 +51,21 @@ from auditui.errors import (
     UsageError,
     ValidationError,
 )
-from auditui.events.model import AuditEvent, DecodedLogs, SkippedEvent, decode_logs
-from auditui.sources.body import ACCEPT_ENCODING, BodyTooLarge, read_capped, read_some
-from auditui.sources.prefetch import Prefetch
+from auditui.events.model import AuditEvent, SkippedEvent, decode_logs
+from auditui.sources.body import ACCEPT_ENCODING, BodyTooLarge, read_capped
+from auditui.sources.http_errors import (
+    read_error_body,
+    redirect_message,
+    retry_after_seconds,
+    transport_reason,
+    validation_details,
+)
 from auditui.timespec import format_utc, utcnow
+
+if TYPE_CHECKING:  # httpx is imported where a request is made (module docstring)
+    import httpx
+
+    from auditui.sources.prefetch import Prefetch
 
 API_PATH = "/api/v1/audit_logs"
 DEFAULT_USER_AGENT = f"auditui/{__version__}"
@@ -62,9 +73,6 @@ DEFAULT_MAX_BODY_BYTES = 256 * 1024**2  # decompressed; two copies at most while
 DEADLINE_FACTOR = 5  # a whole response must arrive within this many read timeouts
 THREAD_DECODE_BYTES = 1024 * 1024  # bodies above this are decoded off the event loop
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
-_ERROR_BODY_LIMIT = 64 * 1024
-_DETAIL_LIMIT = 10
-_DETAIL_CHARS = 200
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -132,53 +140,6 @@ def build_ssl_context(env: Mapping[str, str] = os.environ) -> ssl.SSLContext:
         raise UsageError(f"Cannot load the CA certificates from {where}: {reason}") from exc
 
 
-def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Parse `Retry-After` (delta-seconds or an HTTP-date) into seconds; None if unusable."""
-    if value is None or not value.strip():
-        return None
-    text = value.strip()
-    try:
-        seconds = float(text)
-    except ValueError:
-        try:
-            moment = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        seconds = (moment - (now or utcnow())).total_seconds()
-    if seconds != seconds or seconds == float("inf"):  # NaN or infinite
-        return None
-    return max(0.0, seconds)
-
-
-def validation_details(body: bytes) -> list[str]:
-    """Render a 422 body's `detail` as `loc: msg` lines, whatever shape it has."""
-    try:
-        data: Any = json.loads(body)
-    except ValueError:
-        text = " ".join(body[:_DETAIL_CHARS].decode("utf-8", "replace").split())
-        return [text] if text else []
-    detail = data.get("detail") if isinstance(data, dict) else data
-    items = detail if isinstance(detail, list) else [] if detail is None else [detail]
-    lines: list[str] = []
-    for item in items[:_DETAIL_LIMIT]:
-        if isinstance(item, dict):
-            loc, msg = item.get("loc"), item.get("msg")
-            if isinstance(loc, list | tuple):
-                where = ".".join(map(str, loc))
-            else:
-                where = "" if loc is None else str(loc)
-            what = str(msg) if msg is not None else json.dumps(item, default=str)
-            line = f"{where}: {what}" if where else what
-        else:
-            line = str(item)
-        lines.append(" ".join(line.split())[:_DETAIL_CHARS])
-    if len(items) > _DETAIL_LIMIT:
-        lines.append(f"… and {len(items) - _DETAIL_LIMIT} more")
-    return lines
-
-
 @dataclass(frozen=True, slots=True)
 class WindowResult:
     """What one request returned: its window, the events, skipped malformed ones, body size."""
@@ -190,6 +151,13 @@ class WindowResult:
     bytes: int
     skipped: list[SkippedEvent] = field(default_factory=list)  # some malformed, kept to show
     server_date: datetime | None = None  # the response's `Date` header (the server's clock)
+
+
+class RawAnswer(NamedTuple):
+    """One response as it arrived, before decoding: the decompressed body and its `Date`."""
+
+    body: bytes
+    server_date: datetime | None  # the response's `Date` header (the server's clock)
 
 
 class _Retry(Exception):
@@ -241,7 +209,8 @@ class AuditClient:
         self.max_body_bytes = max_body_bytes
         self._sleep: Sleep = sleep or asyncio.sleep
         self._rng = rng or random.Random()
-        self._client: httpx.AsyncClient | None = None
+        self._client: httpx.AsyncClient | None = None  # made at the first request
+        self._open = False  # inside `async with`
         self._prefetched = prefetched  # the newest window, asked before the browser started
 
     def __repr__(self) -> str:
@@ -253,8 +222,9 @@ class AuditClient:
         return self.host + API_PATH
 
     async def __aenter__(self) -> Self:
-        if self._client is None:
-            self._client = self._make_client()
+        # The HTTP client (and httpx) only when a request is really made: a load whose
+        # newest window was prefetched may show its first rows before that.
+        self._open = True
         return self
 
     async def __aexit__(
@@ -266,11 +236,14 @@ class AuditClient:
         await self.aclose()
 
     async def aclose(self) -> None:
+        self._open = False
         client, self._client = self._client, None
         if client is not None:
             await client.aclose()
 
     def _make_client(self) -> httpx.AsyncClient:
+        import httpx
+
         secure = self.host.startswith("https://")
         return httpx.AsyncClient(
             # Plain http is allowed only to loopback (check_host) and never negotiates TLS, so
@@ -304,24 +277,34 @@ class AuditClient:
 
     async def fetch_window(self, start: datetime, end: datetime) -> WindowResult:
         """Fetch the events of [start, end) in one request, retrying what is transient
-        (or take the answer prefetched for that window: `sources.prefetch`)."""
+        (or take the answer prefetched for that window: `sources.prefetch`), and decode them."""
+        raw = None
         if self._prefetched is not None:
             answer = self._prefetched.take(start, end, self)
             if answer is not None:
-                return await asyncio.wrap_future(answer)
+                raw = await asyncio.wrap_future(answer)  # None: ask the server after all
+        if raw is None:
+            raw = await self.fetch_raw(start, end)
+        if len(raw.body) > THREAD_DECODE_BYTES:
+            decoded = await asyncio.to_thread(decode_logs, raw.body)
+        else:
+            decoded = decode_logs(raw.body)
+        return WindowResult(start, end, decoded.events, decoded.malformed, len(raw.body),
+                            decoded.skipped, raw.server_date)  # fmt: skip
+
+    async def fetch_raw(self, start: datetime, end: datetime) -> RawAnswer:
+        """The body of [start, end) as it arrived (decompressed, not decoded), in one request,
+        retrying what is transient; `fetch_window` decodes it (a prefetch sends it here)."""
         body = json.dumps({"start_date": format_utc(start), "end_date": format_utc(end)})
         attempt = 1
         while True:
             try:
-                decoded, size, server_date = await self._attempt(body.encode())
+                return await self._attempt(body.encode())
             except _Retry as retry:
                 if attempt >= self.max_attempts:
                     raise retry.error from retry.__cause__
                 await self._sleep(self._delay(attempt, retry.retry_after))
                 attempt += 1
-                continue
-            return WindowResult(start, end, decoded.events, decoded.malformed, size,
-                                decoded.skipped, server_date)  # fmt: skip
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
@@ -334,9 +317,13 @@ class AuditClient:
         """Seconds for a whole response, first byte to last (`DEADLINE_FACTOR` × read)."""
         return DEADLINE_FACTOR * self.read_timeout
 
-    async def _attempt(self, body: bytes) -> tuple[DecodedLogs, int, datetime | None]:
-        if self._client is None:
+    async def _attempt(self, body: bytes) -> RawAnswer:
+        if not self._open:
             raise RuntimeError("AuditClient is used outside `async with`")
+        if self._client is None:
+            self._client = self._make_client()
+        import httpx
+
         try:
             async with asyncio.timeout(self.deadline) as deadline:
                 async with self._client.stream(
@@ -359,11 +346,7 @@ class AuditClient:
                 f"the response did not arrive in full within {self.deadline:g} s "
                 f"({DEADLINE_FACTOR} × read_timeout); try a shorter range or smaller windows",
             ) from exc
-        if len(data) > THREAD_DECODE_BYTES:
-            decoded = await asyncio.to_thread(decode_logs, data)
-        else:
-            decoded = decode_logs(data)
-        return decoded, len(data), server_date
+        return RawAnswer(data, server_date)
 
     async def _read_body(self, response: httpx.Response) -> bytes:
         """The decompressed body, within `max_body_bytes` and the ratio limit (`body`)."""
@@ -378,9 +361,9 @@ class AuditClient:
         if status in (401, 403):
             raise AuthError(status, self.credential_source)
         if status == 422:
-            raise ValidationError(validation_details(await _read_error_body(response)))
+            raise ValidationError(validation_details(await read_error_body(response)))
         if 300 <= status < 400:
-            raise ResponseError(_redirect_message(status, response.headers.get("Location")))
+            raise ResponseError(redirect_message(status, response.headers.get("Location")))
         if status == 404:
             raise ResponseError(
                 f"The server at {self.host} has no audit-log API (HTTP 404 for {API_PATH}); "
@@ -396,9 +379,11 @@ class AuditClient:
 
     def _transport_error(self, exc: httpx.HTTPError) -> tuple[ApiError, bool]:
         """Map an httpx failure to (typed error, worth retrying)."""
+        import httpx
+
         if isinstance(exc, httpx.DecodingError):
             return ResponseError("The response body could not be decompressed."), False
-        reason, retryable = _transport_reason(exc, self.connect_timeout, self.read_timeout)
+        reason, retryable = transport_reason(exc, self.connect_timeout, self.read_timeout)
         return NetworkError(self.host, reason), retryable
 
 
@@ -406,90 +391,10 @@ def _http_date(value: str | None) -> datetime | None:
     """A `Date` header as an aware UTC datetime; None when absent or unreadable."""
     if not value:
         return None
+    from email.utils import parsedate_to_datetime
+
     try:
         parsed = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
         return None
     return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _causes(exc: BaseException) -> Iterator[BaseException]:
-    """The exception, its causes/contexts and the members of any exception group among them."""
-    stack, seen = [exc], set()
-    while stack:
-        current = stack.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        if isinstance(current, BaseExceptionGroup):
-            stack.extend(reversed(current.exceptions))
-        linked = current.__cause__ or current.__context__
-        if linked is not None:
-            stack.append(linked)
-
-
-def _transport_reason(
-    exc: httpx.HTTPError, connect_timeout: float, read_timeout: float
-) -> tuple[str, bool]:
-    if isinstance(exc, httpx.ConnectTimeout):
-        return f"timed out after {connect_timeout:g} s while connecting", True
-    if isinstance(exc, httpx.ReadTimeout):
-        return (
-            f"timed out after {read_timeout:g} s waiting for data; "
-            "try a shorter range or smaller windows"
-        ), False
-    if isinstance(exc, httpx.WriteTimeout):
-        return "timed out while sending the request", False
-    if isinstance(exc, httpx.PoolTimeout):
-        return "timed out waiting for a free connection", False
-    if isinstance(exc, httpx.ConnectError):
-        return _connect_reason(exc)
-    if isinstance(exc, httpx.RemoteProtocolError):
-        return "the connection was closed before the response was complete", False
-    if isinstance(exc, httpx.ReadError | httpx.WriteError | httpx.CloseError):
-        if any(isinstance(c, ConnectionResetError) for c in _causes(exc)):
-            return "the connection was reset by the server or a proxy", False
-        return "the connection failed before the response was complete", False
-    return f"the request failed ({type(exc).__name__})", False
-
-
-def _connect_reason(exc: httpx.ConnectError) -> tuple[str, bool]:
-    causes = list(_causes(exc))
-    for cause in causes:
-        if isinstance(cause, ssl.SSLCertVerificationError):
-            detail = cause.verify_message or cause.reason or "untrusted certificate"
-            return (
-                f"TLS certificate verification failed: {detail} "
-                "(set SSL_CERT_FILE to trust a private CA)"
-            ), False
-    for cause in causes:
-        if isinstance(cause, ssl.SSLError):
-            return f"the TLS handshake failed: {cause.reason or 'protocol error'}", False
-        if isinstance(cause, socket.gaierror):
-            # EAI_AGAIN is a temporary resolver failure; anything else will not heal by waiting.
-            return "name not resolved", cause.errno == socket.EAI_AGAIN
-        if isinstance(cause, ConnectionRefusedError):
-            return "connection refused", True
-    for cause in causes:
-        if isinstance(cause, OSError) and cause.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
-            return "network unreachable", True
-    return "could not connect", True
-
-
-async def _read_error_body(response: httpx.Response) -> bytes:
-    """Up to 64 KiB of an error body (enough for a 422's details), decompressed in steps."""
-    encoding = response.headers.get("Content-Encoding", "")
-    return await read_some(response.aiter_raw(), encoding, _ERROR_BODY_LIMIT)
-
-
-def _redirect_message(status: int, location: str | None) -> str:
-    target = urlsplit(location or "")
-    if target.hostname:
-        where = f"to {target.scheme + '://' if target.scheme else ''}{target.hostname}"
-    else:
-        where = "to another path on the same server" if location else "without a Location"
-    return (
-        f"The server redirected the request {where} (HTTP {status}); the key was not sent "
-        "there. Fix the configured host to the API's real address."
-    )

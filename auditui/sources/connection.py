@@ -95,8 +95,10 @@ class Connection:
         )
 
     def prefetching(self, time_range: TimeRange) -> Connection:
-        """This connection with the range's newest window already being fetched, for a
-        browser about to load the range (`sources.prefetch`); itself without a usable key."""
+        """This connection with the range's first requests already being made, for a
+        browser about to load the range (`sources.prefetch`): the newest window and, up to
+        the profile's concurrency, the next ones its cache does not hold (as the load asks
+        them); itself without a usable key."""
         pieces = split_windows(time_range, self.profile.window)
         if self.credential is None or not pieces:
             return self
@@ -104,7 +106,14 @@ class Connection:
             client = self.client()
         except CredentialError:  # a key that cannot be sent: the load says so, as before
             return self
-        return replace(self, prefetch=Prefetch(pieces[0], client).start())
+        cache = self.window_cache()
+        first = [pieces[0]]
+        for piece in pieces[1:]:
+            if len(first) >= self.profile.concurrency:
+                break
+            if cache is None or not cache.cacheable(piece) or cache.lookup(piece) is None:
+                first.append(piece)
+        return replace(self, prefetch=Prefetch(first, client).start())
 
     def window_cache(self) -> WindowCache | None:
         """This profile + host + key's window cache, or None when caching is off (or the

@@ -29,13 +29,8 @@ from auditui.errors import (
     UsageError,
     ValidationError,
 )
-from auditui.sources.api import (
-    AuditClient,
-    WindowResult,
-    check_host,
-    retry_after_seconds,
-    validation_details,
-)
+from auditui.sources.api import AuditClient, WindowResult, check_host
+from auditui.sources.http_errors import retry_after_seconds, validation_details
 from tests.helpers.tls import answer_empty_logs, write_tls_files
 
 SOURCE = "keyring (profile default)"

@@ -1,6 +1,7 @@
-"""The newest window prefetched before the browser starts (`sources.prefetch`): one request
-for it in all, the same events as a load without it, its errors raised where the load's
-would be, and handed over once, only for that window and that key."""
+"""The first windows prefetched before the browser starts (`sources.prefetch`): the newest and
+the next ones up to the profile's concurrency, one request for each in all, the same events
+as a load without it, errors raised where the load's would be, and each answer handed over
+once, only for its window and that key."""
 
 from __future__ import annotations
 
@@ -16,11 +17,17 @@ from auditui.errors import AuthError
 from auditui.sources.connection import Connection
 from auditui.sources.windows import split_windows
 from auditui.timespec import TimeRange, format_utc
-from tests.helpers.app import RANGE, demo_server, make_connection
+from tests.helpers.app import RANGE, make_connection, served
 from tests.helpers.processes import wait_until
 
 THREE_DAYS = TimeRange(RANGE.end - timedelta(days=3), RANGE.end)
 WINDOW = timedelta(days=1)  # the default profile's (windows end at UTC midnights)
+CONCURRENCY = 4  # the default profile's
+
+
+def prefetched(time_range: TimeRange) -> int:
+    """How many requests `prefetching` makes for the range (no cache: the demo's)."""
+    return min(CONCURRENCY, windows(time_range))
 
 
 def windows(time_range: TimeRange) -> int:
@@ -29,11 +36,7 @@ def windows(time_range: TimeRange) -> int:
 
 @pytest.fixture
 def server() -> Iterator[DemoServer]:
-    started = demo_server()
-    try:
-        yield started
-    finally:
-        started.stop()
+    yield from served()
 
 
 async def _uuids(connection: Connection, time_range: TimeRange) -> list[str]:
@@ -50,8 +53,10 @@ def test_a_prefetched_window_is_not_asked_again(server: DemoServer) -> None:
     connection = make_connection(server).prefetching(THREE_DAYS)
     assert connection.prefetch is not None
     assert connection.profile.window == WINDOW
-    assert connection.prefetch.window == split_windows(THREE_DAYS, WINDOW)[0]
-    wait_until(lambda: server.request_count == 1, "the prefetch's request")  # before any load
+    assert connection.profile.concurrency == CONCURRENCY
+    first = split_windows(THREE_DAYS, WINDOW)[:CONCURRENCY]
+    assert connection.prefetch.window == first[0] and connection.prefetch.windows == first
+    wait_until(lambda: server.request_count == prefetched(THREE_DAYS), "the prefetch")  # before
     assert asyncio.run(_uuids(connection, THREE_DAYS)) == plain  # the same events …
     assert connection.prefetch.taken
     assert server.request_count == windows(THREE_DAYS)  # … and one request per window
@@ -59,7 +64,7 @@ def test_a_prefetched_window_is_not_asked_again(server: DemoServer) -> None:
 
 def test_the_answer_is_handed_over_once(server: DemoServer) -> None:
     connection = make_connection(server).prefetching(RANGE)
-    wait_until(lambda: server.request_count == 1, "the prefetch's request")
+    wait_until(lambda: server.request_count == prefetched(RANGE), "the prefetch's requests")
     assert asyncio.run(_uuids(connection, RANGE))
     assert server.request_count == windows(RANGE)
     assert asyncio.run(_uuids(connection, RANGE))  # a retry asks the server
@@ -68,32 +73,31 @@ def test_the_answer_is_handed_over_once(server: DemoServer) -> None:
 
 def test_another_window_or_another_key_asks_the_server(server: DemoServer) -> None:
     connection = make_connection(server).prefetching(RANGE)
-    wait_until(lambda: server.request_count == 1, "the prefetch's request")
+    wait_until(lambda: server.request_count == prefetched(RANGE), "the prefetch's requests")
     earlier = TimeRange(RANGE.start - timedelta(days=1), RANGE.start)
     asyncio.run(_uuids(connection, earlier))
     other_key = connection.client(api_key="dfk_another_key_0123456789")
     prefetch = connection.prefetch
     assert prefetch is not None
     assert prefetch.take(RANGE.start, RANGE.end, other_key) is None
-    assert not prefetch.taken and server.request_count == 1 + windows(earlier)
+    assert not prefetch.taken
+    assert server.request_count == prefetched(RANGE) + windows(earlier)
 
 
 def test_a_refused_key_is_raised_by_the_load(server: DemoServer) -> None:
     server.faults.push(Fault("status", status=401))
     connection = make_connection(server).prefetching(RANGE)
-    wait_until(lambda: server.request_count == 1, "the prefetch's request")
+    wait_until(lambda: server.request_count == prefetched(RANGE), "the prefetch's requests")
 
-    async def first_batch() -> BaseException | None:
-        async for batch in connection.stream(RANGE):
-            return batch.error
-        return None
+    async def errors() -> list[BaseException]:
+        return [batch.error async for batch in connection.stream(RANGE) if batch.error]
 
-    error = asyncio.run(first_batch())
+    [error] = asyncio.run(errors())
     assert isinstance(error, AuthError) and "401" in str(error)
     assert DEMO_KEY not in str(error)
-    newest = split_windows(RANGE, WINDOW)[0]
     asked = [json.loads(request.body)["start_date"] for request in server.requests]
-    assert asked.count(format_utc(newest.start)) == 1  # the refusal came from the prefetch
+    for piece in split_windows(RANGE, WINDOW):  # the refusal came from the prefetch
+        assert asked.count(format_utc(piece.start)) == 1
 
 
 def test_nothing_is_prefetched_without_a_key(server: DemoServer) -> None:

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from tests.helpers.processes import children_of, wait_gone
+from tests.helpers.processes import children_of, wait_gone, wait_until
 from tests.helpers.terminal import Terminal
 
 ROW = re.compile(rb"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")  # a table row's time
@@ -27,7 +27,9 @@ def test_the_demo_server_lives_exactly_as_long_as_the_browser(how: str) -> None:
     term = demo()
     try:
         term.wait_for(lambda: ROW.search(term.output) is not None, timeout=60)
-        (server,) = children_of(term.proc.pid)  # the demo server, forked at start
+        # the demo server, forked at start (the prefetch's child ends once it has answered)
+        wait_until(lambda: len(children_of(term.proc.pid)) == 1, "the prefetch's child to end")
+        (server,) = children_of(term.proc.pid)
         if how == "quit":
             term.send(b"q")
             assert term.wait_exit() == 0
