@@ -15,9 +15,10 @@ far enough from the last date Python knows for any window arithmetic to stay exa
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Literal
+
+import msgspec
 
 from auditui.errors import UsageError
 
@@ -33,8 +34,7 @@ LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 WHEN_HELP = "use a date (2026-11-02), a date-time (2026-11-02T13:00Z) or a duration (15m, 24h, 7d)"
 
 
-@dataclass(frozen=True, slots=True)
-class TimeRange:
+class TimeRange(msgspec.Struct, frozen=True):
     """A half-open UTC interval [start, end)."""
 
     start: datetime

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
+import msgspec
+
 from auditui.errors import KEYS_HELP, AuthError, CredentialError, one_line
 from auditui.paths import credentials_dir, credentials_file, display_path, write_atomic
 
@@ -95,8 +97,7 @@ class NoKeyringAvailable(CredentialError):
         Exception.__init__(self, text)  # several lines on purpose, unlike other errors
 
 
-@dataclass(frozen=True)
-class StoredKey:
+class StoredKey(msgspec.Struct, frozen=True):
     """Where `store_key` put a key, and what became of the profile's key in the other store.
 
     `removed` names the store whose (older) key was deleted; `left` is set when the other

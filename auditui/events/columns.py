@@ -26,10 +26,11 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from operator import attrgetter
 from typing import Any, Literal
+
+import msgspec
 
 from auditui.events.fields import object_text, support_label, user_text
 from auditui.events.model import AuditEvent
@@ -45,8 +46,7 @@ _FAILURE_WORDS = frozenset({"failure", "failed", "fail", "error", "errored"})
 _DENIED_WORDS = frozenset({"denied", "forbidden", "unauthorized", "unauthorised", "rejected"})
 
 
-@dataclass(frozen=True, slots=True)
-class Column:
+class Column(msgspec.Struct, frozen=True):
     """One column of the event table.
 
     `raw(event)` extracts the hashable value the column is about; `fmt(raw, tz)` turns it

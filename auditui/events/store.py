@@ -16,9 +16,10 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from operator import attrgetter, eq
 from typing import Any
+
+import msgspec
 
 from auditui.events.columns import Column, default_descending, get_column
 from auditui.events.model import AuditEvent
@@ -239,8 +240,7 @@ class EventStore:
         return present
 
 
-@dataclass(frozen=True, slots=True)
-class Bookmark:
+class Bookmark(msgspec.Struct, frozen=True):
     """Where an event sits in a store: finds its row again after a sort, filter or reload."""
 
     store: EventStore

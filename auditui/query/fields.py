@@ -37,8 +37,9 @@ positions in it come from the attribute names below, never written as numbers.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from auditui.events.fields import object_text, support_text, user_text
 
@@ -65,8 +66,7 @@ GROUP_ATTRS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
-class FieldSpec:
+class FieldSpec(msgspec.Struct, frozen=True):
     """One searchable field: its group and how its text is made from the group's raw tuple.
 
     `column` is the position of a plain string value in the raw tuple (text: the value or

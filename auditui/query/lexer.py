@@ -7,9 +7,10 @@ times and regexes as it goes, and raises `QueryError` with the position of what 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
+
+import msgspec
 
 from auditui.errors import UsageError
 from auditui.query.fields import FIELDS, KNOWN_FIELDS, MARK_FIELDS, TIME_FIELDS
@@ -33,8 +34,7 @@ _EXACT_WORD_STOP = re.compile(r"[\\ \t\n\r\f\v()]")
 _EXACT_CHARS = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\", "*": "*"}
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(msgspec.Struct, frozen=True):
     """A lexed token; a TERM carries its built term."""
 
     kind: str  # "(", ")", "AND", "OR", "NOT", "-", "TERM"

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+import msgspec
 
 from auditui.events.model import AuditEvent
 from auditui.query.engine.common import Indices
@@ -133,8 +134,7 @@ FEW_CANDIDATES = 1_000  # fewer candidates than this are matched one by one when
 # lags behind the store (the same answer: `matches` is the reference the index agrees with)
 
 
-@dataclass(frozen=True, slots=True)
-class Preparation:
+class Preparation(msgspec.Struct, frozen=True):
     """One-time work a query needs first (see `Matcher.preparation`)."""
 
     label: str  # what the user is told meanwhile, e.g. "indexing payloads…"

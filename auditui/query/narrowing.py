@@ -20,9 +20,10 @@ import re
 import threading
 from array import array
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+import msgspec
 
 from auditui.gc_pause import gc_paused
 from auditui.query.matcher import Matcher, compile_query
@@ -42,8 +43,7 @@ _AND_AFTER = re.compile(r"^\s*AND(?=\s|$|\()")
 _EMPTY_PARENS = re.compile(r"\(\s*\)")
 
 
-@dataclass(frozen=True, slots=True)
-class FilterResult:
+class FilterResult(msgspec.Struct, frozen=True):
     """The outcome of one query: matching store indices, ascending (arrival order)."""
 
     query: Query

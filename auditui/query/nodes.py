@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+import msgspec
 
 from auditui.query.fields import BARE_FIELDS
 from auditui.query.syntax import And, MarkTerm, Node, Not, Term, TimeTerm
@@ -22,8 +23,7 @@ from auditui.timespec import parse_when
 _ESCAPE = re.compile(r"\\.")
 
 
-@dataclass(frozen=True, slots=True)
-class TextTest:
+class TextTest(msgspec.Struct, frozen=True):
     """A compiled `Term`: a test over the texts of some fields."""
 
     fields: tuple[str, ...]
@@ -34,16 +34,14 @@ class TextTest:
     cost: int
 
 
-@dataclass(frozen=True, slots=True)
-class TimeBound:
+class TimeBound(msgspec.Struct, frozen=True):
     """A compiled `TimeTerm`: at or after `cutoff` (`after`), else before it."""
 
     after: bool
     cutoff: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class MarkTest:
+class MarkTest(msgspec.Struct, frozen=True):
     """A compiled `MarkTerm`: the uuids (as events spell them) of the marked events it
     selects, read from the marks when the query was compiled."""
 
@@ -51,16 +49,14 @@ class MarkTest:
     cost: int = 1
 
 
-@dataclass(frozen=True, slots=True)
-class Negation:
+class Negation(msgspec.Struct, frozen=True):
     """A compiled `Not`."""
 
     item: Compiled
     cost: int
 
 
-@dataclass(frozen=True, slots=True)
-class Junction:
+class Junction(msgspec.Struct, frozen=True):
     """A compiled `And` (`conjunction`) or `Or`."""
 
     conjunction: bool

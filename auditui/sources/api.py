@@ -32,11 +32,12 @@ import os
 import random
 import ssl
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING, NamedTuple, Self
 from urllib.parse import urlsplit
+
+import msgspec
 
 from auditui import __version__
 from auditui.errors import (
@@ -140,8 +141,7 @@ def build_ssl_context(env: Mapping[str, str] = os.environ) -> ssl.SSLContext:
         raise UsageError(f"Cannot load the CA certificates from {where}: {reason}") from exc
 
 
-@dataclass(frozen=True, slots=True)
-class WindowResult:
+class WindowResult(msgspec.Struct, frozen=True):
     """What one request returned: its window, the events, skipped malformed ones, body size."""
 
     start: datetime
@@ -149,7 +149,9 @@ class WindowResult:
     events: list[AuditEvent]
     malformed: int
     bytes: int
-    skipped: list[SkippedEvent] = field(default_factory=list)  # some malformed, kept to show
+    skipped: list[SkippedEvent] = msgspec.field(
+        default_factory=list
+    )  # some malformed, kept to show
     server_date: datetime | None = None  # the response's `Date` header (the server's clock)
 
 

@@ -32,10 +32,11 @@ import secrets
 import shutil
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from auditui.errors import UsageError
 from auditui.events.model import AuditEvent
@@ -80,8 +81,7 @@ __all__ = [
 ]
 
 
-@dataclass(slots=True)
-class CacheStats:
+class CacheStats(msgspec.Struct):
     """What one `WindowCache` did (for the header line and the tests)."""
 
     hits: int = 0
@@ -113,8 +113,7 @@ def _locked(root: Path) -> Iterator[None]:
         os.close(fd)  # closing releases the lock
 
 
-@dataclass(slots=True)
-class Entry:
+class Entry(msgspec.Struct):
     """One cached window as the index knows it (`path` relative to the cache root)."""
 
     path: str
@@ -401,8 +400,7 @@ def _evict(root: Path, entries: dict[str, Entry], max_bytes: int) -> int:
     return evicted
 
 
-@dataclass(slots=True)
-class ScopeInfo:
+class ScopeInfo(msgspec.Struct):
     """`cache info` for one profile + host + key: windows, events, bytes, contiguous ranges.
 
     `identity` is the key's keyed hash (`cache_identity`), shown shortened to tell keys apart.
@@ -414,7 +412,7 @@ class ScopeInfo:
     windows: int = 0
     events: int = 0
     size: int = 0
-    ranges: list[TimeRange] = field(default_factory=list)
+    ranges: list[TimeRange] = msgspec.field(default_factory=list)
 
 
 def cache_info(root: Path | None = None) -> list[ScopeInfo]:

@@ -32,7 +32,6 @@ import sys
 import zlib
 from array import array
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import starmap
 from operator import attrgetter
@@ -92,8 +91,7 @@ class StaleWindow(CorruptWindow):
     """An intact auditui window file of another version: a miss, discarded like a corrupt one."""
 
 
-@dataclass(frozen=True, slots=True)
-class WindowHeader:
+class WindowHeader(msgspec.Struct, frozen=True):
     start: datetime
     end: datetime
     events: int

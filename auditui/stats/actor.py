@@ -32,10 +32,11 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from operator import sub
 from typing import TYPE_CHECKING, Any, Literal
+
+import msgspec
 
 from auditui.events import AuditEvent, object_text, user_text
 from auditui.query import SearchIndex, index_for
@@ -80,8 +81,7 @@ _MICRO = timedelta(microseconds=1)
 _GROUP = {"user": "low", "ip": "low", "object": "high"}
 
 
-@dataclass(frozen=True, slots=True)
-class Subject:
+class Subject(msgspec.Struct, frozen=True):
     """Whose (or what's) events: a kind and its text as the table shows it."""
 
     kind: SubjectKind
@@ -105,8 +105,7 @@ def actor_subject(event: AuditEvent, kind: SubjectKind = "user") -> Subject | No
     return Subject(kind, text) if text else None
 
 
-@dataclass(frozen=True, slots=True)
-class ActorEvents:
+class ActorEvents(msgspec.Struct, frozen=True):
     """A subject's events over a store, oldest first, with gaps and first-seen badges."""
 
     subject: Subject
@@ -117,7 +116,7 @@ class ActorEvents:
     looked_from: datetime | None  # the oldest event of the store looked at (None: empty)
     looked_to: datetime | None  # ... and the newest
     store_size: int  # events looked at
-    badge_rows: tuple[int, ...] = field(default=())  # rows with a badge, ascending
+    badge_rows: tuple[int, ...] = ()  # rows with a badge, ascending
 
     def __len__(self) -> int:
         return len(self.indices)

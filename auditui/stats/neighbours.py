@@ -16,9 +16,10 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from auditui.events import AuditEvent
 from auditui.query import index_for
@@ -32,8 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["Neighbours", "build_neighbours", "current_neighbours", "neighbours_for"]
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class Neighbours:
+class Neighbours(msgspec.Struct, frozen=True, eq=False):
     """Previous events by actor and by object, for one generation of a store."""
 
     generation: int

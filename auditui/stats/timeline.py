@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import pairwise
+
+import msgspec
 
 from auditui.timespec import TimeRange, format_utc
 
@@ -37,8 +38,7 @@ DEFAULT_BUCKETS = 480  # fine buckets counted once; widgets resample to their wi
 _TICK = timedelta(microseconds=1)
 
 
-@dataclass(frozen=True, slots=True)
-class Histogram:
+class Histogram(msgspec.Struct, frozen=True):
     """Event counts per bucket; bucket i covers [bounds[i], bounds[i + 1])."""
 
     bounds: tuple[datetime, ...]  # len(counts) + 1 ascending boundaries

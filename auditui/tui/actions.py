@@ -6,13 +6,11 @@ config's `[keymap]` can remap it), a command-palette entry and a help-screen row
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+import msgspec
 from textual.binding import Binding, BindingType
 
 
-@dataclass(frozen=True)
-class AppAction:
+class AppAction(msgspec.Struct, frozen=True):
     """One user-facing action of the App."""
 
     id: str

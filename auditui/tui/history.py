@@ -22,6 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import msgspec
+
 from auditui.timespec import TimeRange
 
 HISTORY_LIMIT = 100  # steps kept
@@ -44,8 +46,7 @@ class Place:
         return (self.sort_column, self.descending)
 
 
-@dataclass(slots=True, eq=False)
-class Step:
+class Step(msgspec.Struct, eq=False):
     """One step: its place, the event selected on it (uuid) and a cached filter result."""
 
     place: Place
@@ -55,8 +56,7 @@ class Step:
     used: int = 0  # when the cached result was last used (the history's clock)
 
 
-@dataclass(frozen=True, slots=True)
-class Mark:
+class Mark(msgspec.Struct, frozen=True):
     """The steps and cursor at one moment (`History.mark`)."""
 
     steps: tuple[Step, ...]

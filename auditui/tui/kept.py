@@ -11,8 +11,9 @@ says which ranges it still refers to (`retain`).
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from auditui.events import EventStore, EventView
 from auditui.query import Filterer
@@ -25,8 +26,7 @@ KEEP_RANGES = 3  # earlier ranges whose events are kept
 KEEP_TOTAL = 600_000  # ... holding at most this many events in all
 
 
-@dataclass(frozen=True, slots=True)
-class Shown:
+class Shown(msgspec.Struct, frozen=True):
     """One range as it was shown (what a new load replaced)."""
 
     store: EventStore

@@ -7,14 +7,13 @@ about the events it left out (`SUMMARY_TITLE`, `skipped_summary`; `!` shows them
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import msgspec
 
 from auditui.events import SkippedEvent
 from auditui.timespec import TimeRange
 
 
-@dataclass
-class LoadCounts:
+class LoadCounts(msgspec.Struct):
     """What the header says about the loaded windows."""
 
     windows: int = 0  # windows of the range (loaded or failed)
@@ -24,9 +23,9 @@ class LoadCounts:
     skipped: int = 0  # malformed events
     dropped: int = 0  # events outside their window
     conflicts: int = 0  # events left out: their uuid was a different event's
-    skipped_events: list[SkippedEvent] = field(default_factory=list)  # to show (bounded)
-    failed: list[TimeRange] = field(default_factory=list)
-    reasons: list[str] = field(default_factory=list)  # why each of `failed` failed, briefly
+    skipped_events: list[SkippedEvent] = msgspec.field(default_factory=list)  # to show (bounded)
+    failed: list[TimeRange] = msgspec.field(default_factory=list)
+    reasons: list[str] = msgspec.field(default_factory=list)  # why each of `failed` failed, briefly
     expected: int = 0  # windows the load was to read (0 until known)
     cancelled: bool = False  # cancelled after its first windows were shown
 

@@ -29,8 +29,9 @@ from __future__ import annotations
 import gc
 from bisect import bisect_left
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+import msgspec
 
 from auditui.config.credentials import Credential
 from auditui.errors import brief_reason, one_line
@@ -56,8 +57,7 @@ FREEZE_AT = 50_000  # events from which a load moves everything alive out of the
 RELATIVE_SLACK = timedelta(seconds=5)  # a chosen range ending this close to now is "the last …"
 
 
-@dataclass(frozen=True, slots=True)
-class Prepared:
+class Prepared(msgspec.Struct, frozen=True):
     """A loaded store made ready off the UI thread: view, filterer and the filter's result."""
 
     store: EventStore

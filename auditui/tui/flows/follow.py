@@ -32,11 +32,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+import msgspec
 from textual.css.query import NoMatches
 
 from auditui.errors import AuthError, CredentialError
@@ -62,8 +62,7 @@ NOW_SLACK = timedelta(minutes=2)  # a range ending this close to now "ends now" 
 LOAD_CHECK = 0.1  # seconds between looks at whether a load still runs (a poll waits)
 
 
-@dataclass(frozen=True)
-class FollowHooks:
+class FollowHooks(msgspec.Struct, frozen=True):
     """What following reports; the App connects each to the flow that answers it."""
 
     merged: Callable[[bool], None]  # events joined the session (the filter's result current?)

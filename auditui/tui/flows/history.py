@@ -33,9 +33,9 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 from textual.app import App
 from textual.css.query import NoMatches
 
@@ -47,8 +47,7 @@ from auditui.tui.widgets.status_bar import range_label
 from auditui.tui.widgets.table.event_table import EventTable
 
 
-@dataclass(frozen=True)
-class HistoryHooks:
+class HistoryHooks(msgspec.Struct, frozen=True):
     """What going back needs from the rest of the App (the App connects each)."""
 
     set_query: Callable[[str], bool]  # put a query in the bar and apply it

@@ -30,9 +30,9 @@ import asyncio
 import time
 from collections.abc import Callable
 from contextlib import aclosing
-from dataclasses import dataclass
 from typing import Protocol
 
+import msgspec
 from textual.notifications import SeverityLevel
 
 from auditui.errors import AudituiError, AuthError
@@ -68,8 +68,7 @@ class Notify(Protocol):
     ) -> None: ...
 
 
-@dataclass(frozen=True)
-class LoadHooks:
+class LoadHooks(msgspec.Struct, frozen=True):
     """What a load reports; the App connects each to the flow or widget that answers it."""
 
     notify: Notify

@@ -10,9 +10,10 @@ counts stay.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 
+import msgspec
+from msgspec.structs import replace
 from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual.app import ComposeResult
@@ -28,8 +29,7 @@ from auditui.units import human_bytes
 REDRAW_EVERY = 0.1  # seconds between progress redraws while windows arrive
 
 
-@dataclass(frozen=True)
-class HeaderInfo:
+class HeaderInfo(msgspec.Struct, frozen=True):
     """Everything the header line shows."""
 
     profile: str
@@ -54,8 +54,7 @@ class HeaderInfo:
     follow: str = ""  # `following · polled 4 s ago · +12` while following (`F`); never dropped
 
 
-@dataclass(frozen=True)
-class _Form:
+class _Form(msgspec.Struct, frozen=True):
     """How much of each optional part the header draws (see `STEPS`)."""
 
     host: bool = True
@@ -112,7 +111,7 @@ def header_text(info: HeaderInfo, width: int | None = None) -> Text:
     for step in STEPS:
         if text.cell_len <= width:
             break
-        form = replace(form, **step)  # type: ignore[arg-type]
+        form = replace(form, **step)
         if form.filter_width is not None and info.filter and form.filter:
             others = _header_text(info, replace(form, filter=False)).cell_len
             room = width - others - cell_len(f" · {FILTER_LABEL}")
