@@ -27,13 +27,13 @@ if TYPE_CHECKING:
     from auditui.sources.connection import Connection, open_connection
     from auditui.sources.dedupe import unique_events
     from auditui.sources.files import FileSource, read_events
+    from auditui.sources.merge import merge_windows
     from auditui.sources.protocol import EventSource, api_connection
     from auditui.sources.windows import (
         LoadResult,
         Progress,
         WindowBatch,
         load_range,
-        merge_windows,
         split_windows,
         stream_windows,
     )
@@ -52,7 +52,7 @@ _WHERE = {
     "Progress": "windows",
     "WindowBatch": "windows",
     "load_range": "windows",
-    "merge_windows": "windows",
+    "merge_windows": "merge",
     "split_windows": "windows",
     "stream_windows": "windows",
     "unique_events": "dedupe",

@@ -5,9 +5,11 @@ cached windows first (read and decoded from disk in threads), then fetched ones,
 window first: fetches start newest first, and when several windows are ready at once the
 newest is yielded first (otherwise completion order). A window that fails (after the
 client's retries) is yielded with `.error` set and the others keep loading, so a caller can
-later pass just the failed windows to `stream_windows`. Fetched windows that ended more than
-an hour ago are written to the cache once every window has been yielded (before the stream
-ends: a caller that has all its rows keeps going while the stream finishes writing).
+later pass just the failed windows to `stream_windows`; it is yielded once every newer
+window has been (failures come newest first, whatever order jittered retries end in).
+Fetched windows that ended more than an hour ago are written to the cache once every window
+has been yielded (before the stream ends: a caller that has all its rows keeps going while
+the stream finishes writing).
 
 Each window is decoded off the event loop (`AuditClient` decodes bodies above 1 MB in a
 thread; the rest of the per-window work, below, always runs in one): events outside the
@@ -22,9 +24,9 @@ long as the window starting at that instant returned it too (checked once every 
 has arrived; one it did not return is counted). Every other event outside its window is
 counted in `out_of_range` (a proxy that stripped the request body makes many).
 
-`load_range` (`auditui fetch`) collects and merges every window: the merge never trusts
-the server, drops duplicates by `event_uuid` (the newest window's copy wins) and sorts
-newest first; the first error is raised.
+`load_range` (`auditui fetch`) collects every window and merges them (`sources.merge`:
+the merge never trusts the server, drops duplicates by `event_uuid`, the newest window's
+copy winning, and sorts newest first); the first error is raised.
 
 De-duplication by `event_uuid` is `unique_events` (`sources.dedupe`, re-exported; the first
 copy wins) for streams, the merge and `FileSource`: a different event with a kept uuid is
@@ -46,9 +48,11 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from auditui.errors import AudituiError, UsageError
-from auditui.events.model import MAX_SKIPPED_KEPT, AuditEvent, SkippedEvent, intern_events
+from auditui.events.model import AuditEvent, SkippedEvent, intern_events
 from auditui.sources.dedupe import SeenEvents, conflict_records
 from auditui.sources.dedupe import unique_events as unique_events  # re-exported
+from auditui.sources.merge import LoadResult as LoadResult  # re-exported
+from auditui.sources.merge import merge_windows
 from auditui.timespec import TimeRange
 
 if TYPE_CHECKING:
@@ -98,24 +102,6 @@ class WindowBatch:
     conflicts: int = 0  # of `duplicates`, events different from the one kept
     skipped: list[SkippedEvent] = field(default_factory=list)  # malformed and conflicts
     archived: bool = False  # read from the local archive (`auditui.archive.source`)
-
-
-@dataclass(slots=True)
-class LoadResult:
-    """The merged events (newest first, unique by `event_uuid`) and what was dropped."""
-
-    events: list[AuditEvent] = field(repr=False)  # asyncio.run reprs its result at exit
-    malformed: int = 0
-    out_of_range: int = 0
-    duplicates: int = 0  # dropped by uuid, conflicts included
-    bytes: int = 0
-    windows: int = 0
-    cached_windows: int = 0
-    cached_events: int = 0
-    conflicts: int = 0  # of `duplicates`, events different from the one kept
-    skipped: list[SkippedEvent] = field(default_factory=list)  # malformed and conflicts
-    archived_windows: int = 0  # read from the local archive
-    archived_events: int = 0
 
 
 def split_windows(time_range: TimeRange, window: timedelta) -> list[TimeRange]:
@@ -351,6 +337,7 @@ async def _stream(
     loads = _Loads(client, windows, concurrency, cache, stop_on_error)
     await loads.start()
     waiting: list[tuple[int, WindowBatch]] = []  # ready batches, newest window first
+    yielded: set[int] = set()  # the windows yielded so far, by index
     done = total_events = total_bytes = total_malformed = cached = cached_events = 0
     starts: dict[datetime, set[str]] = {}  # per window loaded: the uuids at its start instant
     finished = False
@@ -360,7 +347,9 @@ async def _stream(
                 _wait_for(waiting, await loads.ready.get())
             while not loads.ready.empty():
                 _wait_for(waiting, loads.ready.get_nowait())
-            batch = heapq.heappop(waiting)[1]
+            while (batch := _next(waiting, yielded, stop_on_error)) is None:
+                _wait_for(waiting, await loads.ready.get())  # only failures wait: for newer
+            yielded.add(batch.index)
             if batch.error is None:
                 starts[batch.window.start] = _uuids_at_start(batch)
             if not left:  # every window has arrived: were the boundary copies returned?
@@ -385,6 +374,21 @@ async def _stream(
     finally:
         if not finished:
             await loads.cancel()
+
+
+def _next(
+    waiting: list[tuple[int, WindowBatch]], yielded: set[int], stop_on_error: bool
+) -> WindowBatch | None:
+    """The newest ready batch to yield, taken from `waiting`: a failure only once every
+    newer window has been yielded (not so with `stop_on_error`: windows after a failure may
+    then never be fetched); None when only held failures are ready."""
+    for item in sorted(waiting):
+        index, batch = item
+        if batch.error is None or stop_on_error or all(i in yielded for i in range(index)):
+            waiting.remove(item)
+            heapq.heapify(waiting)
+            return batch
+    return None
 
 
 def _wait_for(waiting: list[tuple[int, WindowBatch]], item: WindowBatch | BaseException) -> None:
@@ -467,34 +471,3 @@ def _as_result(batch: WindowBatch) -> WindowResult:
     window = batch.window
     return WindowResult(window.start, window.end, batch.events, batch.malformed, batch.bytes,
                         batch.skipped)  # fmt: skip
-
-
-def merge_windows(time_range: TimeRange, results: Sequence[WindowResult]) -> LoadResult:
-    """Merge window results: drop out-of-range events and duplicates, sort newest first.
-
-    An event at a window's end instant is not counted as out of range when another window
-    returned it (a boundary duplicate: see the module doc); a different event sharing a
-    kept event's uuid is counted in `conflicts` and kept in `skipped`.
-    """
-    merged = LoadResult(events=[], windows=len(results))
-    seen = SeenEvents()
-    conflicting: list[AuditEvent] = []
-    boundary: list[AuditEvent] = []
-    for result in results:
-        merged.bytes += result.bytes
-        merged.malformed += result.malformed
-        merged.skipped.extend(result.skipped[: MAX_SKIPPED_KEPT - len(merged.skipped)])
-        low, high = max(result.start, time_range.start), min(result.end, time_range.end)
-        inside = [event for event in result.events if low <= event.timestamp < high]
-        if len(inside) != len(result.events):
-            strays = [event for event in result.events if not low <= event.timestamp < high]
-            boundary.extend(event for event in strays if event.timestamp == result.end)
-            merged.out_of_range += len(strays)
-        fresh, duplicates = unique_events(inside, seen, conflicting)
-        merged.duplicates += duplicates
-        merged.events.extend(fresh)
-    merged.out_of_range -= sum(1 for event in boundary if event.event_uuid in seen)
-    merged.conflicts = len(conflicting)
-    merged.skipped.extend(conflict_records(conflicting, MAX_SKIPPED_KEPT - len(merged.skipped)))
-    merged.events.sort(key=attrgetter("timestamp"), reverse=True)
-    return merged
