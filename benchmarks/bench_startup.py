@@ -9,8 +9,10 @@ Each program runs in a new session of a private tmux server, in a pane of the sa
 
 - baseline: a Textual `App` with one `Static` widget (`_baseline` mode of this script),
   its text on screen;
-- demo: `auditui --demo` (the console script next to this interpreter, not a shell shim;
-  a fresh config, cache and state folder per run), a table row (a date and a time);
+- demo: `auditui --demo` of this tree (the console script next to this interpreter, not a
+  shell shim, with this tree first on `PYTHONPATH`: a venv's own install of auditui is not
+  what is measured; a fresh config, cache and state folder per run), a table row (a date
+  and a time);
 - tree (with `--tree DIR`): the same from another source tree (`python -m auditui --demo`
   with `PYTHONPATH=DIR`), e.g. a copy of the code before a change, side by side;
 - remote (with `--server-delay S`): `auditui` (not the demo) against a demo server in this
@@ -71,10 +73,12 @@ def _commands(
 ) -> dict[str, tuple[list[str], dict[str, str], Callable[[str], bool]]]:
     """name → (command, extra environment, screen test)."""
     # The console script next to this interpreter (not a shell shim that execs another
-    # program first, as pyenv's `auditui` on PATH is); another interpreter runs this tree.
+    # program first, as pyenv's `auditui` on PATH is), else `python -m auditui`: either way
+    # this tree (PYTHONPATH comes before whatever auditui that interpreter has installed).
     script = Path(python).with_name("auditui")
-    demo = ([str(script), "--demo"], {}) if script.exists() else (
-        [python, "-m", "auditui", "--demo"], {"PYTHONPATH": str(ROOT)})  # fmt: skip
+    this_tree = {"PYTHONPATH": str(ROOT)}
+    demo = ([str(script), "--demo"], this_tree) if script.exists() else (
+        [python, "-m", "auditui", "--demo"], this_tree)  # fmt: skip
     commands: dict[str, tuple[list[str], dict[str, str], Callable[[str], bool]]] = {
         "baseline": ([python, str(HERE), "_baseline"], {}, _painted),
         "demo": (*demo, _rows),
