@@ -149,9 +149,8 @@ class WindowResult(msgspec.Struct, frozen=True):
     events: list[AuditEvent]
     malformed: int
     bytes: int
-    skipped: list[SkippedEvent] = msgspec.field(
-        default_factory=list
-    )  # some malformed, kept to show
+    # some malformed events, kept to show
+    skipped: list[SkippedEvent] = msgspec.field(default_factory=list)
     server_date: datetime | None = None  # the response's `Date` header (the server's clock)
 
 
@@ -213,7 +212,7 @@ class AuditClient:
         self._rng = rng or random.Random()
         self._client: httpx.AsyncClient | None = None  # made at the first request
         self._open = False  # inside `async with`
-        self._prefetched = prefetched  # the newest window, asked before the browser started
+        self._prefetched = prefetched  # the first windows, asked before the browser started
 
     def __repr__(self) -> str:
         source = f", credential_source={self.credential_source!r}"
