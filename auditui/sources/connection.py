@@ -59,6 +59,11 @@ class Connection:
         """False: there is an API to ask (and a key to log in with)."""
         return False
 
+    @property
+    def prefetched(self) -> bool:
+        """Whether the first windows are being (or were) asked for already (`prefetching`)."""
+        return self.prefetch is not None
+
     def with_credential(self, credential: Credential | None) -> Connection:
         return replace(self, credential=credential)
 

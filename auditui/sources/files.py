@@ -367,6 +367,7 @@ class FileSource:
     demo = False
     offline = True
     credential = None
+    prefetched = False
 
     def __init__(self, path: str | os.PathLike[str], profile: Profile) -> None:
         self.path = Path(path)

@@ -231,6 +231,11 @@ class Prefetch:
         """Whether a load has taken an answer (for tests and benchmarks)."""
         return bool(self._taken)
 
+    @property
+    def answered(self) -> bool:
+        """Whether every window's outcome is here (for tests and benchmarks)."""
+        return all(answer.done() for answer in self._answers)
+
 
 def _in_event_loop() -> bool:
     """Whether an event loop runs in this thread (a forked child would inherit it as running)."""

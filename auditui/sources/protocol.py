@@ -54,6 +54,12 @@ class EventSource(Protocol):
         """The API key in use, if any (always None when `offline`)."""
         ...
 
+    @property
+    def prefetched(self) -> bool:
+        """True when the first windows were asked for before the browser started
+        (`sources.prefetch`): their answers may be here before its screen is."""
+        ...
+
     def default_range(self) -> TimeRange:
         """The range to show when none was asked for."""
         ...

@@ -62,6 +62,7 @@ if TYPE_CHECKING:
 MAX_WINDOWS = 100_000
 CACHE_READERS = 2  # cached windows decoded at once (decompression runs without the GIL)
 CACHE_WRITERS = 2  # threads compressing fetched windows into the cache, once all are loaded
+INLINE_PREPARE = 2_000  # a window of up to this many events is prepared on the event loop
 THREAD_MERGE_EVENTS = 50_000  # merges above this run off the event loop
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _stamp = attrgetter("timestamp")
@@ -282,9 +283,12 @@ class _Loads:
             self.stopped = self.stop_on_error
             self.ready.put_nowait(WindowBatch(piece, index, [], error=exc))
             return
-        events, dropped, boundary = await asyncio.to_thread(
-            _prepare, piece, result.events, self.table
-        )
+        if len(result.events) <= INLINE_PREPARE:  # a thread would wait for the GIL longer
+            events, dropped, boundary = _prepare(piece, result.events, self.table)
+        else:
+            events, dropped, boundary = await asyncio.to_thread(
+                _prepare, piece, result.events, self.table
+            )
         self.boundary.extend(boundary)
         batch = WindowBatch(piece, index, events, result.malformed, dropped, bytes=result.bytes,
                             skipped=list(result.skipped))  # fmt: skip

@@ -12,8 +12,10 @@ timeline to `flows/filter.py`, the find bar to `flows/find.py`. The export is
 zones `flows/zones.py`. Loads run in an exclusive worker (`flows/load.py`): a new load
 cancels the previous one, Esc cancels the running one, and the events on screen stay
 until a new load succeeds. The load flow reports what happened through `LoadHooks`, which
-the App connects to the filter flow, the login flow, the header and the progress line:
-flows never call each other.
+the App connects to the filter flow, the login flow, the header and the progress line
+(`app_loading.py`): flows never call each other. A browser whose first windows were
+prefetched begins loading before its screen is mounted (`on_load`), so that the screen's
+first frame has the rows (what the load reports waits for the mount: `MountGate`).
 """
 
 from __future__ import annotations
@@ -35,10 +37,10 @@ from auditui.config.state import load_ui_state, save_ui_state
 from auditui.errors import ConfigError
 from auditui.events import EventStore, EventView
 from auditui.sources.protocol import EventSource
-from auditui.sources.windows import Progress
 from auditui.timespec import TimeRange
 from auditui.tui import bindings_help
 from auditui.tui.actions import app_bindings
+from auditui.tui.app_loading import LoadDisplay
 from auditui.tui.app_messages import WidgetMessages
 from auditui.tui.bindings_help import Panes
 from auditui.tui.crash import crash_report_without_locals
@@ -48,7 +50,7 @@ from auditui.tui.flows.filter import FilterFlow
 from auditui.tui.flows.find import FindFlow
 from auditui.tui.flows.follow import FollowFlow, FollowHooks
 from auditui.tui.flows.history import HistoryFlow, HistoryHooks
-from auditui.tui.flows.load import LoadFlow, LoadHooks
+from auditui.tui.flows.load import LoadFlow
 from auditui.tui.flows.login import LoginFlow
 from auditui.tui.flows.marks import MarksFlow
 from auditui.tui.flows.pivot import PivotFlow
@@ -57,6 +59,7 @@ from auditui.tui.flows.views import ViewsFlow
 from auditui.tui.flows.zones import ZoneFlow
 from auditui.tui.handoff import HandOff
 from auditui.tui.key_order import KeyOrder
+from auditui.tui.mount_gate import MountGate
 from auditui.tui.on_demand import OnDemand
 from auditui.tui.panes import PaneMemory
 from auditui.tui.session import Session
@@ -70,7 +73,7 @@ from auditui.tui.zoom_focus import ZoomFocus, step_focused
 NARROW_WIDTH = 180  # below this the detail pane goes under the table
 
 
-class AuditApp(WidgetMessages, App[int]):
+class AuditApp(WidgetMessages, LoadDisplay, App[int]):
     """The audit-log browser."""
 
     TITLE = "auditui"
@@ -141,21 +144,8 @@ class AuditApp(WidgetMessages, App[int]):
                 auth_refused=lambda why, resume: self.login_flow.start(why, then=resume),
             ),
         )
-        self.load_flow = LoadFlow(
-            session,
-            LoadHooks(
-                notify=self.notify,
-                log_error=lambda text: self.log.error(text),
-                progress=self.show_progress,
-                counted=self.update_header,
-                installed=self._installed,
-                extended=self.filter_flow.extended,
-                auth_refused=self.login_flow.start,
-                restored=self._restored,
-                stopped=self.load_finished,
-                done=self.filter_flow.load_done,
-            ),
-        )
+        self.mount_gate = MountGate()  # a load begun before the screen reports to it after
+        self.load_flow = LoadFlow(session, self.load_hooks())  # (app_loading.py)
 
     # ── the session's state (read-only: the session assigns it) ───────────────────────
 
@@ -230,7 +220,12 @@ class AuditApp(WidgetMessages, App[int]):
         self._layout_for(self.size.width)
         self.update_header()
         self.views_flow.mounted()  # `--view NAME`
-        self.start_load(self.time_range)  # the login dialog first when it needs a key
+        if not self.mount_gate.open():  # else a load began in `on_load`: shown now
+            self.start_load(self.time_range)  # the login dialog first when it needs a key
+
+    def on_load(self) -> None:
+        if self.connection.prefetched:  # loaded while the screen is built: rows in its 1st frame
+            self.start_load(self.time_range)
 
     async def on_event(self, event: events.Event) -> None:
         # Keys in a burst wait for the one before (its dialog or input): key_order.py.
@@ -296,9 +291,8 @@ class AuditApp(WidgetMessages, App[int]):
         if chosen:
             self.session.choose_range(time_range)
         serial = self.session.begin_load()
-        self.update_header()
         what = f"{len(windows)} failed windows" if windows else time_range.label()
-        self.query_one(LoadProgress).start(f" loading {what} · Esc cancels")
+        self.mount_gate.wrap(self._show_loading)(f" loading {what} · Esc cancels")
         self._load(time_range, serial, windows)
 
     @work(exclusive=True, group="load", exit_on_error=False)
@@ -306,26 +300,6 @@ class AuditApp(WidgetMessages, App[int]):
         self, time_range: TimeRange, serial: int, windows: list[TimeRange] | None = None
     ) -> None:
         await self.load_flow.run(time_range, serial, windows)
-
-    def show_progress(self, progress: Progress) -> None:
-        self.query_one(LoadProgress).advance(
-            progress.windows_done, progress.windows_total, progress.events, progress.bytes
-        )
-
-    def load_finished(self) -> None:
-        self.session.end_load()
-        self.detail.store_settled()  # the relative times wait for the load to end
-        self.query_one(LoadProgress).stop()
-        self.history_flow.load_ended()  # the header too
-        self.follow_flow.load_ended()  # follows on from the new range's end, or stops
-
-    def _installed(self, requery: str | None) -> None:
-        self.filter_flow.installed(requery)
-        self.history_flow.installed()
-
-    def _restored(self) -> None:
-        self.filter_flow.restored()
-        self.history_flow.restored()
 
     # ── actions ───────────────────────────────────────────────────────────────────────
 

@@ -10,6 +10,7 @@ from auditui.demo import DEMO_KEY, DemoServer, Fault
 from auditui.sources.windows import split_windows
 from auditui.tui.app import AuditApp
 from auditui.tui.dialogs.login import LoginDialog
+from auditui.tui.widgets.status_bar import LoadProgress
 from tests.helpers.app import (
     RANGE,
     WIDE,
@@ -40,6 +41,28 @@ async def test_the_rows_come_from_the_prefetched_answer(server: DemoServer) -> N
         assert view_uuids(app) == plain and table(app).row_count == len(plain)
         assert connection.prefetch is not None and connection.prefetch.taken
         assert server.request_count == WINDOWS  # no window was asked again
+
+
+async def test_the_first_frame_has_the_prefetched_rows(server: DemoServer) -> None:
+    # the answers here before the App starts (as `auditui --demo` mostly has them): the
+    # load runs while the screen is built, so the screen is never shown without the rows
+    connection = make_connection(server).prefetching(RANGE)
+    prefetch = connection.prefetch
+    assert prefetch is not None
+    wait_until(lambda: prefetch.answered, "the answers")
+    app = AuditApp(connection, RANGE)
+    frames: list[int] = []  # the table's rows each time a frame is drawn
+    draw = app._display
+
+    def counting(screen: object, renderable: object) -> None:
+        frames.append(table(app).row_count)
+        draw(screen, renderable)  # type: ignore[arg-type]
+
+    app._display = counting  # type: ignore[method-assign]
+    async with app.run_test(size=WIDE) as pilot:
+        await wait_loaded(pilot)
+        assert frames and frames[0] > 0, frames  # the first frame already shows rows
+        assert not app.query_one(LoadProgress).display  # the load line gone with the load
 
 
 async def test_a_refused_prefetch_asks_for_a_key(

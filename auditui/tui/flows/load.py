@@ -82,6 +82,10 @@ class LoadHooks(msgspec.Struct, frozen=True):
     stopped: Callable[[], None]  # the load ended, whichever way
     done: Callable[[bool], None]  # the stream ran to its end (a store was installed?)
 
+    def gated(self, wrap: Callable[[Callable[..., None]], Callable[..., None]]) -> LoadHooks:
+        """These hooks, each passed through `wrap` (e.g. `MountGate.wrap`)."""
+        return LoadHooks(*(wrap(getattr(self, name)) for name in self.__struct_fields__))
+
 
 CANCELLED = {
     "restored": "Load cancelled; the previous range, events and filter are back.",

@@ -127,7 +127,11 @@ class ChangesPart(Vertical):
             return
         self._building = store
         work = partial(self._build_neighbours, store)
-        self.run_worker(work, thread=True, group="detail-neighbours", exit_on_error=False)
+        # after the next frame: the build (numpy's import first) holds the interpreter lock
+        # for a while, and the rows it would slow are usually what that frame shows
+        self.call_after_refresh(
+            self.run_worker, work, thread=True, group="detail-neighbours", exit_on_error=False
+        )
 
     def _poll_busy(self) -> None:
         self._polling = False
