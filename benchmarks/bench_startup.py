@@ -172,7 +172,7 @@ def main() -> None:
     args = parser.parse_args()
     width, height = (int(part) for part in args.size.split("x"))
     names = [name for name in args.only.split(",") if name]
-    if args.tree:
+    if args.tree and "tree" not in names:  # (`--only …,tree` names it already)
         names.append("tree")
     if args.server_delay is not None:
         names += ["remote", "tree-remote"] if args.tree else ["remote"]

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from auditui.demo import DEMO_KEY
-from auditui.demo.child import DemoAddress, live_demo
+from auditui.demo.child import NICENESS, DemoAddress, live_demo
 from tests.helpers.processes import children_of, wait_gone, wait_until
 
 
@@ -50,6 +50,16 @@ def test_the_server_answers_from_a_child_and_ends_with_the_context() -> None:
     (child,) = started
     assert child not in children_of(os.getpid())  # … and was waited for at the exit
     assert _refuses(address.url)
+
+
+def test_the_child_gives_way_to_the_browser() -> None:
+    # a lower priority than this process (the browser's): on few cores the browser goes first
+    before = set(children_of(os.getpid()))
+    with live_demo(events_per_day=50, days=2) as address:
+        (child,) = set(children_of(os.getpid())) - before
+        assert _first_day(address)  # serving (the priority is set before it serves)
+        ours = os.getpriority(os.PRIO_PROCESS, 0)
+        assert os.getpriority(os.PRIO_PROCESS, child) == min(ours + NICENESS, 19)
 
 
 def test_without_fork_it_serves_in_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
