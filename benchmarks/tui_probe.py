@@ -89,7 +89,7 @@ def install_probes(marks: dict[str, float], on_loaded: Callable[[Any], None] | N
     AuditClient._read_body = timed_read_body  # type: ignore[method-assign]
     EventTable.render_line = probed_render_line  # type: ignore[method-assign]
     App._display = probed_display  # type: ignore[method-assign]
-    AuditApp.load_finished = probed_load_finished  # type: ignore[method-assign]
+    AuditApp.load_finished = probed_load_finished  # type: ignore[method-assign,assignment]
 
 
 def make_app(spec: dict[str, Any]) -> Any:
