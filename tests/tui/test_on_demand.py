@@ -51,6 +51,27 @@ def test_the_app_module_does_not_import_the_hidden_widgets() -> None:
     assert found.strip() == "[]"
 
 
+def test_a_loaded_app_has_not_imported_the_json_tree() -> None:
+    # its module loads with the first tree shown, not with the detail pane's first event
+    code = (
+        "import asyncio, sys\n"
+        "from tests.helpers.app import demo_server, make_app, wait_loaded\n"
+        "async def main():\n"
+        "    server = demo_server()\n"
+        "    async with make_app(server).run_test(size=(120, 35)) as pilot:\n"
+        "        await wait_loaded(pilot)\n"
+        "        shown = pilot.app.detail.event\n"
+        "    server.stop()\n"
+        "    print(shown is not None, 'auditui.tui.widgets.json_tree' in sys.modules)\n"
+        "asyncio.run(main())\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    found = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root
+    ).stdout
+    assert found.split() == ["True", "False"]  # an event shown, its tree not imported
+
+
 async def test_none_is_in_the_dom_at_start(server: DemoServer) -> None:
     async with loaded_app(server) as (app, _pilot):
         for selector in HIDDEN:

@@ -140,11 +140,13 @@ class DetailPane(ChangesPart):
 
     def _tree(self, *, mount: bool = False) -> JsonTree | None:
         """The payload's tree (None until first shown; `mount`: mount it now)."""
+        found = self.query_children("#detail-tree")
+        if not found and not mount:
+            return None  # (its module not imported either)
         from auditui.tui.widgets.json_tree import JsonTree  # lazy: loads with the first tree
 
-        found = self.query_children(JsonTree)
-        if found or not mount:
-            return found.first() if found else None
+        if found:
+            return found.first(JsonTree)
         tree = JsonTree(id="detail-tree")
         self.mount(tree, after="#detail-payload-text")
         return tree
