@@ -12,7 +12,8 @@ Each program runs in a new session of a private tmux server, in a pane of the sa
 - demo: `auditui --demo` of this tree (the console script next to this interpreter, not a
   shell shim, with this tree first on `PYTHONPATH`: a venv's own install of auditui is not
   what is measured; a fresh config, cache and state folder per run), a table row (a date
-  and a time);
+  and a time) and the footer's keys: the whole first screen (the footer composes its keys
+  after a first frame, which may already show the rows);
 - tree (with `--tree DIR`): the same from another source tree (`python -m auditui --demo`
   with `PYTHONPATH=DIR`), e.g. a copy of the code before a change, side by side;
 - remote (with `--server-delay S`): `auditui` (not the demo) against a demo server in this
@@ -54,6 +55,9 @@ TIMEOUT = 30.0
 BASELINE_TEXT = "one static widget, painted"
 # A table row: a date and a time the way the table shows them (`2026-12-06 21:59:58`).
 ROW = re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d")
+# … and the footer's keys, its last one the command palette's (`^p palette`): the whole
+# screen, not a frame drawn before the footer has composed its keys
+FOOTER = "palette"
 
 
 def baseline_app() -> None:
@@ -113,7 +117,7 @@ def _painted(screen: str) -> bool:
 
 
 def _rows(screen: str) -> bool:
-    return ROW.search(screen) is not None
+    return ROW.search(screen) is not None and FOOTER in screen
 
 
 def one_run(

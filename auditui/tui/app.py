@@ -220,7 +220,10 @@ class AuditApp(WidgetMessages, LoadDisplay, App[int]):
         self._layout_for(self.size.width)
         self.update_header()
         self.views_flow.mounted()  # `--view NAME`
-        if not self.mount_gate.open():  # else a load began in `on_load`: shown now
+        if self.mount_gate.open():  # a load began in `on_load`: its rows are in, and the
+            table = self.table  # detail pane shows the cursor's event in the first frame too
+            self.detail.show_event(table.cursor_event, utc=table.utc, zone=table.zone)
+        else:
             self.start_load(self.time_range)  # the login dialog first when it needs a key
 
     def on_load(self) -> None:

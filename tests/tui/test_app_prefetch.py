@@ -14,6 +14,7 @@ from auditui.tui.widgets.status_bar import LoadProgress
 from tests.helpers.app import (
     RANGE,
     WIDE,
+    detail,
     make_app,
     make_connection,
     table,
@@ -51,17 +52,24 @@ async def test_the_first_frame_has_the_prefetched_rows(server: DemoServer) -> No
     assert prefetch is not None
     wait_until(lambda: prefetch.answered, "the answers")
     app = AuditApp(connection, RANGE)
-    frames: list[int] = []  # the table's rows each time a frame is drawn
+    # each frame: the table's rows, its column widths, whether the detail pane shows the
+    # event under the cursor
+    frames: list[tuple[int, tuple[int, ...], bool]] = []
     draw = app._display
 
     def counting(screen: object, renderable: object) -> None:
-        frames.append(table(app).row_count)
+        shown = table(app).cursor_event is detail(app).event is not None
+        frames.append((table(app).row_count, table(app).column_widths, shown))
         draw(screen, renderable)  # type: ignore[arg-type]
 
     app._display = counting  # type: ignore[method-assign]
     async with app.run_test(size=WIDE) as pilot:
         await wait_loaded(pilot)
-        assert frames and frames[0] > 0, frames  # the first frame already shows rows
+        assert frames and frames[0][0] > 0, frames  # the first frame already shows rows …
+        # … in columns fitted to the table's width (not measured before it had one)
+        assert frames[0][1] == table(app).column_widths
+        assert sum(frames[0][1]) <= table(app).content_region.width
+        assert frames[0][2]  # and the detail pane the event under the cursor
         assert not app.query_one(LoadProgress).display  # the load line gone with the load
 
 

@@ -6,7 +6,9 @@ once per "bindings updated" signal, and the screen sends one for every focus cha
 (~0.1 s of the first rows' time), almost all of them showing the same keys. Here the
 signals before one refresh make at most one recompose, and none when what the footer
 would show (keys, their display, descriptions, enabled state, tooltips, groups) is
-unchanged. What it shows is exactly Textual's.
+unchanged. What it shows is exactly Textual's. The first keys are composed at the first
+signal, not after a refresh: waiting for one left the first frames without a footer (the
+screen's other updates at start put that refresh off by ~0.1 s).
 """
 
 from __future__ import annotations
@@ -33,7 +35,10 @@ class Footer(TextualFooter):
             return
         if self.is_attached and screen is self.screen and not self._pending:
             self._pending = True
-            self.call_after_refresh(self._recompose_if_changed)
+            if self._shown is None:  # no keys yet: now, so the first frame has them
+                self.call_later(self._recompose_if_changed)
+            else:
+                self.call_after_refresh(self._recompose_if_changed)
 
     async def _recompose_if_changed(self) -> None:
         self._pending = False

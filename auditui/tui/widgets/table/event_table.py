@@ -331,7 +331,8 @@ class EventTable(TableClock, RowCursorTable):
         offset = event.get_content_offset(self)
         if offset is None:
             return
-        column = self._column_at(offset.x + round(self.scroll_offset.x))
+        x = offset.x + round(self.scroll_offset.x)
+        column = next((i for i in range(len(self._columns)) if x < self._offsets[i + 1]), None)
         if offset.y == 0:
             if column is not None:
                 column_id = self._columns[column].id
@@ -351,6 +352,9 @@ class EventTable(TableClock, RowCursorTable):
     # -- rendering ------------------------------------------------------------------------
 
     def render_line(self, y: int) -> Strip:
+        if self._fitted != self.content_region.width:  # its Resize comes after this frame
+            self._layout()
+            self._clear_caches()
         scroll_x, scroll_y = self.scroll_offset
         right = scroll_x + (self.scrollable_content_region.width or self.size.width)
         if y == 0:
@@ -375,6 +379,7 @@ class EventTable(TableClock, RowCursorTable):
         return cached.crop_extend(scroll_x, right, base)
 
     _empty_note = ""
+    _fitted = -1  # the content width the columns were laid out for (see `render_line`)
 
     @property
     def empty_note(self) -> str:
@@ -443,11 +448,9 @@ class EventTable(TableClock, RowCursorTable):
     def _layout(self) -> None:
         """Fit the measured columns to the width left beside the vertical scrollbar, kept
         whether or not it shows: the widths never jump when a filter leaves fewer rows."""
-        available = 0
-        if self.is_mounted:
-            available = self.content_region.width
-            if self.styles.overflow_y in ("scroll", "auto"):
-                available -= self.styles.scrollbar_size_vertical
+        available = self._fitted = self.content_region.width if self.is_mounted else -1
+        if available > 0 and self.styles.overflow_y in ("scroll", "auto"):
+            available -= self.styles.scrollbar_size_vertical
         sizer, gutter = self._sizer, self.mark_width
         widths, offsets = layout(sizer.widths, max(available - gutter, 0), floors=sizer.floors)
         self._widths, self._offsets = widths, [offset + gutter for offset in offsets]
@@ -466,9 +469,6 @@ class EventTable(TableClock, RowCursorTable):
         self._row_cache.clear()
         self._header = None
         self._styles.clear()
-
-    def _column_at(self, x: int) -> int | None:
-        return next((i for i in range(len(self._columns)) if x < self._offsets[i + 1]), None)
 
     def _scroll_to_cursor(self) -> None:
         """The cursor's row into view (`RowCursorTable`), then its cell."""
