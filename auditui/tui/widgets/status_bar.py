@@ -271,7 +271,9 @@ class LoadProgress(Horizontal):
     """
 
     def compose(self) -> ComposeResult:
-        yield ProgressBar(total=None, show_eta=False, id="load-bar")
+        # no percentage: it had 2 of the 5 cells it needs beside the bar ("1" for 100%), and
+        # the caption says the windows done
+        yield ProgressBar(total=None, show_eta=False, show_percentage=False, id="load-bar")
         yield Static("", id="load-caption")
 
     _drawn_at = 0.0
