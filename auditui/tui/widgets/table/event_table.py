@@ -31,7 +31,7 @@ from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.strip import Strip
 
 from auditui.events import (
@@ -351,10 +351,14 @@ class EventTable(TableClock, RowCursorTable):
 
     # -- rendering ------------------------------------------------------------------------
 
-    def render_line(self, y: int) -> Strip:
-        if self._fitted != self.content_region.width:  # its Resize comes after this frame
+    def render_lines(self, crop: Region) -> list[Strip]:
+        if self._fitted != self.content_region.width:  # laid out for another width (rows shown
+            # before the table had its size): its Resize comes only after this frame
             self._layout()
             self._clear_caches()
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         right = scroll_x + (self.scrollable_content_region.width or self.size.width)
         if y == 0:
@@ -379,7 +383,6 @@ class EventTable(TableClock, RowCursorTable):
         return cached.crop_extend(scroll_x, right, base)
 
     _empty_note = ""
-    _fitted = -1  # the content width the columns were laid out for (see `render_line`)
 
     @property
     def empty_note(self) -> str:
