@@ -20,8 +20,9 @@ from pathlib import Path
 import pytest
 
 from auditui.demo import DEMO_KEY, DemoServer, Fault
+from auditui.timespec import TimeRange
 from tests.helpers.cli import one_line_error as assert_one_line_error
-from tests.helpers.cli import run
+from tests.helpers.cli import run, span
 from tests.helpers.keyring_service import SecretServiceHandle
 
 WRONG_KEY = "wrong-key-7f1e9c2b4d"
@@ -70,10 +71,10 @@ def test_fetch_ndjson_newest_first(demo_server: DemoServer) -> None:
     assert result.stderr == ""  # no progress when stderr is not a terminal
 
 
-def test_fetch_json_and_csv_agree(demo_server: DemoServer) -> None:
+def test_fetch_json_and_csv_agree(demo_server: DemoServer, recent: TimeRange) -> None:
     env = api_env(demo_server)
-    as_json = run("fetch", "--since", "2d", "--format", "json", env=env)
-    as_csv = run("fetch", "--since", "2d", "--format", "csv", env=env)
+    as_json = run("fetch", *span(recent), "--format", "json", env=env)
+    as_csv = run("fetch", *span(recent), "--format", "csv", env=env)
     assert as_json.returncode == 0 and as_csv.returncode == 0
     events = json.loads(as_json.stdout)
     rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
@@ -249,10 +250,10 @@ def test_demo_server_command_serves_the_api() -> None:
     assert proc.stderr is not None and "Traceback" not in proc.stderr.read()
 
 
-def test_fetch_query_keeps_only_matching_events(demo_server: DemoServer) -> None:
+def test_fetch_query_keeps_only_matching_events(demo_server: DemoServer, recent: TimeRange) -> None:
     env = api_env(demo_server)
-    everything = run("fetch", "--since", "7d", env=env)
-    failures = run("fetch", "--since", "7d", "--query", "status:failure -source:ci", env=env)
+    everything = run("fetch", *span(recent), env=env)
+    failures = run("fetch", *span(recent), "--query", "status:failure -source:ci", env=env)
     assert everything.returncode == 0 and failures.returncode == 0, failures.stderr
     all_events = [json.loads(line) for line in everything.stdout.splitlines()]
     kept = [json.loads(line) for line in failures.stdout.splitlines()]
@@ -275,19 +276,19 @@ def test_fetch_bad_query_fails_before_any_request(demo_server: DemoServer) -> No
 def test_cache_info_and_clear(demo_server: DemoServer) -> None:
     env = api_env(demo_server)
     today = datetime.now(UTC).date()
-    span = ("--from", str(today - timedelta(days=20)), "--to", str(today - timedelta(days=3)))
-    fetched = run("fetch", *span, env=env)
+    days = ("--from", str(today - timedelta(days=20)), "--to", str(today - timedelta(days=3)))
+    fetched = run("fetch", *days, env=env)
     assert fetched.returncode == 0, fetched.stderr
     info = run("cache", "info", env=env)
     assert info.returncode == 0, info.stderr
     assert "default" in info.stdout and "No cached windows" not in info.stdout
     assert DEMO_KEY not in info.stdout
     before = len(demo_server.requests)
-    again = run("fetch", *span, env=env)
+    again = run("fetch", *days, env=env)
     assert again.stdout == fetched.stdout
     # every window but the newest came from the cache (that one confirms the key)
     assert len(demo_server.requests) == before + 1
-    bypass = run("fetch", "--no-cache", *span, env=env)
+    bypass = run("fetch", "--no-cache", *days, env=env)
     assert bypass.stdout == fetched.stdout and len(demo_server.requests) > before + 1
     cleared = run("cache", "clear", env=env)
     assert cleared.returncode == 0 and "Removed" in cleared.stdout

@@ -15,16 +15,12 @@ import pytest
 
 from auditui.demo import DEMO_KEY, DemoServer
 from auditui.timespec import TimeRange
-from tests.helpers.cli import one_line_error, run
+from tests.helpers.cli import one_line_error, run, span
 from tests.helpers.demo import stamp
 
 
 def api_env(server: DemoServer) -> dict[str, str]:
     return {**os.environ, "DATAFOLD_HOST": server.url, "DATAFOLD_API_KEY": DEMO_KEY}
-
-
-def span(time_range: TimeRange) -> tuple[str, ...]:
-    return ("--from", time_range.start.isoformat(), "--to", time_range.end.isoformat())
 
 
 def user_of(event: dict[str, Any]) -> str:

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 
 from auditui.demo import DEMO_KEY, DemoServer
 from auditui.marks import MarkFile
-from tests.helpers.cli import run
+from auditui.timespec import TimeRange
+from tests.helpers.cli import run, span
 
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
 
@@ -17,26 +18,26 @@ def api_env(server: DemoServer) -> dict[str, str]:
     return {**os.environ, "DATAFOLD_HOST": server.url, "DATAFOLD_API_KEY": DEMO_KEY}
 
 
-def test_fetch_marked_reads_the_profiles_marks(demo_server: DemoServer) -> None:
+def test_fetch_marked_reads_the_profiles_marks(demo_server: DemoServer, recent: TimeRange) -> None:
     env = api_env(demo_server)
-    everything = run("fetch", "--since", "7d", env=env)
+    everything = run("fetch", *span(recent), env=env)
     assert everything.returncode == 0, everything.stderr
     uuids = [json.loads(line)["event_uuid"] for line in everything.stdout.splitlines()]
-    none = run("fetch", "--since", "7d", "--query", "marked:true", env=env)
+    none = run("fetch", *span(recent), "--query", "marked:true", env=env)
     assert none.returncode == 0 and none.stdout == ""  # nothing marked yet
     file = MarkFile("default", demo_server.url)
     marks, _ = file.load()
     marks.toggle(uuids[3], NOW)
     marks.set_note(uuids[7], "Ask Maya <b>", NOW)
     file.save(marks)
-    marked = run("fetch", "--since", "7d", "--query", "marked:true", env=env)
+    marked = run("fetch", *span(recent), "--query", "marked:true", env=env)
     assert marked.returncode == 0, marked.stderr
     got = [json.loads(line) for line in marked.stdout.splitlines()]
     assert [e["event_uuid"] for e in got] == [uuids[3], uuids[7]]
     assert all("note" not in e for e in got)  # fetch output keeps the API's fields
-    noted = run("fetch", "--since", "7d", "--query", "note:maya", env=env)
+    noted = run("fetch", *span(recent), "--query", "note:maya", env=env)
     assert [json.loads(line)["event_uuid"] for line in noted.stdout.splitlines()] == [uuids[7]]
-    rest = run("fetch", "--since", "7d", "--query", "-marked:true", env=env)
+    rest = run("fetch", *span(recent), "--query", "-marked:true", env=env)
     assert len(rest.stdout.splitlines()) == len(uuids) - 2
 
 

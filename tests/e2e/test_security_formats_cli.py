@@ -17,17 +17,12 @@ import pytest
 
 from auditui.demo import DEMO_KEY, DemoServer
 from auditui.timespec import TimeRange
-from tests.helpers.cli import run
+from tests.helpers.cli import run, span
 from tests.helpers.schemas import ecs_fields, flat_names, ocsf_errors
 
 
 def api_env(server: DemoServer) -> dict[str, str]:
     return {**os.environ, "DATAFOLD_HOST": server.url, "DATAFOLD_API_KEY": DEMO_KEY}
-
-
-def span(time_range: TimeRange) -> tuple[str, ...]:
-    """A fixed range (never `--since`: two runs must see the same events)."""
-    return ("--from", time_range.start.isoformat(), "--to", time_range.end.isoformat())
 
 
 def fetched(server: DemoServer, fmt: str, time_range: TimeRange) -> list[dict[str, Any]]:

@@ -1,4 +1,5 @@
-"""Running the CLI in a subprocess, and reading what it said (one line of error)."""
+"""Running the CLI in a subprocess, its fixed time-range flags, and reading what it said (one
+line of error)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,14 @@ import os
 import subprocess
 import sys
 from collections.abc import Mapping
+
+from auditui.timespec import TimeRange
+
+
+def span(time_range: TimeRange) -> tuple[str, ...]:
+    """`--from START --to END`: a fixed range. Never `--since` where two runs must see the
+    same events: it slides with the wall clock between them."""
+    return ("--from", time_range.start.isoformat(), "--to", time_range.end.isoformat())
 
 
 def run(
