@@ -307,3 +307,16 @@ def test_time_bounds() -> None:
     assert uuids_matching("after:2026-11-26T09:00Z before:2026-11-26T10:30Z") == [1, 2]
     assert uuids_matching("before:2026-11-26") == [0, 1, 2, 3, 4]  # a date: its whole day
     assert uuids_matching("after:2026-11-26 -after:today") == []
+
+
+def test_a_term_typed_elsewhere_is_the_same_term() -> None:
+    # equality and hashing ignore where a term was typed (narrowing compares terms)
+    first, second = parse("user:ana"), parse("  user:ana")
+    assert first.root == second.root and hash(first.root) == hash(second.root)
+    assert isinstance(first.root, Term) and isinstance(second.root, Term)
+    assert first.root.position != second.root.position
+    assert parse("after:1h").root == parse(" after:1h").root
+    assert parse("user:ana").root != parse("user:bob").root
+    assert parse("user:ana").root != parse("-user:ana").root
+    assert Term("user", "contains", "ana") != TimeTerm("after", "ana", False)
+    assert {first.root: 1}[second.root] == 1
