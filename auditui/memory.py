@@ -11,8 +11,11 @@ at 1M events, in a worker thread) and do nothing where glibc is not the C librar
 
 from __future__ import annotations
 
-import ctypes
 import functools
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import ctypes
 
 M_MMAP_THRESHOLD = -3  # mallopt parameter (glibc malloc.h)
 MMAP_THRESHOLD = 256 * 1024  # bytes: larger blocks get their own mapping
@@ -20,6 +23,8 @@ MMAP_THRESHOLD = 256 * 1024  # bytes: larger blocks get their own mapping
 
 @functools.cache
 def _libc() -> ctypes.CDLL | None:
+    import ctypes  # here: the browser's first frame needs none of it (~2 ms)
+
     try:  # glibc's name first: `find_library` runs `ldconfig -p` (~3 ms at start)
         libc = ctypes.CDLL("libc.so.6")
     except OSError:

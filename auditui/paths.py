@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import secrets
 import shutil
 import time
 from collections.abc import Iterator, Mapping
@@ -124,6 +123,8 @@ def atomic_writer(path: Path, *, mode: int = 0o600, fsync: bool = True) -> Itera
 
 def temp_name(name: str) -> str:
     """A fresh name for the temp file of `name` (what `TEMP_NAME_RE` matches)."""
+    import secrets  # here: ~4 ms (hmac, hashlib) a start-up that writes nothing never pays
+
     return f".{name}.{secrets.token_hex(6)}.tmp"
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from auditui.errors import UsageError
 
@@ -41,6 +40,8 @@ def resolve_zone(name: str) -> tzinfo:
     )
     if not text or len(text) > 64 or text.startswith(("/", ".")) or ".." in text:
         raise bad
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # here: only a named zone needs it
+
     try:
         return ZoneInfo(text)
     except (ZoneInfoNotFoundError, ValueError, OSError):

@@ -14,7 +14,6 @@ types a key, whether the keyring can keep one at all.
 from __future__ import annotations
 
 import os
-import shlex
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -190,6 +189,8 @@ def _file_read(profile: str) -> Credential | None:
         if not stat.S_ISREG(info.st_mode):
             raise CredentialError(f"The key file {display_path(path)} is not a regular file.")
         if info.st_mode & 0o077:
+            import shlex
+
             quoted = shlex.quote(str(path))
             raise CredentialError(
                 f"The key file {display_path(path)} is accessible to other users "

@@ -84,7 +84,6 @@ class AuditApp(WidgetMessages, LoadDisplay, App[int]):
         self, connection: EventSource, time_range: TimeRange, *, since: str | None = None
     ) -> None:
         super().__init__()
-        memory.fix_mmap_threshold()  # RSS stays flat over reloads (auditui/memory.py)
         self.session = session = Session(connection, time_range, since=since)
         self.key_order = KeyOrder(self, super().on_event)
         self.zoom_focus = ZoomFocus(self)
@@ -220,6 +219,9 @@ class AuditApp(WidgetMessages, LoadDisplay, App[int]):
         self._layout_for(self.size.width)
         self.update_header()
         self.views_flow.mounted()  # `--view NAME`
+        # RSS stays flat over reloads (auditui/memory.py); after the first frame, which
+        # needs none of ctypes (~2 ms): a threshold set later overrides glibc's own
+        self.call_after_refresh(memory.fix_mmap_threshold)
         if self.mount_gate.open():  # a load began in `on_load`: its rows are in, and the
             table = self.table  # detail pane shows the cursor's event in the first frame too
             self.detail.show_event(table.cursor_event, utc=table.utc, zone=table.zone)

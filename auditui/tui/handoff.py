@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import os
 import re
-import shlex
 import shutil
 import signal
 import sys
@@ -97,6 +96,8 @@ def editor_command(env: Mapping[str, str] = os.environ) -> list[str]:
 
 
 def _command(value: str, variable: str) -> list[str]:
+    import shlex  # with the first hand-off: the first rows need none of it
+
     try:
         parts = shlex.split(value)
     except ValueError as exc:

@@ -89,3 +89,25 @@ def test_the_browser_loads_no_dialog_until_one_opens() -> None:
         or m in ("textual.widgets._text_area", "textual.widgets._data_table")
     }
     assert not late
+
+
+def test_the_browser_start_leaves_what_only_some_starts_need_unloaded() -> None:
+    """Issue 17: with no config file and no named zone, the CLI's settings and the App
+    import neither TOML, zoneinfo, ctypes, shlex nor secrets (~12 ms before the first
+    rows); each loads where it is used."""
+    code = (
+        "import os, tempfile\n"
+        "os.environ['XDG_CONFIG_HOME'] = tempfile.mkdtemp()  # no config file there\n"
+        "from auditui.config.settings import load_settings\n"
+        "load_settings(env={})\n"
+        "import auditui.cli.browse, auditui.config.credentials, auditui.tui.app, auditui.paths\n"
+    )
+    loaded = _modules_after(code)
+    assert "auditui.tui.app" in loaded and "auditui.config.settings" in loaded
+    assert not loaded & {"tomllib", "zoneinfo", "ctypes", "shlex", "secrets"}
+    used = _modules_after(
+        "from auditui.timezones import resolve_zone\nresolve_zone('Europe/Berlin')\n"
+        "from auditui.paths import temp_name\ntemp_name('x')\n"
+        "from auditui import memory\nmemory.trim()"
+    )
+    assert {"zoneinfo", "secrets", "ctypes"} <= used

@@ -16,6 +16,7 @@ import pytest
 from textual.command import CommandPalette
 from textual.widgets import DataTable, SelectionList
 
+from auditui import memory
 from auditui.config.state import load_ui_state
 from auditui.demo import DemoServer, Fault
 from auditui.errors import AudituiError
@@ -252,3 +253,20 @@ async def test_q_quits_during_a_load(server: DemoServer) -> None:
     assert app.return_code == 0
     assert not [m for m in messages(app) if "failed" in m.lower()]
     server.faults.clear()
+
+
+async def test_the_mmap_threshold_is_set_once_the_app_is_up(
+    server: DemoServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # auditui/memory.py: RSS flat over reloads; set once, after the mount's refresh (issue
+    # 17: the first frame needs none of ctypes; test_layering holds the import)
+    calls: list[str] = []
+
+    def recording() -> bool:
+        calls.append("set")
+        return True
+
+    monkeypatch.setattr(memory, "fix_mmap_threshold", recording)
+    async with loaded_app(server) as (_app, pilot):
+        await pilot.pause()
+        assert calls == ["set"]
