@@ -62,6 +62,7 @@ from auditui.tui.key_order import KeyOrder
 from auditui.tui.mount_gate import MountGate
 from auditui.tui.on_demand import OnDemand
 from auditui.tui.panes import PaneMemory
+from auditui.tui.screens.main import MainScreen
 from auditui.tui.session import Session
 from auditui.tui.widgets.detail import DetailPane
 from auditui.tui.widgets.footer import Footer
@@ -178,6 +179,9 @@ class AuditApp(WidgetMessages, LoadDisplay, App[int]):
         return self.session.offline
 
     # ── layout ────────────────────────────────────────────────────────────────────────
+
+    def get_default_screen(self) -> MainScreen:
+        return MainScreen()
 
     def compose(self) -> ComposeResult:
         yield HeaderLine(id="header")
