@@ -6,10 +6,15 @@ events), in the middle of a keystroke. None of that work makes reference cycles,
 collector is paused while it runs and resumed after (a pending collection then happens at
 the next allocation, outside the timed work). Thread-safe and nestable: the collector runs
 again once the last pause of any thread ends, and only if it was running before the first.
+
+`START_UP` is the browser's start-up pause (`tui.launch`'s module doc): from the moment the
+CLI knows it opens the browser (`start_up_begins`, here so that the CLI need not import the
+TUI's launcher, and with it asyncio, before it forks the demo server) until the first frame.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import threading
 from collections.abc import Iterator
@@ -36,3 +41,29 @@ def gc_paused() -> Iterator[None]:
             _depth -= 1
             if _depth == 0 and _was_enabled:
                 gc.enable()
+
+
+class _StartUp:
+    """The collector's pause from the start (`begin`, the CLI's or `run_app`'s) until the
+    first frame is drawn (`end`); see the module doc."""
+
+    def __init__(self) -> None:
+        self._pause: contextlib.ExitStack | None = None
+
+    def begin(self) -> None:
+        if self._pause is None:
+            self._pause = contextlib.ExitStack()
+            self._pause.enter_context(gc_paused())
+
+    def end(self) -> None:
+        pause, self._pause = self._pause, None
+        if pause is not None:
+            pause.close()
+
+
+START_UP = _StartUp()
+
+
+def start_up_begins() -> None:
+    """The CLI knows it opens the browser: pause the collector from now on (module doc)."""
+    START_UP.begin()

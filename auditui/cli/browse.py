@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 def browse(args: argparse.Namespace) -> int:
     """Browse the profile's audit logs (or the built-in demo with `--demo`)."""
-    from auditui.tui.launch import start_up_begins
+    from auditui.gc_pause import start_up_begins  # not tui.launch: asyncio waits (below)
 
     start_up_begins()  # the collector paused until the first frame (tui.launch)
     _check_tz(args)
@@ -92,17 +92,20 @@ def _since(args: argparse.Namespace, default: str) -> str | None:
 
 
 def _browse_demo(args: argparse.Namespace) -> int:
-    from auditui.config.settings import load_settings
     from auditui.demo.child import live_demo
 
-    settings = load_settings()
-    profile = _zoned(settings.profile("default", env={}), args)
-    view = chosen_view(args, profile.name)
-    args = with_view_range(args, view)
-    # The server first: it starts (in a child process) while the browser is imported.
+    # The server first: it starts (in a child process) while the settings, the browser and
+    # Textual are imported here; this process has not imported them yet, nor asyncio, so the
+    # fork comes ~60 ms sooner and the first answer is in by the time the App is built.
     with live_demo() as demo:  # live: following shows new events
         from auditui.config.credentials import Credential
+        from auditui.config.settings import load_settings
         from auditui.sources.connection import Connection
+
+        settings = load_settings()
+        profile = _zoned(settings.profile("default", env={}), args)
+        view = chosen_view(args, profile.name)
+        args = with_view_range(args, view)
 
         connection = Connection(
             profile=profile,

@@ -15,7 +15,7 @@ The screen is always written as UTF-8: terminals speak it even where the locale 
 characters as `\u2501` escapes would wreck every line of the layout.
 
 Start-up runs with the cyclic garbage collector paused (`gc_pause`), from the moment the
-CLI knows it opens the browser (`start_up_begins`; else from `run_app`) until its first
+CLI knows it opens the browser (`gc_pause.start_up_begins`; else from `run_app`) until its first
 frame is drawn: it makes tens of thousands of long-lived
 objects the collector tracks (modules, classes, functions, widgets) and little garbage,
 and the allocations would otherwise trigger collections that walk them, a full one
@@ -39,7 +39,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from auditui.errors import UsageError
-from auditui.gc_pause import gc_paused
+from auditui.gc_pause import START_UP
 from auditui.sources.protocol import EventSource
 from auditui.timespec import TimeRange
 
@@ -118,32 +118,6 @@ async def run_with_signals(app: App[Any], drawn: Callable[[], object] | None = N
     finally:
         for signum in installed:
             loop.remove_signal_handler(signum)
-
-
-class _StartUp:
-    """The collector's pause from the start (`begin`, the CLI's or `run_app`'s) until the
-    first frame is drawn (`end`); see the module doc."""
-
-    def __init__(self) -> None:
-        self._pause: contextlib.ExitStack | None = None
-
-    def begin(self) -> None:
-        if self._pause is None:
-            self._pause = contextlib.ExitStack()
-            self._pause.enter_context(gc_paused())
-
-    def end(self) -> None:
-        pause, self._pause = self._pause, None
-        if pause is not None:
-            pause.close()
-
-
-START_UP = _StartUp()
-
-
-def start_up_begins() -> None:
-    """The CLI knows it opens the browser: pause the collector from now on (module doc)."""
-    START_UP.begin()
 
 
 def run_app(
