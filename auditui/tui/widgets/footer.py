@@ -91,15 +91,26 @@ class KeyLine(Widget):
         self.keys = tuple(keys)
         self._hovered: int | None = None
 
+    def _labels(self) -> list[tuple[str, str]]:
+        """Each key's two parts as `FooterKey` pads them: the key, then its description
+        ("" when it has none: then the key shows unpadded)."""
+        key_pad = self.get_component_styles("footer-key--key").padding
+        description_pad = self.get_component_styles("footer-key--description").padding
+        return [
+            (" " * key_pad.left + shown.display + " " * key_pad.right,
+             " " * description_pad.left + shown.description + " " * description_pad.right)
+            if shown.description else (shown.display, "")
+            for shown in self.keys
+        ]  # fmt: skip
+
     def render(self) -> Text:
         key_style = self.get_component_rich_style("footer-key--key")
         description_style = self.get_component_rich_style("footer-key--description")
-        key_pad = self.get_component_styles("footer-key--key").padding
-        description_pad = self.get_component_styles("footer-key--description").padding
         hover = self.get_component_rich_style("footer-key--hover")
         base = self.rich_style
         parts: list[Text] = []
-        for index, shown in enumerate(self.keys):
+        labels = zip(self.keys, self._labels(), strict=True)
+        for index, (shown, (key, description)) in enumerate(labels):
             below, on_key, on_description = base, key_style, description_style
             if index == self._hovered:  # `FooterKey:hover`: its colours under the key's
                 below = hover
@@ -107,31 +118,18 @@ class KeyLine(Widget):
                 on_description += Style(bgcolor=hover.bgcolor)
             if shown.disabled:  # `FooterKey.-disabled`
                 below, on_key, on_description = below + _DIM, on_key + _DIM, on_description + _DIM
-            if shown.description:
-                text = Text.assemble(
-                    (" " * key_pad.left + shown.display + " " * key_pad.right, on_key),
-                    (" " * description_pad.left + shown.description + " " * description_pad.right,
-                     on_description),
-                )  # fmt: skip
-            else:
-                text = Text.assemble((shown.display, on_key))
+            text = Text.assemble((key, on_key), (description, on_description))
             text.stylize_before(below)
             parts.append(text)
         return Text("").join(parts)
 
     def key_at(self, x: int) -> int | None:
         """The index of the key drawn at column `x` of this widget, if any."""
-        key_pad = self.get_component_styles("footer-key--key").padding
-        description_pad = self.get_component_styles("footer-key--description").padding
         start = 0
-        for index, shown in enumerate(self.keys):
-            width = cell_len(shown.display)
-            if shown.description:
-                width += key_pad.left + key_pad.right + cell_len(shown.description)
-                width += description_pad.left + description_pad.right
-            if start <= x < start + width:
-                return index
-            start += width
+        for index, (key, description) in enumerate(self._labels()):
+            start += cell_len(key) + cell_len(description)
+            if x < start:
+                return index if x >= 0 else None
         return None
 
     def _hover(self, index: int | None) -> None:
