@@ -7,12 +7,16 @@
 - terminal: `App.run_async()` in a 160×48 tmux pane, a real terminal (pty, Textual's
   Linux driver and its writer thread); the App exits by itself once fully loaded.
 
-Either way the App is the one `auditui --demo` opens: a `Connection` to the benchmark's
-demo server (no cache: a first launch), the whole `--days` range selected, the default
-profile (1-day windows, 4 in flight). Probes, all monkeypatched here (no product code):
+Either way the App is the one `auditui` opens on a first launch: a `Connection` to the
+benchmark's demo server, the whole `--days` range selected, the default profile (1-day
+windows, 4 in flight), no cache (`--no-cache`, as the demo has none), the range's windows
+prefetched while the App starts (`Connection.prefetching`, as the CLI does). In the
+terminal it is launched through the CLI itself (`auditui --from … --to … --no-cache`, the
+host and key in `DATAFOLD_HOST` and `DATAFOLD_API_KEY`); headless, built as the CLI
+builds it. Probes, all monkeypatched here (no product code):
 
-- first response: the first window's response body has been read (`AuditClient._read_body`
-  returns), before it is decoded;
+- first response: the first window's response body is in this process (a prefetched
+  answer or one this process asked for), before it is decoded (`api.decode_logs`);
 - first rows: the first frame the App hands to its driver (`App._display`) after the event
   table rendered a line holding an event (`EventTable.render_line`, a row below the
   header while the table has rows); in a terminal, that is when the frame is written;
@@ -30,6 +34,7 @@ import asyncio
 import contextlib
 import json
 import os
+import signal
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -45,16 +50,16 @@ def install_probes(marks: dict[str, float], on_loaded: Callable[[Any], None] | N
     `on_loaded(app)` is called after the fully loaded frame."""
     from textual.app import App
 
-    from auditui.sources.api import AuditClient
+    from auditui.events import model
+    from auditui.sources import api
     from auditui.tui.app import AuditApp
     from auditui.tui.widgets.table.event_table import EventTable
 
-    read_body = AuditClient._read_body
+    decode_logs = model.decode_logs
 
-    async def timed_read_body(self: AuditClient, response: Any) -> bytes:
-        body = await read_body(self, response)
+    def timed_decode_logs(body: bytes) -> Any:
         marks.setdefault("first_response", time.time())
-        return body
+        return decode_logs(body)
 
     render_line = EventTable.render_line
 
@@ -86,14 +91,15 @@ def install_probes(marks: dict[str, float], on_loaded: Callable[[Any], None] | N
         marks.setdefault("loaded", time.time())
         self.refresh()  # make sure a frame follows, even if nothing else changed
 
-    AuditClient._read_body = timed_read_body  # type: ignore[method-assign]
+    api.decode_logs = timed_decode_logs  # type: ignore[attr-defined]
     EventTable.render_line = probed_render_line  # type: ignore[method-assign]
     App._display = probed_display  # type: ignore[method-assign]
     AuditApp.load_finished = probed_load_finished  # type: ignore[method-assign,assignment]
 
 
 def make_app(spec: dict[str, Any]) -> Any:
-    """The App `auditui --demo` would open, on the benchmark's server and whole range."""
+    """The App `auditui` opens on the benchmark's server and whole range (`cli_args`), its
+    windows being prefetched, as the CLI builds it; call it before any event loop runs."""
     from auditui.config.credentials import Credential
     from auditui.config.settings import load_settings
     from auditui.sources.connection import Connection
@@ -102,10 +108,19 @@ def make_app(spec: dict[str, Any]) -> Any:
 
     profile = load_settings().profile("default", env={})
     connection = Connection(profile, spec["url"], Credential(spec["key"], "benchmark"),
-                            demo=True)  # fmt: skip
+                            use_cache=False)  # fmt: skip
     time_range = TimeRange(datetime.fromtimestamp(spec["start"], UTC),
                            datetime.fromtimestamp(spec["end"], UTC))  # fmt: skip
-    return AuditApp(connection, time_range)
+    return AuditApp(connection.prefetching(time_range), time_range)
+
+
+def cli_args(spec: dict[str, Any]) -> list[str]:
+    """`auditui`'s arguments for the benchmark's whole range, without the cache."""
+
+    def when(stamp: float) -> str:
+        return datetime.fromtimestamp(stamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    return ["--from", when(spec["start"]), "--to", when(spec["end"]), "--no-cache"]
 
 
 def figures(marks: dict[str, float], spawned: float) -> dict[str, Any]:
@@ -154,14 +169,32 @@ def measure_terminal(spec: dict[str, Any], spawned: float, out: Path) -> None:
     """In the tmux pane: run the App until fully loaded, then write the figures to `out`."""
     marks: dict[str, float] = {}
     result: dict[str, Any] = {"mode": "terminal (tmux)"}
+    # A load that never finishes is reported; an alarm, not a thread (the CLI forks its
+    # prefetch only while this process runs a single thread, as it does for a user).
+    signal.signal(signal.SIGALRM, lambda *_: _give_up(out))
+    signal.alarm(int(TIMEOUT))
     try:
         install_probes(marks, on_loaded=lambda app: app.call_later(app.exit))
-        app = make_app(spec)
-        with contextlib.suppress(TimeoutError):
-            asyncio.run(asyncio.wait_for(app.run_async(), TIMEOUT))
+        from auditui.cli.main import main
+
+        os.environ.update(DATAFOLD_HOST=spec["url"], DATAFOLD_API_KEY=spec["key"])
+        code = main(cli_args(spec))
         result.update(figures(marks, spawned))
+        if code:
+            result["error"] = f"auditui exited with {code}"
     except Exception as exc:  # noqa: BLE001  # reported by run.py, like a failed child
         result["error"] = f"{type(exc).__name__}: {exc}"
+    signal.alarm(0)
+    _write(out, result)
+
+
+def _give_up(out: Path) -> None:
+    """The load never finished: say so, and end the App's process."""
+    _write(out, {"mode": "terminal (tmux)", "error": f"not loaded within {TIMEOUT:g} s"})
+    os._exit(1)
+
+
+def _write(out: Path, result: dict[str, Any]) -> None:
     temp = out.with_suffix(".tmp")
     temp.write_text(json.dumps(result))
     os.replace(temp, out)

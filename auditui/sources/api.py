@@ -283,7 +283,7 @@ class AuditClient:
         if self._prefetched is not None:
             answer = self._prefetched.take(start, end, self)
             if answer is not None:
-                raw = await asyncio.wrap_future(answer)  # None: ask the server after all
+                raw = await self._prefetched.wait(answer)  # None: ask the server after all
         if raw is None:
             raw = await self.fetch_raw(start, end)
         if len(raw.body) > THREAD_DECODE_BYTES:

@@ -47,7 +47,7 @@ class Connection:
     credential: Credential | None = field(default=None, repr=False)
     demo: bool = False
     use_cache: bool = True  # False for --no-cache
-    # The range's newest window, asked before the browser started (`prefetching`).
+    # The range's windows, asked for before the browser started (`prefetching`).
     prefetch: Prefetch | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -100,10 +100,10 @@ class Connection:
         )
 
     def prefetching(self, time_range: TimeRange) -> Connection:
-        """This connection with the range's first requests already being made, for a
-        browser about to load the range (`sources.prefetch`): the newest window and, up to
-        the profile's concurrency, the next ones its cache does not hold (as the load asks
-        them); itself without a usable key."""
+        """This connection with the range's requests already being made, for a browser
+        about to load the range (`sources.prefetch`): the newest window and every other one
+        its cache does not hold (as the load asks them), the profile's concurrency at a
+        time; itself without a usable key."""
         pieces = split_windows(time_range, self.profile.window)
         if self.credential is None or not pieces:
             return self
@@ -112,13 +112,13 @@ class Connection:
         except CredentialError:  # a key that cannot be sent: the load says so, as before
             return self
         cache = self.window_cache()
-        first = [pieces[0]]
-        for piece in pieces[1:]:
-            if len(first) >= self.profile.concurrency:
-                break
-            if cache is None or not cache.cacheable(piece) or cache.lookup(piece) is None:
-                first.append(piece)
-        return replace(self, prefetch=Prefetch(first, client).start())
+        asked = [pieces[0]] + [
+            piece
+            for piece in pieces[1:]
+            if cache is None or not cache.cacheable(piece) or cache.lookup(piece) is None
+        ]
+        prefetch = Prefetch(asked, client, concurrency=self.profile.concurrency)
+        return replace(self, prefetch=prefetch.start())
 
     def window_cache(self) -> WindowCache | None:
         """This profile + host + key's window cache, or None when caching is off (or the
@@ -170,14 +170,18 @@ class Connection:
         if cache is not None and pieces:
             cache.fetch_live(pieces[0])
         report = gate.progress if gate is not None else on_progress
-        async with self.client() as client:
-            batches = stream_windows(client, pieces, concurrency=self.profile.concurrency,
-                                     cache=cache, on_progress=report, seen=seen)  # fmt: skip
-            async with aclosing(batches) as inner:
-                stream = gate.run(inner) if gate is not None else inner
-                async with aclosing(stream) as outer:
-                    async for batch in outer:
-                        yield batch
+        try:
+            async with self.client() as client:
+                batches = stream_windows(client, pieces, concurrency=self.profile.concurrency,
+                                         cache=cache, on_progress=report, seen=seen)  # fmt: skip
+                async with aclosing(batches) as inner:
+                    stream = gate.run(inner) if gate is not None else inner
+                    async with aclosing(stream) as outer:
+                        async for batch in outer:
+                            yield batch
+        finally:
+            if self.prefetch is not None:  # the first load has taken what it will take
+                self.prefetch.close()
 
     def default_range(self) -> TimeRange:
         return resolve_range(default_since=self.profile.default_range)

@@ -1,28 +1,36 @@
-"""The first windows asked for before the browser starts: their answers ready at the first paint.
+"""The range's windows asked for before the browser starts: its answers ready as it loads.
 
-The browser's first load always fetches the range's newest window live (the cache gate), and
-with it, up to the profile's concurrency, the next windows no cache holds; so the CLI asks
-for those as soon as it knows the range, while Textual is imported and the screen is built:
-a server's latency then overlaps the start instead of following it. Each window's answer (or
-error, raised exactly where the load would have raised it: a 401 still asks for a key) is
-handed over once, to the first `AuditClient.fetch_window` for the same window with the same
-key; any other request goes to the server as before, and so does a second one for that
-window (a retry). An answer nobody takes is dropped with the process.
+The browser's first load fetches the range's newest window live (the cache gate) and every
+window no cache holds; so the CLI asks for those as soon as it knows the range, while
+Textual is imported and the screen is built: the requests, the server's latency and the
+HTTP stack's work overlap the start instead of following it, and the browser's load only
+decodes. Each window's answer (or error, raised exactly where the load would have raised it:
+a 401 still asks for a key) is handed over once, to the first `AuditClient.fetch_window` for
+the same window with the same key; any other request goes to the server as before, and so
+does a second one for that window (a retry).
+
+The requests keep to the profile's concurrency, newest window first, and run ahead of the
+load only so far: answers sent but not yet taken stay under `AHEAD_BYTES` (a window the load
+waits for is always asked for, first). After the first error the prefetch asks nothing more
+(the load asks for the rest itself, and meets the error again if it is real). `close` ends
+it: the browser's first load over the connection calls it when it ends (finished or
+cancelled), and answers not taken by then are dropped.
 
 Where the platform forks and this process runs no other thread yet (the CLI, before the
 browser), the requests run in a forked child (`_child`): its HTTP stack (httpx, anyio,
 httpcore) is imported and run on another core, not here, where it would compete with
-Textual's import for the interpreter lock, and the browser imports none of it before its
-first live request. The child sends back over a pipe, one by one as they arrive, each answer
-as it came (`api.RawAnswer`: the decompressed body and its `Date`) or its error; this process
-decodes it as it decodes any answer (`AuditClient.fetch_window`). A daemon thread here waits
-on that pipe (`os.read` holds no lock), fills the answers and reaps the child. An error that
-does not cross the pipe whole (not an `AudituiError`, or not picklable) and a child that dies
-without answering leave no answer: the load then asks the server itself. The child ignores
-SIGINT and SIGTSTP (the browser's), never touches the terminal (0, 1 and 2 are /dev/null),
-exits with `os._exit`, and dies at once when this process does (it watches a lifeline pipe
-whose write end only this process holds, as `demo.child` does); `close` ends it early.
-Elsewhere (no `fork`, or threads already running) the requests run in a daemon thread here.
+Textual's import and the decoding for the interpreter lock, and the browser imports none of
+it before its first live request. The child sends back over a pipe, one by one as they
+arrive, each answer as it came (`api.RawAnswer`: the decompressed body and its `Date`) or its
+error; this process decodes it as it decodes any answer (`AuditClient.fetch_window`). A
+daemon thread here waits on that pipe (`os.read` holds no lock), fills the answers and reaps
+the child. An error that does not cross the pipe whole (not an `AudituiError`, or not
+picklable) and a child that dies without answering leave no answer: the load then asks the
+server itself. The child ignores SIGINT and SIGTSTP (the browser's), never touches the
+terminal (0, 1 and 2 are /dev/null), exits with `os._exit`, and dies at once when this
+process does: it reads the windows taken (`take`) from a second pipe whose write end only
+this process holds, and exits at its end. Elsewhere (no `fork`, or threads already running)
+the requests run in a daemon thread here, told of the windows taken by the same kind of pipe.
 
 Only a load of a `Connection` with a key is prefetched (not a file, not the archive-only
 path, not a follow), with the profile's usual client: the same retries, timeouts and body
@@ -32,7 +40,9 @@ limits. The key stays in the client's memory (the child's copy of it); nothing i
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
+import fcntl
 import io
 import os
 import pickle
@@ -50,28 +60,126 @@ if TYPE_CHECKING:
     from auditui.sources.api import AuditClient, RawAnswer
     from auditui.timespec import TimeRange
 
-_READ_SIZE = 1024 * 1024
+_READ_SIZE = 1024 * 1024  # a pipe holds this at most (Linux's `pipe-max-size`)
+_FRAME_SLACK = 1024 * 1024  # a frame holds a body (at most the client's limit) and this
+_DRAIN_BYTES = 8 * _READ_SIZE  # read at most this much in one go on the event loop
 _HEADER = struct.Struct(">I")  # each frame on the pipe: its length, then `pack`'s bytes
+_TAKEN = struct.Struct(">I")  # each window taken, on the other pipe: its index
+AHEAD_BYTES = 48 * 1024 * 1024  # answers sent but not yet taken, at most (then it waits)
 
 # What one window's request came to: ("answer", RawAnswer), ("error", exception) or
 # ("none", None): nothing usable, the load asks the server itself.
 Deliver = Callable[[int, str, Any], None]
 
 
+class _Schedule:
+    """Which window to ask for next: one the load waits for, else the next newest while
+    the answers not yet taken stay under the budget; nothing more after an error."""
+
+    def __init__(self, count: int, budget: int) -> None:
+        self.pending = list(range(count))  # not asked yet, newest first
+        self.budget = budget
+        self.wanted: set[int] = set()  # taken by the load (it waits for them)
+        self.untaken: dict[int, int] = {}  # answered, not taken yet: their sizes
+        self.changed = asyncio.Event()
+        self.stopped = False
+
+    def take(self, index: int) -> None:
+        self.wanted.add(index)
+        self.untaken.pop(index, None)
+        self.changed.set()
+
+    def answered(self, index: int, size: int) -> None:
+        if index not in self.wanted:
+            self.untaken[index] = size
+
+    def stop(self) -> None:
+        self.stopped = True
+        self.pending.clear()
+        self.changed.set()
+
+    async def next(self) -> int | None:
+        """The next window to ask for (waiting for room if needed); None when none is left."""
+        while self.pending:
+            for index in self.pending:
+                if index in self.wanted:
+                    self.pending.remove(index)
+                    return index
+            if sum(self.untaken.values()) < self.budget:
+                return self.pending.pop(0)
+            self.changed.clear()
+            await self.changed.wait()
+        return None
+
+
+class _Outbox:
+    """The child's side of the answers' pipe: each outcome framed and queued, written as
+    the pipe takes it (never blocking the requests while this process reads slowly)."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        os.set_blocking(fd, False)
+        self.queue: collections.deque[memoryview] = collections.deque()
+        self.loop = asyncio.get_running_loop()
+        self.empty = asyncio.Event()
+        self.empty.set()
+
+    def send(self, index: int, kind: str, value: Any) -> None:
+        if kind == "error" and not isinstance(value, AudituiError):
+            kind, value = "none", None  # the load meets it again, if it is real
+        data = pack((index, kind, value)) or pack((index, "none", None))
+        if self.empty.is_set():
+            self.empty.clear()
+            self.loop.add_writer(self.fd, self._write)
+        self.queue.append(memoryview(_HEADER.pack(len(data))))
+        self.queue.append(memoryview(data))
+
+    def _write(self) -> None:
+        """What the pipe takes now (the loop calls it while it has room)."""
+        while self.queue:
+            try:
+                written = os.write(self.fd, self.queue[0])
+            except BlockingIOError:
+                return
+            except OSError:  # the parent is gone: nobody reads any more
+                self.queue.clear()
+                break
+            if written < len(self.queue[0]):
+                self.queue[0] = self.queue[0][written:]
+                return
+            self.queue.popleft()
+        self.loop.remove_writer(self.fd)
+        self.empty.set()
+
+    async def drained(self) -> None:
+        await self.empty.wait()
+
+
 class Prefetch:
-    """The first windows' requests in a forked child (or a daemon thread), each answer
+    """The range's windows asked for in a forked child (or a daemon thread), each answer
     handed over once (`take`)."""
 
-    def __init__(self, windows: Sequence[TimeRange], client: AuditClient) -> None:
-        """`client` (not yet entered) asks for `windows` (the newest first) once `start` is
-        called."""
+    def __init__(self, windows: Sequence[TimeRange], client: AuditClient, *,
+                 concurrency: int = 4, ahead_bytes: int = AHEAD_BYTES) -> None:  # fmt: skip
+        """`client` (not yet entered) asks for `windows` (the newest first), `concurrency`
+        at a time, once `start` is called."""
         self.windows = list(windows)
         self._client = client
-        # None: no answer came back whole (the load asks the server itself).
-        self._answers: list[Future[RawAnswer | None]] = [Future() for _ in self.windows]
+        self.concurrency = max(1, concurrency)
+        self.ahead_bytes = ahead_bytes
+        # None: no answer came back whole (the load asks the server itself). A window's
+        # future is dropped (None) when the prefetch closes before it was taken.
+        self._answers: list[Future[RawAnswer | None] | None] = [Future() for _ in self.windows]
         self._taken: set[int] = set()
         self._lock = threading.Lock()
-        self._lifeline: int | None = None  # the write end the child watches
+        self._orders: int | None = None  # the write end of the pipe of windows taken
+        # The child's answers: the pipe's read end, the child, what came of a frame so far,
+        # and the event loop reading it (`wait`).
+        self._answers_fd: int | None = None
+        self._pid: int | None = None
+        self._frame = _Frame(client.max_body_bytes + _FRAME_SLACK)
+        self._reader: asyncio.AbstractEventLoop | None = None
+        self._read_lock = threading.RLock()
         self.forked = False  # whether the requests run in a child process
 
     @property
@@ -82,23 +190,30 @@ class Prefetch:
     def start(self) -> Prefetch:
         """Ask in a forked child where that is safe, else in a daemon thread; returns self."""
         for answer in self._answers:
-            answer.set_running_or_notify_cancel()
-        if hasattr(os, "fork") and threading.active_count() == 1 and not _in_event_loop():
-            with contextlib.suppress(OSError):  # no pipe or no fork: the thread does it
-                self._fork()
-                return self
-        threading.Thread(target=self._run, name="auditui-prefetch", daemon=True).start()
+            if answer is not None:
+                answer.set_running_or_notify_cancel()
+        with contextlib.suppress(OSError):  # no pipe: nothing is asked (the load asks)
+            orders_read, self._orders = os.pipe()
+            if hasattr(os, "fork") and threading.active_count() == 1 and not _in_event_loop():
+                with contextlib.suppress(OSError):  # no pipe or no fork: the thread does it
+                    self._fork(orders_read)
+                    return self
+            threading.Thread(target=self._run, args=(orders_read,), name="auditui-prefetch",
+                             daemon=True).start()  # fmt: skip
+            return self
+        self._settle_rest()
         return self
 
-    def _run(self) -> None:
+    def _run(self, orders: int) -> None:
         """The thread's life: every request, each answer (or error) into its future."""
         with contextlib.suppress(BaseException):  # a bug: the load meets it again
-            asyncio.run(self._fetch(self._settle))
+            asyncio.run(self._fetch_ordered(self._settle, orders, on_closed=None))
+        os.close(orders)
         self._settle_rest()
 
     def _settle(self, index: int, kind: str, value: Any) -> None:
         answer = self._answers[index]
-        if answer.done():
+        if answer is None or answer.done():
             return
         if kind == "error" and isinstance(value, BaseException):
             answer.set_exception(value)
@@ -107,50 +222,83 @@ class Prefetch:
 
     def _settle_rest(self) -> None:
         """No answer for what has none yet (the load asks the server itself)."""
-        for index in range(len(self._answers)):
-            self._settle(index, "none", None)
+        with self._lock:
+            for index in range(len(self._answers)):
+                self._settle(index, "none", None)
 
-    async def _fetch(self, deliver: Deliver) -> None:
-        """Every window at once, each outcome delivered as it comes."""
+    async def _fetch_ordered(self, deliver: Deliver, orders: int,
+                             on_closed: Callable[[], None] | None) -> None:  # fmt: skip
+        """`_fetch`, told of the windows taken by the `orders` pipe; at its end (the
+        prefetch closed, or this process gone) `on_closed` is called, or the requests are
+        cancelled."""
+        schedule = _Schedule(len(self.windows), self.ahead_bytes)
+        fetching = asyncio.current_task()
+        received = bytearray()
 
-        async def one(index: int, window: TimeRange) -> None:
+        def read_orders() -> None:
             try:
-                answer = await client.fetch_raw(window.start, window.end)
-            except Exception as exc:  # noqa: BLE001 - handed to whoever takes the answer
-                deliver(index, "error", exc)
-            else:
+                data = os.read(orders, 4096)
+            except OSError:
+                data = b""
+            if not data:
+                loop.remove_reader(orders)
+                if on_closed is not None:
+                    on_closed()
+                elif fetching is not None:
+                    fetching.cancel()
+                return
+            received.extend(data)
+            whole = len(received) - len(received) % _TAKEN.size
+            for (index,) in _TAKEN.iter_unpack(received[:whole]):
+                schedule.take(index)
+            del received[:whole]
+
+        loop = asyncio.get_running_loop()
+        loop.add_reader(orders, read_orders)
+        try:
+            await self._fetch(deliver, schedule)
+        finally:
+            loop.remove_reader(orders)
+
+    async def _fetch(self, deliver: Deliver, schedule: _Schedule) -> None:
+        """The windows, `concurrency` at a time in the schedule's order, each outcome
+        delivered as it comes."""
+
+        async def ask() -> None:
+            while (index := await schedule.next()) is not None:
+                window = self.windows[index]
+                try:
+                    answer = await client.fetch_raw(window.start, window.end)
+                except Exception as exc:  # noqa: BLE001 - handed to whoever takes the answer
+                    schedule.stop()  # the load asks for the rest itself
+                    deliver(index, "error", exc)
+                    return
+                schedule.answered(index, len(answer.body))
                 deliver(index, "answer", answer)
 
         async with self._client as client:
-            await asyncio.gather(*(one(index, window) for index, window in
-                                   enumerate(self.windows)))  # fmt: skip
+            await asyncio.gather(*(ask() for _ in range(self.concurrency)))
 
-    def _fork(self) -> None:
+    def _fork(self, orders: int) -> None:
         answer_read, answer_write = os.pipe()
+        _widen(answer_write)
         try:
-            alive_read, alive_write = os.pipe()
+            pid = os.fork()
         except OSError:
             os.close(answer_read)
             os.close(answer_write)
             raise
-        try:
-            pid = os.fork()
-        except OSError:
-            for fd in (answer_read, answer_write, alive_read, alive_write):
-                os.close(fd)
-            raise
         if pid == 0:  # the child: never returns into the caller's code
             os.close(answer_read)
-            os.close(alive_write)
-            self._child(answer_write, alive_read)
+            assert self._orders is not None
+            os.close(self._orders)
+            self._child(answer_write, orders)
         os.close(answer_write)
-        os.close(alive_read)
-        self._lifeline = alive_write
+        os.close(orders)
         self.forked = True
-        threading.Thread(target=self._receive, args=(pid, answer_read),
-                         name="auditui-prefetch", daemon=True).start()  # fmt: skip
+        self._read_from(answer_read, pid)
 
-    def _child(self, out: int, alive: int) -> NoReturn:
+    def _child(self, out: int, orders: int) -> NoReturn:
         """The child's life: ask, send each answer back as it comes, exit (never return)."""
         code = 1
         with contextlib.suppress(BaseException):
@@ -160,40 +308,87 @@ class Prefetch:
             for fd in (0, 1, 2):  # never the terminal the browser owns
                 os.dup2(devnull, fd)
 
-            def send(index: int, kind: str, value: Any) -> None:
-                if kind == "error" and not isinstance(value, AudituiError):
-                    kind, value = "none", None  # the load meets it again, if it is real
-                data = pack((index, kind, value)) or pack((index, "none", None))
-                _write_all(out, _HEADER.pack(len(data)) + data)
+            async def run() -> None:
+                outbox = _Outbox(out)
+                # At the pipe's end (closed, or the parent gone): exit at once.
+                await self._fetch_ordered(outbox.send, orders, on_closed=lambda: os._exit(0))
+                await outbox.drained()
 
-            asyncio.run(self._fetch_watched(send, alive))
+            asyncio.run(run())
             code = 0
         os._exit(code)  # no atexit handlers, no flushing the parent's buffers a second time
 
-    async def _fetch_watched(self, deliver: Deliver, alive: int) -> None:
-        """`_fetch`, ended at once (with the child) if the parent exits meanwhile."""
-        asyncio.get_running_loop().add_reader(alive, os._exit, 0)  # EOF: the parent is gone
-        await self._fetch(deliver)
+    def _read_from(self, fd: int, pid: int | None) -> None:
+        """Read the answers from `fd` (the child `pid`'s pipe; None: nobody to reap)."""
+        os.set_blocking(fd, False)
+        self._answers_fd, self._pid = fd, pid
 
-    def _receive(self, pid: int, fd: int) -> None:
-        """The parent's reader thread: each answer into its future as it arrives, then no
-        answer for the rest, the child reaped."""
-        try:
-            while (header := _read_exactly(fd, _HEADER.size)) is not None:
-                frame = _read_exactly(fd, _HEADER.unpack(header)[0])
-                if frame is None:
-                    break
-                self._deliver_frame(frame)
-        except OSError:
-            pass
-        finally:
+    async def wait(self, answer: Future[RawAnswer | None]) -> RawAnswer | None:
+        """A taken answer, once here: the running event loop reads the child's pipe
+        meanwhile (a thread reading it would wait for the interpreter lock at every read,
+        which this loop holds as it decodes the answers before)."""
+        if not answer.done():
+            self._attach(asyncio.get_running_loop())
+        return await asyncio.wrap_future(answer)
+
+    def _attach(self, loop: asyncio.AbstractEventLoop) -> None:
+        with self._read_lock:
+            fd = self._answers_fd
+            if fd is None or self._reader is loop:
+                return
+            loop.add_reader(fd, self._drain)
+            self._reader = loop
+        self._drain()  # what is there already
+
+    def _drain(self) -> None:
+        """Deliver the whole answers the pipe holds, never waiting (at most `_DRAIN_BYTES`
+        at a time: the loop calls again); at its end, no answer for the rest. Each frame is
+        read straight into a buffer of its size (`_Frame`)."""
+        with self._read_lock:
+            fd = self._answers_fd
+            if fd is None:
+                return
+            ended = False
+            budget = _DRAIN_BYTES
+            try:
+                while budget > 0:
+                    read = self._frame.read(fd)
+                    if read == 0:
+                        ended = True
+                        break
+                    budget -= read
+                    if (whole := self._frame.take()) is not None:
+                        self._deliver_frame(whole)
+            except BlockingIOError:
+                pass
+            except (OSError, ValueError):  # not our child's frames: no answer from them
+                ended = True
+        if ended:
+            self._stop_reading()
+
+    def _stop_reading(self) -> None:
+        """Read no more: the pipe closed, the child reaped, no answer for what has none."""
+        with self._read_lock:
+            fd, self._answers_fd = self._answers_fd, None
+            loop, self._reader = self._reader, None
+            pid, self._pid = self._pid, None
+        if fd is not None:
+            if loop is not None and _in_event_loop() and asyncio.get_running_loop() is loop:
+                loop.remove_reader(fd)
             os.close(fd)
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, 0)
-            self.close()
-            self._settle_rest()
+        if pid is not None:
+            _reap(pid)
+        self._end_orders()
+        self._settle_rest()
 
-    def _deliver_frame(self, frame: bytes) -> None:
+    @property
+    def answered(self) -> bool:
+        """Whether every window's outcome is here (for tests and benchmarks; reads what the
+        child's pipe holds, never waiting)."""
+        self._drain()
+        return all(answer is None or answer.done() for answer in self._answers)
+
+    def _deliver_frame(self, frame: bytes | bytearray) -> None:
         outcome = unpack(frame)
         if outcome is None:
             return  # unreadable: that window gets no answer (`_settle_rest`)
@@ -201,15 +396,26 @@ class Prefetch:
         if 0 <= index < len(self._answers):
             if kind == "error" and not isinstance(value, AudituiError):
                 kind, value = "none", None
-            self._settle(index, kind, value)
+            with self._lock:
+                self._settle(index, kind, value)
 
     def close(self) -> None:
-        """End the child if it still runs (the browser has closed); its answers are dropped."""
+        """Ask no more (the child ends): answers not taken yet are dropped, and the windows
+        taken but not answered get no answer (the load asks the server itself)."""
         with self._lock:
-            lifeline, self._lifeline = self._lifeline, None
-        if lifeline is not None:
+            for index in range(len(self._answers)):
+                if index not in self._taken:
+                    self._answers[index] = None
+        self._end_orders()
+        self._stop_reading()
+
+    def _end_orders(self) -> None:
+        """Close the pipe of windows taken: the child (or thread) asks no more."""
+        with self._lock:
+            orders, self._orders = self._orders, None
+        if orders is not None:
             with contextlib.suppress(OSError):
-                os.close(lifeline)
+                os.close(orders)
 
     def take(
         self, start: datetime, end: datetime, client: AuditClient
@@ -221,20 +427,25 @@ class Prefetch:
             if not client.same_key(self._client):
                 return None
             for index, window in enumerate(self.windows):
-                if (start, end) == (window.start, window.end) and index not in self._taken:
-                    self._taken.add(index)
-                    return self._answers[index]
-            return None
+                answer = self._answers[index]
+                if (start, end) != (window.start, window.end) or index in self._taken:
+                    continue
+                if answer is None:
+                    return None
+                self._taken.add(index)
+                orders = self._orders
+                break
+            else:
+                return None
+        if orders is not None:  # asked for next, if not yet; no longer ahead
+            with contextlib.suppress(OSError):  # the child has ended: nothing to tell
+                _write_all(orders, _TAKEN.pack(index))
+        return answer
 
     @property
     def taken(self) -> bool:
         """Whether a load has taken an answer (for tests and benchmarks)."""
         return bool(self._taken)
-
-    @property
-    def answered(self) -> bool:
-        """Whether every window's outcome is here (for tests and benchmarks)."""
-        return all(answer.done() for answer in self._answers)
 
 
 def _in_event_loop() -> bool:
@@ -246,17 +457,62 @@ def _in_event_loop() -> bool:
     return True
 
 
-def _read_exactly(fd: int, size: int) -> bytes | None:
-    """`size` bytes from the pipe; None at its end (the child exited) before them."""
-    chunks: list[bytes] = []
-    left = size
-    while left:
-        chunk = os.read(fd, min(left, _READ_SIZE))
-        if not chunk:
+def _widen(fd: int) -> None:
+    """A pipe that holds a whole answer or more (Linux: up to `pipe-max-size`, 1 MiB by
+    default; 64 KiB otherwise): fewer reads and writes for each answer."""
+    for size in (_READ_SIZE, 256 * 1024):
+        with contextlib.suppress(OSError, AttributeError):
+            fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, size)
+            return
+
+
+def _reap(pid: int) -> None:
+    """Collect the child's exit status: now if it has exited, else in a daemon thread."""
+    with contextlib.suppress(ChildProcessError):
+        if os.waitpid(pid, os.WNOHANG) == (0, 0):
+            threading.Thread(target=_wait_for, args=(pid,), name="auditui-prefetch-reap",
+                             daemon=True).start()  # fmt: skip
+
+
+def _wait_for(pid: int) -> None:
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
+
+
+class _Frame:
+    """One frame of the answers' pipe as it is read: its length, then its bytes (a length
+    above `limit` is no frame of ours: the pipe is read no more, `ValueError`)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.header = bytearray()
+        self.data: bytearray | None = None
+        self.filled = 0
+
+    def read(self, fd: int) -> int:
+        """Read what is missing of it (at most); 0 at the pipe's end."""
+        if self.data is None:
+            chunk = os.read(fd, _HEADER.size - len(self.header))
+            self.header += chunk
+            if len(self.header) == _HEADER.size:
+                (length,) = _HEADER.unpack(self.header)
+                if length > self.limit:
+                    raise ValueError(f"a frame of {length} bytes")
+                self.data = bytearray(length)
+            return len(chunk)
+        if self.filled == len(self.data):
+            return 1  # an empty frame: whole already
+        read = os.readv(fd, [memoryview(self.data)[self.filled :]])
+        self.filled += read
+        return read
+
+    def take(self) -> bytearray | None:
+        """The frame's bytes once whole (and a new frame begins), else None."""
+        if self.data is None or self.filled < len(self.data):
             return None
-        chunks.append(chunk)
-        left -= len(chunk)
-    return b"".join(chunks)
+        data = self.data
+        self.header, self.data, self.filled = bytearray(), None, 0
+        return data
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -295,7 +551,7 @@ def pack(outcome: tuple[int, str, Any]) -> bytes:
     return buffer.getvalue()
 
 
-def unpack(data: bytes) -> tuple[int, str, Any] | None:
+def unpack(data: bytes | bytearray) -> tuple[int, str, Any] | None:
     """What `pack` made; None when it cannot be read (no answer: the load asks itself)."""
     try:
         index, kind, value = pickle.loads(data)  # from our own child, over our own pipe

@@ -1,13 +1,15 @@
-"""The first windows prefetched before the browser starts (`sources.prefetch`): the newest and
-the next ones up to the profile's concurrency, one request for each in all, the same events
-as a load without it, errors raised where the load's would be, and each answer handed over
-once, only for its window and that key."""
+"""The range's windows prefetched before the browser starts (`sources.prefetch`): every one,
+the profile's concurrency at a time and no further ahead of the load than the budget, one
+request for each in all, the same events as a load without it, errors raised where the
+load's would be (and nothing asked after one), each answer handed over once, only for its
+window and that key, and nothing left once the first load has ended."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -15,6 +17,7 @@ import pytest
 from auditui.demo import DEMO_KEY, DemoServer, Fault
 from auditui.errors import AuthError
 from auditui.sources.connection import Connection
+from auditui.sources.prefetch import Prefetch
 from auditui.sources.windows import split_windows
 from auditui.timespec import TimeRange, format_utc
 from tests.helpers.app import RANGE, make_connection, served
@@ -27,7 +30,7 @@ CONCURRENCY = 4  # the default profile's
 
 def prefetched(time_range: TimeRange) -> int:
     """How many requests `prefetching` makes for the range (no cache: the demo's)."""
-    return min(CONCURRENCY, windows(time_range))
+    return windows(time_range)
 
 
 def windows(time_range: TimeRange) -> int:
@@ -106,3 +109,72 @@ def test_nothing_is_prefetched_without_a_key(server: DemoServer) -> None:
     unusable = make_connection(server, key="two words").prefetching(RANGE)
     assert unusable.prefetch is None
     assert server.request_count == 0
+
+
+# -- every window, the profile's concurrency, no further ahead than the budget ----------
+
+SIX_DAYS = TimeRange(RANGE.end - timedelta(days=6), RANGE.end)
+
+
+def _own(connection: Connection, time_range: TimeRange, *, concurrency: int,
+         ahead_bytes: int) -> Connection:  # fmt: skip
+    """The connection with its own prefetch of every window of the range."""
+    pieces = split_windows(time_range, WINDOW)
+    prefetch = Prefetch(pieces, connection.client(), concurrency=concurrency,
+                        ahead_bytes=ahead_bytes)  # fmt: skip
+    return replace(connection, prefetch=prefetch.start())
+
+
+def test_every_window_of_the_range_is_asked_for_once(server: DemoServer) -> None:
+    plain = asyncio.run(_uuids(make_connection(server), SIX_DAYS))
+    server.reset_counts()
+    connection = make_connection(server).prefetching(SIX_DAYS)
+    assert connection.prefetch is not None
+    assert connection.prefetch.windows == split_windows(SIX_DAYS, WINDOW)  # all 7, not 4
+    wait_until(lambda: server.request_count == windows(SIX_DAYS), "the prefetch")
+    assert asyncio.run(_uuids(connection, SIX_DAYS)) == plain
+    assert server.request_count == windows(SIX_DAYS)  # the load asked nothing itself
+
+
+def test_the_prefetch_runs_no_further_ahead_than_its_budget(server: DemoServer) -> None:
+    plain = asyncio.run(_uuids(make_connection(server), SIX_DAYS))
+    server.reset_counts()
+    # a budget of one byte: once the first answers are in, nothing more until they are taken
+    connection = _own(make_connection(server), SIX_DAYS, concurrency=2, ahead_bytes=1)
+    prefetch = connection.prefetch
+    assert prefetch is not None
+    wait_until(lambda: all(prefetch._answers[i].done() for i in (0, 1)), "two answers")  # type: ignore[union-attr]
+    assert server.request_count == 2
+    assert not any(answer.done() for answer in prefetch._answers[2:])  # type: ignore[union-attr]
+    assert asyncio.run(_uuids(connection, SIX_DAYS)) == plain  # taking them lets it go on
+    assert server.request_count == windows(SIX_DAYS)  # each window once, all prefetched
+
+
+def test_after_an_error_the_prefetch_asks_nothing_more(server: DemoServer) -> None:
+    server.faults.push(Fault("status", status=401))
+    connection = _own(make_connection(server), SIX_DAYS, concurrency=1, ahead_bytes=10**9)
+    prefetch = connection.prefetch
+    assert prefetch is not None
+    wait_until(lambda: prefetch.answered, "the prefetch's end")
+    assert server.request_count == 1  # the refusal, and nothing after it
+
+    async def errors() -> list[BaseException]:
+        return [batch.error async for batch in connection.stream(SIX_DAYS) if batch.error]
+
+    [error] = asyncio.run(errors())  # the refusal, where the load meets it …
+    assert isinstance(error, AuthError)
+    assert server.request_count == windows(SIX_DAYS)  # … and the rest asked by the load
+
+
+def test_the_first_load_ends_the_prefetch(server: DemoServer) -> None:
+    connection = make_connection(server).prefetching(RANGE)
+    prefetch = connection.prefetch
+    assert prefetch is not None
+    wait_until(lambda: prefetch.answered, "the answers")
+    earlier = TimeRange(RANGE.start - timedelta(days=1), RANGE.start)
+    asyncio.run(_uuids(connection, earlier))  # another range first: nothing taken …
+    newest = split_windows(RANGE, WINDOW)[0]
+    assert prefetch.take(newest.start, newest.end, connection.client()) is None  # … dropped
+    server.reset_counts()
+    assert asyncio.run(_uuids(connection, RANGE))
+    assert server.request_count == windows(RANGE)  # asked again

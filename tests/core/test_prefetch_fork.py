@@ -207,11 +207,13 @@ def test_without_an_answer_the_load_asks_the_server(server: DemoServer) -> None:
     server.reset_counts()
     connection = make_connection(server)
     prefetch = Prefetch([NEWEST], connection.client())
-    prefetch._answers[0].set_running_or_notify_cancel()
+    [answer] = prefetch._answers
+    assert answer is not None
+    answer.set_running_or_notify_cancel()
     read, write = os.pipe()
     os.write(write, b"garbage")
     os.close(write)
-    prefetch._receive(os.getpid(), read)  # not a child of ours: nothing to reap
+    prefetch._read_from(read, None)  # no child of ours: nothing to reap
     connection = replace(connection, prefetch=prefetch)
 
     async def load() -> list[str]:
