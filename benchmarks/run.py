@@ -22,8 +22,9 @@ its own `XDG_CACHE_HOME`:
 - VisiData: `vd -b FILE.ndjson -o OUT.tsv` on the same file (its own process; wall time
   and peak RSS), and the ratio to `open`.
 - first rows in the TUI: the real `AuditApp` on the same server and the whole range, no
-  cache (a first launch), headless (`App.run_test`) and in a 160×48 tmux pane (a real
-  terminal; skipped without tmux): from the first window's response read to the first
+  cache, its windows prefetched as the CLI does, headless (`App.run_test`) and in a 160×48
+  tmux pane (a real terminal, launched through the CLI: `auditui --from … --to …
+  --no-cache`; skipped without tmux): from the first window's response here to the first
   frame with rows, and from launch to that frame and to the fully loaded frame; headless,
   also the App's peak RSS and its RSS once the search index built after the load is done
   (probes and method: `benchmarks/tui_probe.py`). `--no-tui` skips both.

@@ -358,7 +358,8 @@ class Prefetch:
                         break
                     budget -= read
                     if (whole := self._frame.take()) is not None:
-                        self._deliver_frame(whole)
+                        with whole:
+                            self._deliver_frame(whole)
             except BlockingIOError:
                 pass
             except (OSError, ValueError):  # not our child's frames: no answer from them
@@ -388,7 +389,7 @@ class Prefetch:
         self._drain()
         return all(answer is None or answer.done() for answer in self._answers)
 
-    def _deliver_frame(self, frame: bytes | bytearray) -> None:
+    def _deliver_frame(self, frame: bytes | memoryview) -> None:
         outcome = unpack(frame)
         if outcome is None:
             return  # unreadable: that window gets no answer (`_settle_rest`)
@@ -480,39 +481,45 @@ def _wait_for(pid: int) -> None:
 
 
 class _Frame:
-    """One frame of the answers' pipe as it is read: its length, then its bytes (a length
-    above `limit` is no frame of ours: the pipe is read no more, `ValueError`)."""
+    """One frame of the answers' pipe as it is read: its length, then its bytes, read into
+    one buffer kept from frame to frame (a new one each time would be fresh memory, paged
+    in by the kernel a page at a time). A length above `limit` is no frame of ours: the
+    pipe is read no more (`ValueError`)."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.header = bytearray()
-        self.data: bytearray | None = None
+        self.buffer = bytearray()
+        self.length: int | None = None  # once the header is read
         self.filled = 0
 
     def read(self, fd: int) -> int:
         """Read what is missing of it (at most); 0 at the pipe's end."""
-        if self.data is None:
+        if self.length is None:
             chunk = os.read(fd, _HEADER.size - len(self.header))
             self.header += chunk
             if len(self.header) == _HEADER.size:
                 (length,) = _HEADER.unpack(self.header)
                 if length > self.limit:
                     raise ValueError(f"a frame of {length} bytes")
-                self.data = bytearray(length)
+                if length > len(self.buffer):
+                    self.buffer = bytearray(length)
+                self.length = length
             return len(chunk)
-        if self.filled == len(self.data):
+        if self.filled == self.length:
             return 1  # an empty frame: whole already
-        read = os.readv(fd, [memoryview(self.data)[self.filled :]])
+        read = os.readv(fd, [memoryview(self.buffer)[self.filled : self.length]])
         self.filled += read
         return read
 
-    def take(self) -> bytearray | None:
-        """The frame's bytes once whole (and a new frame begins), else None."""
-        if self.data is None or self.filled < len(self.data):
+    def take(self) -> memoryview | None:
+        """The frame's bytes once whole, valid until the next `read` (a new frame begins),
+        else None."""
+        if self.length is None or self.filled < self.length:
             return None
-        data = self.data
-        self.header, self.data, self.filled = bytearray(), None, 0
-        return data
+        whole = memoryview(self.buffer)[: self.length]
+        self.header, self.length, self.filled = bytearray(), None, 0
+        return whole
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -551,7 +558,7 @@ def pack(outcome: tuple[int, str, Any]) -> bytes:
     return buffer.getvalue()
 
 
-def unpack(data: bytes | bytearray) -> tuple[int, str, Any] | None:
+def unpack(data: bytes | memoryview) -> tuple[int, str, Any] | None:
     """What `pack` made; None when it cannot be read (no answer: the load asks itself)."""
     try:
         index, kind, value = pickle.loads(data)  # from our own child, over our own pipe
