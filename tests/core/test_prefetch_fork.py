@@ -8,9 +8,11 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -240,3 +242,47 @@ def test_the_demo_forks_its_prefetch_and_shows_rows_without_the_http_stack(
     assert result["forked"] and result["taken"] and result["events"] > 0
     assert result["windows"] >= 2  # the default 24 hours: two day windows, both asked
     assert result["loaded"] == []
+
+
+def test_answers_larger_than_the_pipe_arrive_whole_and_in_order() -> None:
+    """Frames of several pipe-fulls each, read without waiting as the writer fills the pipe
+    (as the browser's event loop reads its child's answers), each one whole, in order."""
+    from auditui.sources.prefetch import _HEADER, _Frame, _write_all
+
+    answers = [RawAnswer(bytes([index]) * (3 * 1024 * 1024 + index), None) for index in range(3)]
+    frames = [pack((index, "answer", answer)) for index, answer in enumerate(answers)]
+    read, write = os.pipe()
+
+    def send() -> None:
+        for data in frames:
+            _write_all(write, _HEADER.pack(len(data)) + data)
+        os.close(write)
+
+    writer = threading.Thread(target=send)
+    writer.start()
+    os.set_blocking(read, False)
+    frame, got = _Frame(limit=16 * 1024 * 1024), []
+    while True:
+        select.select([read], [], [])
+        try:
+            if frame.read(read) == 0:
+                break
+        except BlockingIOError:
+            continue
+        if (whole := frame.take()) is not None:
+            with whole:
+                got.append(unpack(whole))
+    writer.join()
+    os.close(read)
+    assert got == [(index, "answer", answer) for index, answer in enumerate(answers)]
+
+
+def test_a_frame_longer_than_any_answer_is_refused() -> None:
+    from auditui.sources.prefetch import _HEADER, _Frame
+
+    read, write = os.pipe()
+    os.write(write, _HEADER.pack(2_000))
+    with pytest.raises(ValueError, match="2000 bytes"):
+        _Frame(limit=1_000).read(read)
+    os.close(read)
+    os.close(write)
