@@ -168,7 +168,8 @@ class Prefetch:
         self.concurrency = max(1, concurrency)
         self.ahead_bytes = ahead_bytes
         # None: no answer came back whole (the load asks the server itself). A window's
-        # future is dropped (None) when the prefetch closes before it was taken.
+        # future is dropped (None) once taken and settled (the load holds it), or when the
+        # prefetch closes before it was taken.
         self._answers: list[Future[RawAnswer | None] | None] = [Future() for _ in self.windows]
         self._taken: set[int] = set()
         self._lock = threading.Lock()
@@ -219,6 +220,8 @@ class Prefetch:
             answer.set_exception(value)
         else:
             answer.set_result(value if kind == "answer" else None)
+        if index in self._taken:  # the load has it: its body goes once it is decoded
+            self._answers[index] = None
 
     def _settle_rest(self) -> None:
         """No answer for what has none yet (the load asks the server itself)."""
@@ -434,6 +437,8 @@ class Prefetch:
                 if answer is None:
                     return None
                 self._taken.add(index)
+                if answer.done():  # here already: the load holds the only reference
+                    self._answers[index] = None
                 orders = self._orders
                 break
             else:

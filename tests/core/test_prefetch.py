@@ -134,6 +134,7 @@ def test_every_window_of_the_range_is_asked_for_once(server: DemoServer) -> None
     wait_until(lambda: server.request_count == windows(SIX_DAYS), "the prefetch")
     assert asyncio.run(_uuids(connection, SIX_DAYS)) == plain
     assert server.request_count == windows(SIX_DAYS)  # the load asked nothing itself
+    assert connection.prefetch._answers == [None] * windows(SIX_DAYS)  # no body kept here
 
 
 def test_the_prefetch_runs_no_further_ahead_than_its_budget(server: DemoServer) -> None:
