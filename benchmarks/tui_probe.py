@@ -174,9 +174,18 @@ def measure_terminal(spec: dict[str, Any], spawned: float, out: Path) -> None:
     signal.signal(signal.SIGALRM, lambda *_: _give_up(out))
     signal.alarm(int(TIMEOUT))
     try:
-        install_probes(marks, on_loaded=lambda app: app.call_later(app.exit))
+        import auditui.tui.launch as launch  # light: Textual is imported by `run_app`
         from auditui.cli.main import main
 
+        run_app = launch.run_app
+
+        def probed_run_app(*args: Any, **options: Any) -> int:
+            # The probes import Textual and the App: only here, where the CLI would (after
+            # it started the prefetch), not before the CLI runs.
+            install_probes(marks, on_loaded=lambda app: app.call_later(app.exit))
+            return run_app(*args, **options)
+
+        launch.run_app = probed_run_app
         os.environ.update(DATAFOLD_HOST=spec["url"], DATAFOLD_API_KEY=spec["key"])
         code = main(cli_args(spec))
         result.update(figures(marks, spawned))
