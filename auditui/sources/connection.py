@@ -64,6 +64,10 @@ class Connection:
         """Whether the first windows are being (or were) asked for already (`prefetching`)."""
         return self.prefetch is not None
 
+    def hold_prefetched(self) -> Callable[[], None]:
+        """`EventSource.hold_prefetched`: the prefetch's `hold`."""
+        return self.prefetch.hold() if self.prefetch is not None else lambda: None
+
     def with_credential(self, credential: Credential | None) -> Connection:
         return replace(self, credential=credential)
 

@@ -403,6 +403,10 @@ class FileSource:
             raise UsageError(f"{self.host} holds no readable events{bad}.")
         return TimeRange(events[-1].timestamp, events[0].timestamp + timedelta(microseconds=1))
 
+    def hold_prefetched(self) -> Callable[[], None]:
+        """Nothing is prefetched from a file: nothing to hold."""
+        return lambda: None
+
     def default_range(self) -> TimeRange:
         return self.span()
 

@@ -14,23 +14,27 @@ load only so far: answers sent but not yet taken stay under `AHEAD_BYTES` (a win
 waits for is always asked for, first). After the first error the prefetch asks nothing more
 (the load asks for the rest itself, and meets the error again if it is real). `close` ends
 it: the browser's first load over the connection calls it when it ends (finished or
-cancelled), and answers not taken by then are dropped.
+cancelled), and answers not taken by then are dropped. While the browser builds its screen
+it `hold`s the answers after the first few (as many as a load asks for at once): decoding
+them then would delay the first frame.
 
 Where the platform forks and this process runs no other thread yet (the CLI, before the
 browser), the requests run in a forked child (`_child`): its HTTP stack (httpx, anyio,
 httpcore) is imported and run on another core, not here, where it would compete with
 Textual's import and the decoding for the interpreter lock, and the browser imports none of
 it before its first live request. The child sends back over a pipe, one by one as they
-arrive, each answer as it came (`api.RawAnswer`: the decompressed body and its `Date`) or its
-error; this process decodes it as it decodes any answer (`AuditClient.fetch_window`). A
-daemon thread here waits on that pipe (`os.read` holds no lock), fills the answers and reaps
-the child. An error that does not cross the pipe whole (not an `AudituiError`, or not
-picklable) and a child that dies without answering leave no answer: the load then asks the
-server itself. The child ignores SIGINT and SIGTSTP (the browser's), never touches the
-terminal (0, 1 and 2 are /dev/null), exits with `os._exit`, and dies at once when this
-process does: it reads the windows taken (`take`) from a second pipe whose write end only
-this process holds, and exits at its end. Elsewhere (no `fork`, or threads already running)
-the requests run in a daemon thread here, told of the windows taken by the same kind of pipe.
+arrive, each answer as it came (`api.RawAnswer`: the decompressed body and its `Date`) or
+its error (the framing: `prefetch_pipe`); this process decodes it as it decodes any answer
+(`AuditClient.fetch_window`). The event loop of the load that waits for an answer reads the
+pipe (`wait`; a thread would wait for the interpreter lock at every read while the loop
+decodes), and the child is reaped once the pipe ends. An error that does not cross the pipe
+whole (not an `AudituiError`, or not picklable) and a child that dies without answering
+leave no answer: the load then asks the server itself. The child ignores SIGINT and SIGTSTP
+(the browser's), never touches the terminal (0, 1 and 2 are /dev/null), exits with
+`os._exit`, and dies at once when this process does: it reads the windows taken (`take`)
+from a second pipe whose write end only this process holds, and exits at its end. Elsewhere
+(no `fork`, or threads already running) the requests run in a daemon thread here, told of
+the windows taken by the same kind of pipe.
 
 Only a load of a `Connection` with a key is prefetched (not a file, not the archive-only
 path, not a follow), with the profile's usual client: the same retries, timeouts and body
@@ -40,14 +44,9 @@ limits. The key stays in the client's memory (the child's copy of it); nothing i
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
-import fcntl
-import io
 import os
-import pickle
 import signal
-import struct
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
@@ -55,16 +54,23 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from auditui.errors import AudituiError
+from auditui.sources.prefetch_pipe import (
+    READ_SIZE,
+    TAKEN,
+    Frame,
+    Outbox,
+    reap,
+    unpack,
+    widen,
+    write_all,
+)
 
 if TYPE_CHECKING:
     from auditui.sources.api import AuditClient, RawAnswer
     from auditui.timespec import TimeRange
 
-_READ_SIZE = 1024 * 1024  # a pipe holds this at most (Linux's `pipe-max-size`)
 _FRAME_SLACK = 1024 * 1024  # a frame holds a body (at most the client's limit) and this
-_DRAIN_BYTES = 8 * _READ_SIZE  # read at most this much in one go on the event loop
-_HEADER = struct.Struct(">I")  # each frame on the pipe: its length, then `pack`'s bytes
-_TAKEN = struct.Struct(">I")  # each window taken, on the other pipe: its index
+_DRAIN_BYTES = 8 * READ_SIZE  # read at most this much in one go on the event loop
 AHEAD_BYTES = 48 * 1024 * 1024  # answers sent but not yet taken, at most (then it waits)
 
 # What one window's request came to: ("answer", RawAnswer), ("error", exception) or
@@ -112,49 +118,6 @@ class _Schedule:
         return None
 
 
-class _Outbox:
-    """The child's side of the answers' pipe: each outcome framed and queued, written as
-    the pipe takes it (never blocking the requests while this process reads slowly)."""
-
-    def __init__(self, fd: int) -> None:
-        self.fd = fd
-        os.set_blocking(fd, False)
-        self.queue: collections.deque[memoryview] = collections.deque()
-        self.loop = asyncio.get_running_loop()
-        self.empty = asyncio.Event()
-        self.empty.set()
-
-    def send(self, index: int, kind: str, value: Any) -> None:
-        if kind == "error" and not isinstance(value, AudituiError):
-            kind, value = "none", None  # the load meets it again, if it is real
-        data = pack((index, kind, value)) or pack((index, "none", None))
-        if self.empty.is_set():
-            self.empty.clear()
-            self.loop.add_writer(self.fd, self._write)
-        self.queue.append(memoryview(_HEADER.pack(len(data))))
-        self.queue.append(memoryview(data))
-
-    def _write(self) -> None:
-        """What the pipe takes now (the loop calls it while it has room)."""
-        while self.queue:
-            try:
-                written = os.write(self.fd, self.queue[0])
-            except BlockingIOError:
-                return
-            except OSError:  # the parent is gone: nobody reads any more
-                self.queue.clear()
-                break
-            if written < len(self.queue[0]):
-                self.queue[0] = self.queue[0][written:]
-                return
-            self.queue.popleft()
-        self.loop.remove_writer(self.fd)
-        self.empty.set()
-
-    async def drained(self) -> None:
-        await self.empty.wait()
-
-
 class Prefetch:
     """The range's windows asked for in a forked child (or a daemon thread), each answer
     handed over once (`take`)."""
@@ -178,9 +141,14 @@ class Prefetch:
         # and the event loop reading it (`wait`).
         self._answers_fd: int | None = None
         self._pid: int | None = None
-        self._frame = _Frame(client.max_body_bytes + _FRAME_SLACK)
+        self._frame = Frame(client.max_body_bytes + _FRAME_SLACK)
         self._reader: asyncio.AbstractEventLoop | None = None
         self._read_lock = threading.RLock()
+        # `hold`: whether the waits after the first `concurrency` are held, how many were
+        # handed over, and the held ones (futures of the event loop that waits).
+        self._holding = False
+        self._handed = 0
+        self._parked: list[asyncio.Future[None]] = []
         self.forked = False  # whether the requests run in a child process
 
     @property
@@ -251,8 +219,8 @@ class Prefetch:
                     fetching.cancel()
                 return
             received.extend(data)
-            whole = len(received) - len(received) % _TAKEN.size
-            for (index,) in _TAKEN.iter_unpack(received[:whole]):
+            whole = len(received) - len(received) % TAKEN.size
+            for (index,) in TAKEN.iter_unpack(received[:whole]):
                 schedule.take(index)
             del received[:whole]
 
@@ -284,7 +252,7 @@ class Prefetch:
 
     def _fork(self, orders: int) -> None:
         answer_read, answer_write = os.pipe()
-        _widen(answer_write)
+        widen(answer_write)
         try:
             pid = os.fork()
         except OSError:
@@ -312,7 +280,7 @@ class Prefetch:
                 os.dup2(devnull, fd)
 
             async def run() -> None:
-                outbox = _Outbox(out)
+                outbox = Outbox(out)
                 # At the pipe's end (closed, or the parent gone): exit at once.
                 await self._fetch_ordered(outbox.send, orders, on_closed=lambda: os._exit(0))
                 await outbox.drained()
@@ -327,12 +295,38 @@ class Prefetch:
         self._answers_fd, self._pid = fd, pid
 
     async def wait(self, answer: Future[RawAnswer | None]) -> RawAnswer | None:
-        """A taken answer, once here: the running event loop reads the child's pipe
+        """A taken answer, once here (and, while `hold` holds them, once released unless it
+        is among the first `concurrency`): the running event loop reads the child's pipe
         meanwhile (a thread reading it would wait for the interpreter lock at every read,
         which this loop holds as it decodes the answers before)."""
+        if self._holding and self._handed >= self.concurrency:
+            parked = asyncio.get_running_loop().create_future()
+            self._parked.append(parked)
+            await parked
+        self._handed += 1
         if not answer.done():
             self._attach(asyncio.get_running_loop())
         return await asyncio.wrap_future(answer)
+
+    def hold(self) -> Callable[[], None]:
+        """Hand over the first `concurrency` answers a load waits for (what a load asks for
+        at once), the others only once the returned function is called (in the same event
+        loop): the browser holds them while its screen is built, which decoding them would
+        delay."""
+        self._holding = True
+        return self._release
+
+    def _release(self) -> None:
+        self._holding = False
+        parked, self._parked = self._parked, []
+        for waiter in parked:
+            if not waiter.done():
+                waiter.set_result(None)
+
+    @property
+    def held(self) -> int:
+        """How many waits `hold` holds now (for tests)."""
+        return sum(not waiter.done() for waiter in self._parked)
 
     def _attach(self, loop: asyncio.AbstractEventLoop) -> None:
         with self._read_lock:
@@ -381,7 +375,7 @@ class Prefetch:
                 loop.remove_reader(fd)
             os.close(fd)
         if pid is not None:
-            _reap(pid)
+            reap(pid)
         self._end_orders()
         self._settle_rest()
 
@@ -445,7 +439,7 @@ class Prefetch:
                 return None
         if orders is not None:  # asked for next, if not yet; no longer ahead
             with contextlib.suppress(OSError):  # the child has ended: nothing to tell
-                _write_all(orders, _TAKEN.pack(index))
+                write_all(orders, TAKEN.pack(index))
         return answer
 
     @property
@@ -461,114 +455,3 @@ def _in_event_loop() -> bool:
     except RuntimeError:
         return False
     return True
-
-
-def _widen(fd: int) -> None:
-    """A pipe that holds a whole answer or more (Linux: up to `pipe-max-size`, 1 MiB by
-    default; 64 KiB otherwise): fewer reads and writes for each answer."""
-    for size in (_READ_SIZE, 256 * 1024):
-        with contextlib.suppress(OSError, AttributeError):
-            fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, size)
-            return
-
-
-def _reap(pid: int) -> None:
-    """Collect the child's exit status: now if it has exited, else in a daemon thread."""
-    with contextlib.suppress(ChildProcessError):
-        if os.waitpid(pid, os.WNOHANG) == (0, 0):
-            threading.Thread(target=_wait_for, args=(pid,), name="auditui-prefetch-reap",
-                             daemon=True).start()  # fmt: skip
-
-
-def _wait_for(pid: int) -> None:
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(pid, 0)
-
-
-class _Frame:
-    """One frame of the answers' pipe as it is read: its length, then its bytes, read into
-    one buffer kept from frame to frame (a new one each time would be fresh memory, paged
-    in by the kernel a page at a time). A length above `limit` is no frame of ours: the
-    pipe is read no more (`ValueError`)."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.header = bytearray()
-        self.buffer = bytearray()
-        self.length: int | None = None  # once the header is read
-        self.filled = 0
-
-    def read(self, fd: int) -> int:
-        """Read what is missing of it (at most); 0 at the pipe's end."""
-        if self.length is None:
-            chunk = os.read(fd, _HEADER.size - len(self.header))
-            self.header += chunk
-            if len(self.header) == _HEADER.size:
-                (length,) = _HEADER.unpack(self.header)
-                if length > self.limit:
-                    raise ValueError(f"a frame of {length} bytes")
-                if length > len(self.buffer):
-                    self.buffer = bytearray(length)
-                self.length = length
-            return len(chunk)
-        if self.filled == self.length:
-            return 1  # an empty frame: whole already
-        read = os.readv(fd, [memoryview(self.buffer)[self.filled : self.length]])
-        self.filled += read
-        return read
-
-    def take(self) -> memoryview | None:
-        """The frame's bytes once whole, valid until the next `read` (a new frame begins),
-        else None."""
-        if self.length is None or self.filled < self.length:
-            return None
-        whole = memoryview(self.buffer)[: self.length]
-        self.header, self.length, self.filled = bytearray(), None, 0
-        return whole
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
-
-
-def _rebuild(kind: type[BaseException], args: tuple[Any, ...], state: dict[str, Any]
-             ) -> BaseException:  # fmt: skip
-    """An exception as it was (type, args, attributes) without calling its `__init__`."""
-    error = kind.__new__(kind)
-    error.args = args
-    error.__dict__.update(state)
-    return error
-
-
-class _Pickler(pickle.Pickler):
-    """Pickles an exception by its type, args and attributes (its `__init__` may take
-    other arguments than its args: `AuthError(status, source)` has its message as args)."""
-
-    def reducer_override(self, obj: Any) -> Any:
-        if isinstance(obj, BaseException):
-            return _rebuild, (type(obj), obj.args, dict(obj.__dict__))
-        return NotImplemented
-
-
-def pack(outcome: tuple[int, str, Any]) -> bytes:
-    """A window's outcome (index, kind, value: `Deliver`'s) for the pipe; b"" if it cannot
-    be pickled."""
-    buffer = io.BytesIO()
-    try:
-        _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(outcome)
-    except Exception:  # noqa: BLE001 - an error that cannot cross: the load asks again
-        return b""
-    return buffer.getvalue()
-
-
-def unpack(data: bytes | memoryview) -> tuple[int, str, Any] | None:
-    """What `pack` made; None when it cannot be read (no answer: the load asks itself)."""
-    try:
-        index, kind, value = pickle.loads(data)  # from our own child, over our own pipe
-    except Exception:  # noqa: BLE001 - no answer: the load asks the server itself
-        return None
-    if not isinstance(index, int) or kind not in ("answer", "error", "none"):
-        return None
-    return index, kind, value

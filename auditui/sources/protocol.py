@@ -60,6 +60,12 @@ class EventSource(Protocol):
         (`sources.prefetch`): their answers may be here before its screen is."""
         ...
 
+    def hold_prefetched(self) -> Callable[[], None]:
+        """Until the returned function is called, a load gets only the first prefetched
+        answers, as many as it asks for at once (the browser calls it once its screen is
+        mounted); a no-op without them."""
+        ...
+
     def default_range(self) -> TimeRange:
         """The range to show when none was asked for."""
         ...

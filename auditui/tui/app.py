@@ -20,7 +20,7 @@ first frame has the rows (what the load reports waits for the mount: `MountGate`
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import partial
 from typing import ClassVar
 
@@ -145,6 +145,8 @@ class AuditApp(WidgetMessages, LoadDisplay, App[int]):
             ),
         )
         self.mount_gate = MountGate()  # a load begun before the screen reports to it after
+        # the prefetched answers after the first few, held while the screen is built
+        self._release_prefetched: Callable[[], None] = lambda: None
         self.load_flow = LoadFlow(session, self.load_hooks())  # (app_loading.py)
 
     # ── the session's state (read-only: the session assigns it) ───────────────────────
@@ -231,9 +233,12 @@ class AuditApp(WidgetMessages, LoadDisplay, App[int]):
             self.detail.show_event(table.cursor_event, utc=table.utc, zone=table.zone)
         else:
             self.start_load(self.time_range)  # the login dialog first when it needs a key
+        self._release_prefetched()  # the rest of the prefetched answers: the screen is up
 
     def on_load(self) -> None:
         if self.connection.prefetched:  # loaded while the screen is built: rows in its 1st frame
+            # only the first answers (decoding all would hold the screen back)
+            self._release_prefetched = self.connection.hold_prefetched()
             self.start_load(self.time_range)
 
     async def on_event(self, event: events.Event) -> None:

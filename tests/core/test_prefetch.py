@@ -179,3 +179,30 @@ def test_the_first_load_ends_the_prefetch(server: DemoServer) -> None:
     server.reset_counts()
     assert asyncio.run(_uuids(connection, RANGE))
     assert server.request_count == windows(RANGE)  # asked again
+
+
+def test_held_answers_wait_for_the_release(server: DemoServer) -> None:
+    # the browser holds the answers after the first few while its screen is built
+    plain = asyncio.run(_uuids(make_connection(server), SIX_DAYS))
+    connection = make_connection(server).prefetching(SIX_DAYS)
+    prefetch = connection.prefetch
+    assert prefetch is not None
+    wait_until(lambda: prefetch.answered, "the answers")
+    later = windows(SIX_DAYS) - CONCURRENCY  # 3: the first four are handed over at once
+
+    async def load() -> list[str]:
+        release = connection.hold_prefetched()
+        uuids: list[str] = []
+        async for batch in connection.stream(SIX_DAYS):
+            uuids += [event.event_uuid for event in batch.events]
+            if batch.index == CONCURRENCY - 1:  # the fourth window
+                for _ in range(500):  # the workers go on to the next windows, and wait
+                    if prefetch.held == later:
+                        break
+                    await asyncio.sleep(0.01)
+                assert prefetch.held == later
+                release()
+        return sorted(uuids)
+
+    assert asyncio.run(load()) == plain
+    assert prefetch.held == 0

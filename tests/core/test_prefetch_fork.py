@@ -34,7 +34,8 @@ from auditui.errors import (
 )
 from auditui.sources.api import RawAnswer
 from auditui.sources.body import BodyTooLarge
-from auditui.sources.prefetch import Prefetch, pack, unpack
+from auditui.sources.prefetch import Prefetch
+from auditui.sources.prefetch_pipe import HEADER, Frame, pack, unpack, write_all
 from auditui.sources.windows import split_windows
 from auditui.timespec import TimeRange
 from tests.helpers.app import RANGE, make_connection, served
@@ -247,21 +248,19 @@ def test_the_demo_forks_its_prefetch_and_shows_rows_without_the_http_stack(
 def test_answers_larger_than_the_pipe_arrive_whole_and_in_order() -> None:
     """Frames of several pipe-fulls each, read without waiting as the writer fills the pipe
     (as the browser's event loop reads its child's answers), each one whole, in order."""
-    from auditui.sources.prefetch import _HEADER, _Frame, _write_all
-
     answers = [RawAnswer(bytes([index]) * (3 * 1024 * 1024 + index), None) for index in range(3)]
     frames = [pack((index, "answer", answer)) for index, answer in enumerate(answers)]
     read, write = os.pipe()
 
     def send() -> None:
         for data in frames:
-            _write_all(write, _HEADER.pack(len(data)) + data)
+            write_all(write, HEADER.pack(len(data)) + data)
         os.close(write)
 
     writer = threading.Thread(target=send)
     writer.start()
     os.set_blocking(read, False)
-    frame, got = _Frame(limit=16 * 1024 * 1024), []
+    frame, got = Frame(limit=16 * 1024 * 1024), []
     while True:
         select.select([read], [], [])
         try:
@@ -278,11 +277,9 @@ def test_answers_larger_than_the_pipe_arrive_whole_and_in_order() -> None:
 
 
 def test_a_frame_longer_than_any_answer_is_refused() -> None:
-    from auditui.sources.prefetch import _HEADER, _Frame
-
     read, write = os.pipe()
-    os.write(write, _HEADER.pack(2_000))
+    os.write(write, HEADER.pack(2_000))
     with pytest.raises(ValueError, match="2000 bytes"):
-        _Frame(limit=1_000).read(read)
+        Frame(limit=1_000).read(read)
     os.close(read)
     os.close(write)
