@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
 import os
 import signal
 import threading
@@ -80,39 +81,55 @@ Deliver = Callable[[int, str, Any], None]
 
 class _Schedule:
     """Which window to ask for next: one the load waits for, else the next newest while
-    the answers not yet taken stay under the budget; nothing more after an error."""
+    the answers not yet taken stay under the budget; nothing more after an error. Each
+    step is O(log n) (a range may have up to `windows.MAX_WINDOWS` windows)."""
 
     def __init__(self, count: int, budget: int) -> None:
-        self.pending = list(range(count))  # not asked yet, newest first
+        self.count = count
         self.budget = budget
-        self.wanted: set[int] = set()  # taken by the load (it waits for them)
+        self.next_in_order = 0  # the newest window not asked for yet, unless `asked` has it
+        self.asked: set[int] = set()  # asked for out of order (waited for)
+        self.waited: list[int] = []  # a heap: taken by the load (it waits for them)
+        self.taken: set[int] = set()
         self.untaken: dict[int, int] = {}  # answered, not taken yet: their sizes
+        self.untaken_bytes = 0
         self.changed = asyncio.Event()
         self.stopped = False
 
     def take(self, index: int) -> None:
-        self.wanted.add(index)
-        self.untaken.pop(index, None)
+        if index in self.taken:
+            return
+        self.taken.add(index)
+        heapq.heappush(self.waited, index)
+        self.untaken_bytes -= self.untaken.pop(index, 0)
         self.changed.set()
 
     def answered(self, index: int, size: int) -> None:
-        if index not in self.wanted:
+        if index not in self.taken:
             self.untaken[index] = size
+            self.untaken_bytes += size
 
     def stop(self) -> None:
         self.stopped = True
-        self.pending.clear()
         self.changed.set()
+
+    def _claim(self, index: int) -> int:
+        self.asked.add(index)
+        return index
 
     async def next(self) -> int | None:
         """The next window to ask for (waiting for room if needed); None when none is left."""
-        while self.pending:
-            for index in self.pending:
-                if index in self.wanted:
-                    self.pending.remove(index)
-                    return index
-            if sum(self.untaken.values()) < self.budget:
-                return self.pending.pop(0)
+        while not self.stopped:
+            while self.waited:  # what the load waits for, first
+                index = heapq.heappop(self.waited)
+                if index not in self.asked:
+                    return self._claim(index)
+            while self.next_in_order in self.asked:
+                self.next_in_order += 1
+            if self.next_in_order >= self.count:
+                return None
+            if self.untaken_bytes < self.budget:
+                return self._claim(self.next_in_order)
             self.changed.clear()
             await self.changed.wait()
         return None
@@ -365,11 +382,13 @@ class Prefetch:
             self._stop_reading()
 
     def _stop_reading(self) -> None:
-        """Read no more: the pipe closed, the child reaped, no answer for what has none."""
+        """Read no more: the pipe closed, the child reaped, no answer for what has none
+        (and the buffer the frames were read into, as large as the largest, freed)."""
         with self._read_lock:
             fd, self._answers_fd = self._answers_fd, None
             loop, self._reader = self._reader, None
             pid, self._pid = self._pid, None
+            self._frame = Frame(self._frame.limit)
         if fd is not None:
             if loop is not None and _in_event_loop() and asyncio.get_running_loop() is loop:
                 loop.remove_reader(fd)

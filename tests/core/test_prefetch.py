@@ -206,3 +206,32 @@ def test_held_answers_wait_for_the_release(server: DemoServer) -> None:
 
     assert asyncio.run(load()) == plain
     assert prefetch.held == 0
+
+
+def test_the_schedule_asks_waited_windows_first_and_no_further_than_its_budget() -> None:
+    from auditui.sources.prefetch import _Schedule
+
+    async def blocked(schedule: _Schedule) -> asyncio.Future[int | None]:
+        waiting = asyncio.ensure_future(schedule.next())
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert not waiting.done()  # no room: it waits
+        return waiting
+
+    async def run() -> list[int | None]:
+        schedule = _Schedule(6, budget=10)
+        asked = [await schedule.next(), await schedule.next()]  # newest first: 0, 1
+        schedule.answered(0, 6)
+        schedule.answered(1, 6)  # 12 bytes not taken: over the budget of 10 …
+        schedule.take(4)  # … but a window the load waits for is asked all the same
+        asked.append(await schedule.next())
+        waiting = await blocked(schedule)
+        schedule.take(0)  # 6 bytes left: room for the next in order
+        asked.append(await waiting)
+        schedule.answered(2, 50)
+        waiting = await blocked(schedule)
+        schedule.stop()  # after an error: nothing more
+        asked.append(await waiting)
+        return asked
+
+    assert asyncio.run(run()) == [0, 1, 4, 2, None]
