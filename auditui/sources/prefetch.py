@@ -29,12 +29,13 @@ its error (the framing: `prefetch_pipe`); this process decodes it as it decodes 
 pipe (`wait`; a thread would wait for the interpreter lock at every read while the loop
 decodes), and the child is reaped once the pipe ends. An error that does not cross the pipe
 whole (not an `AudituiError`, or not picklable) and a child that dies without answering
-leave no answer: the load then asks the server itself. The child ignores SIGINT and SIGTSTP
-(the browser's), never touches the terminal (0, 1 and 2 are /dev/null), exits with
-`os._exit`, and dies at once when this process does: it reads the windows taken (`take`)
-from a second pipe whose write end only this process holds, and exits at its end. Elsewhere
-(no `fork`, or threads already running) the requests run in a daemon thread here, told of
-the windows taken by the same kind of pipe.
+leave no answer: the load then asks the server itself. The child runs below the browser's
+priority (`CHILD_NICENESS`: where both want a core, the browser starting and decoding gets
+it), ignores SIGINT and SIGTSTP (the browser's), never touches the terminal (0, 1 and 2 are
+/dev/null), exits with `os._exit`, and dies at once when this process does: it reads the
+windows taken (`take`) from a second pipe whose write end only this process holds, and exits
+at its end. Elsewhere (no `fork`, or threads already running) the requests run in a daemon
+thread here, told of the windows taken by the same kind of pipe.
 
 Only a load of a `Connection` with a key is prefetched (not a file, not the archive-only
 path, not a follow), with the profile's usual client: the same retries, timeouts and body
@@ -72,6 +73,7 @@ if TYPE_CHECKING:
 
 _FRAME_SLACK = 1024 * 1024  # a frame holds a body (at most the client's limit) and this
 _DRAIN_BYTES = 8 * READ_SIZE  # read at most this much in one go on the event loop
+CHILD_NICENESS = 10  # the child's scheduling priority below the browser's
 AHEAD_BYTES = 48 * 1024 * 1024  # answers sent but not yet taken, at most (then it waits)
 
 # What one window's request came to: ("answer", RawAnswer), ("error", exception) or
@@ -292,6 +294,8 @@ class Prefetch:
         with contextlib.suppress(BaseException):
             signal.signal(signal.SIGINT, signal.SIG_IGN)
             signal.signal(signal.SIGTSTP, signal.SIG_IGN)
+            with contextlib.suppress(OSError):  # the browser first, where both want a core
+                os.nice(CHILD_NICENESS)
             devnull = os.open(os.devnull, os.O_RDWR)
             for fd in (0, 1, 2):  # never the terminal the browser owns
                 os.dup2(devnull, fd)

@@ -34,7 +34,7 @@ from auditui.errors import (
 )
 from auditui.sources.api import RawAnswer
 from auditui.sources.body import BodyTooLarge
-from auditui.sources.prefetch import Prefetch
+from auditui.sources.prefetch import CHILD_NICENESS, Prefetch
 from auditui.sources.prefetch_pipe import HEADER, Frame, pack, unpack, write_all
 from auditui.sources.windows import split_windows
 from auditui.timespec import TimeRange
@@ -153,7 +153,7 @@ def test_a_refusal_in_the_child_is_the_loads_401(server: DemoServer) -> None:
     assert server.request_count == WINDOWS and result["loaded"] == []
 
 
-def test_the_child_dies_with_the_process_that_forked_it(server: DemoServer) -> None:
+def test_the_child_runs_below_and_dies_with_the_process_that_forked_it(server: DemoServer) -> None:
     server.faults.push(Fault("delay", seconds=60, repeat=WINDOWS))  # the child waits
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     with subprocess.Popen(_probe(server, "wait"), stdout=subprocess.PIPE, env=env,
@@ -162,6 +162,11 @@ def test_the_child_dies_with_the_process_that_forked_it(server: DemoServer) -> N
             assert parent.stdout is not None and parent.stdout.readline() == b"ready\n"
             wait_until(lambda: server.request_count == WINDOWS, "the child's requests")
             (child,) = children_of(parent.pid)
+            # below the browser's priority: where both want a core, the browser gets it
+            nice = os.getpriority(os.PRIO_PROCESS, child) - os.getpriority(
+                os.PRIO_PROCESS, parent.pid
+            )
+            assert nice == CHILD_NICENESS > 0
             parent.send_signal(signal.SIGKILL)
             parent.wait(10)
             wait_gone(child)
