@@ -90,7 +90,7 @@ class _Schedule:
         self.count = count
         self.budget = budget
         self.next_in_order = 0  # the newest window not asked for yet, unless `asked` has it
-        self.asked: set[int] = set()  # asked for out of order (waited for)
+        self.asked: set[int] = set()  # every window asked for so far
         self.waited: list[int] = []  # a heap: taken by the load (it waits for them)
         self.taken: set[int] = set()
         self.untaken: dict[int, int] = {}  # answered, not taken yet: their sizes
@@ -146,6 +146,7 @@ class Prefetch:
         """`client` (not yet entered) asks for `windows` (the newest first), `concurrency`
         at a time, once `start` is called."""
         self.windows = list(windows)
+        self._index = {(window.start, window.end): i for i, window in enumerate(self.windows)}
         self._client = client
         self.concurrency = max(1, concurrency)
         self.ahead_bytes = ahead_bytes
@@ -361,7 +362,7 @@ class Prefetch:
     def _drain(self) -> None:
         """Deliver the whole answers the pipe holds, never waiting (at most `_DRAIN_BYTES`
         at a time: the loop calls again); at its end, no answer for the rest. Each frame is
-        read straight into a buffer of its size (`_Frame`)."""
+        read straight into the buffer `Frame` keeps."""
         with self._read_lock:
             fd = self._answers_fd
             if fd is None:
@@ -427,8 +428,7 @@ class Prefetch:
             for index in range(len(self._answers)):
                 if index not in self._taken:
                     self._answers[index] = None
-        self._end_orders()
-        self._stop_reading()
+        self._stop_reading()  # the pipe of windows taken closed too: the child ends
 
     def _end_orders(self) -> None:
         """Close the pipe of windows taken: the child (or thread) asks no more."""
@@ -445,21 +445,16 @@ class Prefetch:
         the first time only; else None (the client asks the server itself). The future's
         result may be None, too: nothing came back whole."""
         with self._lock:
-            if not client.same_key(self._client):
+            index = self._index.get((start, end))
+            if index is None or index in self._taken or not client.same_key(self._client):
                 return None
-            for index, window in enumerate(self.windows):
-                answer = self._answers[index]
-                if (start, end) != (window.start, window.end) or index in self._taken:
-                    continue
-                if answer is None:
-                    return None
-                self._taken.add(index)
-                if answer.done():  # here already: the load holds the only reference
-                    self._answers[index] = None
-                orders = self._orders
-                break
-            else:
+            answer = self._answers[index]
+            if answer is None:
                 return None
+            self._taken.add(index)
+            if answer.done():  # here already: the load holds the only reference
+                self._answers[index] = None
+            orders = self._orders
         if orders is not None:  # asked for next, if not yet; no longer ahead
             with contextlib.suppress(OSError):  # the child has ended: nothing to tell
                 write_all(orders, TAKEN.pack(index))
