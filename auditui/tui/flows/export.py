@@ -19,9 +19,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.text import Text
 from textual.notifications import SeverityLevel
-from textual.widgets import ProgressBar, Static
 from textual.worker import Worker, get_current_worker
 
 from auditui.errors import AudituiError
@@ -189,10 +187,8 @@ class ExportFlow:
             self.app.call_from_thread(callback, *args)
 
     def _advance(self, done: int, total: int) -> None:
-        progress = self.progress
-        progress.query_one(ProgressBar).update(total=max(total, 1), progress=done)
         caption = f" exported {done:,} of {total:,} events · Esc cancels"
-        progress.query_one("#load-caption", Static).update(Text(caption))
+        self.progress.show(caption, max(total, 1), done)
 
     def _succeeded(self, result: ExportResult) -> None:
         noun = "event" if result.count == 1 else "events"

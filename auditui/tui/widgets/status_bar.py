@@ -11,20 +11,23 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING
 
 import msgspec
 from msgspec.structs import replace
 from rich.cells import cell_len, set_cell_size
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.reactive import reactive
-from textual.widgets import ProgressBar, Static
+from textual.widgets import Static
 
 from auditui.textsafe import visible
 from auditui.timespec import TimeRange
 from auditui.timezones import zone_name
 from auditui.units import human_bytes
+
+if TYPE_CHECKING:
+    from textual.widgets import ProgressBar
 
 REDRAW_EVERY = 0.1  # seconds between progress redraws while windows arrive
 
@@ -256,7 +259,13 @@ class HeaderLine(Static):
 
 
 class LoadProgress(Horizontal):
-    """A progress bar with a caption (`windows 3/7 · 12,345 events · 4.2 MiB · Esc cancels`)."""
+    """A progress bar with a caption (`windows 3/7 · 12,345 events · 4.2 MiB · Esc cancels`).
+
+    The bar and the caption are made at the first start that lasts until the next frame:
+    a load that ends before it (the browser's first, prefetched, or the demo's) never
+    builds them. That spares the start-up their composition and styling, and leaves no
+    indeterminate bar animating (15 frames a second) out of sight. Until they exist, the
+    line keeps what it would show (`_shown`) for them."""
 
     DEFAULT_CSS = """
     LoadProgress {
@@ -270,20 +279,25 @@ class LoadProgress(Horizontal):
     LoadProgress #load-caption { width: 1fr; }
     """
 
-    def compose(self) -> ComposeResult:
-        # no percentage: it had 2 of the 5 cells it needs beside the bar ("1" for 100%), and
-        # the caption says the windows done
-        yield ProgressBar(total=None, show_eta=False, show_percentage=False, id="load-bar")
-        yield Static("", id="load-caption")
-
     _drawn_at = 0.0
+    _bar: ProgressBar | None = None  # (Textual's module imported with the first)
+    _caption: Static | None = None
+    _building = False
+    # what the line shows: the caption, and the bar's (total, progress) (total None: busy)
+    _shown: tuple[str, float | None, float] = ("", None, 0)
+
+    @property
+    def caption(self) -> str:
+        """The caption shown (or to be shown once the line is built)."""
+        return self._shown[0]
 
     def start(self, caption: str) -> None:
         self._drawn_at = 0.0
         self.add_class("-active")
-        bar = self.query_one(ProgressBar)
-        bar.update(total=None, progress=0)
-        self.query_one("#load-caption", Static).update(Text(caption))
+        self.show(caption, None, 0)
+        if self._bar is None and not self._building:
+            self._building = True
+            self.call_after_refresh(self._build)
 
     def advance(self, done: int, total: int, events: int, size: int) -> None:
         """Show progress; at most every `REDRAW_EVERY` seconds until the last window (each
@@ -292,9 +306,31 @@ class LoadProgress(Horizontal):
         if done < total and now - self._drawn_at < REDRAW_EVERY:
             return
         self._drawn_at = now
-        self.query_one(ProgressBar).update(total=max(total, 1), progress=done)
         caption = f" windows {done}/{total} · {events:,} events · {human_bytes(size)} · Esc cancels"
-        self.query_one("#load-caption", Static).update(Text(caption), layout=False)
+        self.show(caption, max(total, 1), done)
 
     def stop(self) -> None:
         self.remove_class("-active")
+        if self._bar is not None and self._bar.total is None:
+            self._bar.update(total=1, progress=0)  # not busy: its animation stops
+
+    def show(self, caption: str, total: float | None, progress: float) -> None:
+        """Show `caption` and the bar at `progress` of `total` (None: busy, no total yet)."""
+        self._shown = (caption, total, progress)
+        if self._bar is not None and self._caption is not None:
+            self._bar.update(total=total, progress=progress)
+            self._caption.update(Text(caption), layout=False)
+
+    def _build(self) -> None:
+        """The bar and the caption, if the line is still shown a frame after its start."""
+        self._building = False
+        if self._bar is not None or not self.has_class("-active"):
+            return
+        from textual.widgets import ProgressBar
+
+        # no percentage: it had 2 of the 5 cells it needs beside the bar ("1" for 100%), and
+        # the caption says the windows done
+        self._bar = ProgressBar(total=None, show_eta=False, show_percentage=False, id="load-bar")
+        self._caption = Static("", id="load-caption")
+        self.mount(self._bar, self._caption)
+        self.show(*self._shown)
