@@ -33,7 +33,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator, Callable, Sequence
 from contextlib import aclosing
-from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -76,12 +75,14 @@ class ArchiveReadError(ArchiveError):
     brief = "archive unreadable"
 
 
-@dataclass(frozen=True, kw_only=True)
-class ArchivedConnection(Connection):
+class ArchivedConnection(Connection, frozen=True, kw_only=True):
     """A `Connection` reading archived windows from `archive` (see the module docstring)."""
 
     archive: Archive
     archive_only: bool = False
+
+    def _compared(self) -> tuple[object, ...]:
+        return (*super()._compared(), self.archive, self.archive_only)
 
     @property
     def offline(self) -> bool:

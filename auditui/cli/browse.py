@@ -11,9 +11,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from msgspec.structs import replace
 
 from auditui.cli.common import StatusLine, requested_range, say
 from auditui.cli.views import chosen_view, with_view_range

@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
@@ -64,11 +63,10 @@ _BACKEND_NAMES = {
 }
 
 
-@dataclass(frozen=True)
-class Credential:
+class Credential(msgspec.Struct, frozen=True):
     """An API key and a human description of where it came from (the key never shown)."""
 
-    key: str = field(repr=False)
+    key: str
     source: str
 
     def __repr__(self) -> str:

@@ -20,9 +20,11 @@ import os
 import re
 import tomllib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from auditui.config.settings import Profile, Settings
 from auditui.errors import ConfigError, UsageError
@@ -61,7 +63,7 @@ def login_profile(
     known = name == "default" or name in settings.profiles
     if known:
         return settings.profile(name, env), False
-    widened = replace(settings, profiles={**settings.profiles, name: {}})
+    widened = msgspec.structs.replace(settings, profiles={**settings.profiles, name: {}})
     return widened.profile(name, env), True
 
 

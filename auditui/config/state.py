@@ -13,8 +13,10 @@ TUI's to check (config sits below the events package).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
 from typing import TypeAlias
+
+import msgspec
+from msgspec.structs import replace
 
 from auditui.errors import ConfigError
 from auditui.paths import display_path, ui_state_file, write_atomic
@@ -62,8 +64,7 @@ def save_ui_state(key: str, value: JsonValue) -> None:
 DETAIL_SIZES = range(15, 86)  # the detail pane's share of the body, in percent
 
 
-@dataclass(frozen=True)
-class PaneLayout:
+class PaneLayout(msgspec.Struct, frozen=True):
     """How one profile's main screen is laid out, as the user left it.
 
     `columns`: the table's column ids in order (None: the profile's configured columns);

@@ -16,7 +16,6 @@ a file of another host is never read as this one's).
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,6 +45,8 @@ class _Version(msgspec.Struct, forbid_unknown_fields=False):
 
 def marks_path(profile: str, host: str, folder: Path | None = None) -> Path:
     """Where a profile's marks for this host live."""
+    import hashlib  # here: a browser's start names the file only once it reads it
+
     digest = hashlib.sha256(host.encode("utf-8", "surrogatepass")).hexdigest()[:16]
     return (folder or state_dir() / "marks") / f"{profile}-{digest}.json"
 
@@ -77,7 +78,14 @@ class MarkFile:
     def __init__(self, profile: str, host: str, path: Path | None = None) -> None:
         self.profile = profile
         self.host = host
-        self.path = path or marks_path(profile, host)
+        self._path = path
+
+    @property
+    def path(self) -> Path:
+        """The file (`marks_path`, worked out when first used)."""
+        if self._path is None:
+            self._path = marks_path(self.profile, self.host)
+        return self._path
 
     def load(self) -> tuple[Marks, str | None]:
         """The marks on disk, and one line when the file had to be kept aside (else None).

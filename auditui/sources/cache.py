@@ -28,7 +28,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import secrets
 import shutil
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -351,6 +350,8 @@ class WindowCache:
             return
         _private_dir(self.root.parent)
         _private_dir(self.root)
+        import secrets  # here: hmac and its hashes are not needed for a start without cache
+
         temp = self.root / f".{self._scope}.{secrets.token_hex(6)}.tmp"
         temp.mkdir(mode=0o700)
         try:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import secrets
 from pathlib import Path
 
 from auditui.paths import state_dir, temp_name
@@ -56,6 +55,8 @@ def install_secret(path: Path | None = None) -> bytes:
     if found is not None:
         return found
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    import secrets  # here: not needed by a start that finds the secret, or without cache
+
     secret = secrets.token_bytes(SECRET_SIZE)
     temp = path.with_name(temp_name(path.name))
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)

@@ -17,15 +17,14 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from contextlib import aclosing
-from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+import msgspec
 
 from auditui.config.credentials import Credential, resolve_credential
 from auditui.config.settings import Profile, profile_from_settings
 from auditui.errors import CredentialError
 from auditui.sources.api import AuditClient, check_host
-from auditui.sources.cache import WindowCache, cache_limit
-from auditui.sources.cache_gate import CacheGate, held_progress
-from auditui.sources.cache_identity import key_identity
 from auditui.sources.prefetch import Prefetch
 from auditui.sources.windows import (
     LoadResult,
@@ -37,18 +36,41 @@ from auditui.sources.windows import (
 )
 from auditui.timespec import TimeRange, resolve_range
 
+if TYPE_CHECKING:
+    from auditui.sources.cache import WindowCache
 
-@dataclass(frozen=True)
-class Connection:
-    """A profile, its checked host and (maybe) a credential: the API's `EventSource`."""
+
+class Connection(msgspec.Struct, frozen=True, eq=False):
+    """A profile, its checked host and (maybe) a credential: the API's `EventSource`.
+
+    Equal by profile, host, credential and the two flags (not by the prefetch), and repr'd
+    without the credential or the prefetch. A msgspec Struct, not a dataclass: Python
+    compiles a dataclass's methods at import, ~1 ms on the way to the first screen."""
 
     profile: Profile
     host: str
-    credential: Credential | None = field(default=None, repr=False)
+    credential: Credential | None = None
     demo: bool = False
     use_cache: bool = True  # False for --no-cache
     # The range's windows, asked for before the browser started (`prefetching`).
-    prefetch: Prefetch | None = field(default=None, repr=False, compare=False)
+    prefetch: Prefetch | None = None
+
+    def _compared(self) -> tuple[object, ...]:
+        return (type(self), self.profile, self.host, self.credential, self.demo, self.use_cache)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Connection):
+            return NotImplemented
+        return self._compared() == other._compared()
+
+    def __hash__(self) -> int:
+        return hash(self._compared())
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(profile={self.profile!r}, host={self.host!r}, "
+            f"demo={self.demo!r}, use_cache={self.use_cache!r})"
+        )
 
     @property
     def credential_source(self) -> str | None:
@@ -69,7 +91,7 @@ class Connection:
         return self.prefetch.hold() if self.prefetch is not None else lambda: None
 
     def with_credential(self, credential: Credential | None) -> Connection:
-        return replace(self, credential=credential)
+        return msgspec.structs.replace(self, credential=credential)
 
     def require_credential(self) -> Credential:
         if self.credential is None:
@@ -122,13 +144,18 @@ class Connection:
             if cache is None or not cache.cacheable(piece) or cache.lookup(piece) is None
         ]
         prefetch = Prefetch(asked, client, concurrency=self.profile.concurrency)
-        return replace(self, prefetch=prefetch.start())
+        return msgspec.structs.replace(self, prefetch=prefetch.start())
 
     def window_cache(self) -> WindowCache | None:
         """This profile + host + key's window cache, or None when caching is off (or the
         per-install secret that names keys cannot be read or made: loads go uncached)."""
         if self.demo or not self.use_cache or not self.profile.cache or self.credential is None:
             return None
+        # here, not at the top: the demo, `--no-cache` and files never load the cache's
+        # modules (hashes, compression, its format: ~5 ms of a start)
+        from auditui.sources.cache import WindowCache, cache_limit
+        from auditui.sources.cache_identity import key_identity
+
         try:
             identity = key_identity(self.host, self.credential.key.strip())
         except OSError:
@@ -146,6 +173,8 @@ class Connection:
             pieces = split_windows(time_range, self.profile.window)
             if pieces:
                 cache.fetch_live(pieces[0])
+            from auditui.sources.cache_gate import held_progress
+
             on_progress = held_progress(on_progress)
         async with self.client() as client:
             return await load_range(
@@ -170,7 +199,11 @@ class Connection:
         (`cache_gate.CacheGate`: the newest window is fetched live first)."""
         pieces = split_windows(time_range, self.profile.window) if windows is None else windows
         cache = self.window_cache()
-        gate = CacheGate(on_progress) if cache is not None else None
+        gate = None
+        if cache is not None:
+            from auditui.sources.cache_gate import CacheGate
+
+            gate = CacheGate(on_progress)
         if cache is not None and pieces:
             cache.fetch_live(pieces[0])
         report = gate.progress if gate is not None else on_progress

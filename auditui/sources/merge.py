@@ -10,9 +10,10 @@ and kept in `skipped`) and sorts newest first.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from auditui.events.model import MAX_SKIPPED_KEPT, AuditEvent, SkippedEvent
 from auditui.sources.dedupe import SeenEvents, conflict_records, unique_events
@@ -24,11 +25,10 @@ if TYPE_CHECKING:
 __all__ = ["LoadResult", "merge_windows"]
 
 
-@dataclass(slots=True)
-class LoadResult:
+class LoadResult(msgspec.Struct):
     """The merged events (newest first, unique by `event_uuid`) and what was dropped."""
 
-    events: list[AuditEvent] = field(repr=False)  # asyncio.run reprs its result at exit
+    events: list[AuditEvent]  # not in the repr: asyncio.run reprs its result at exit
     malformed: int = 0
     out_of_range: int = 0
     duplicates: int = 0  # dropped by uuid, conflicts included
@@ -37,9 +37,13 @@ class LoadResult:
     cached_windows: int = 0
     cached_events: int = 0
     conflicts: int = 0  # of `duplicates`, events different from the one kept
-    skipped: list[SkippedEvent] = field(default_factory=list)  # malformed and conflicts
+    skipped: list[SkippedEvent] = msgspec.field(default_factory=list)  # malformed, conflicts
     archived_windows: int = 0  # read from the local archive
     archived_events: int = 0
+
+    def __repr__(self) -> str:
+        shown = (f"{name}={getattr(self, name)!r}" for name in self.__struct_fields__[1:])
+        return f"LoadResult({', '.join(shown)})"
 
 
 def merge_windows(time_range: TimeRange, results: Sequence[WindowResult]) -> LoadResult:

@@ -40,7 +40,6 @@ import contextlib
 import heapq
 from collections.abc import AsyncGenerator, Callable, Coroutine, Sequence
 from contextlib import aclosing
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
@@ -82,8 +81,7 @@ class Progress(msgspec.Struct, frozen=True):
     archived_events: int = 0
 
 
-@dataclass(slots=True)
-class WindowBatch:
+class WindowBatch(msgspec.Struct):
     """One window's outcome: its new events (newest first), or the error that stopped it.
 
     `index` is the window's place in the newest-first list given to `stream_windows`.
@@ -101,7 +99,7 @@ class WindowBatch:
     cached: bool = False
     error: AudituiError | None = None
     conflicts: int = 0  # of `duplicates`, events different from the one kept
-    skipped: list[SkippedEvent] = field(default_factory=list)  # malformed and conflicts
+    skipped: list[SkippedEvent] = msgspec.field(default_factory=list)  # malformed, conflicts
     archived: bool = False  # read from the local archive (`auditui.archive.source`)
 
 

@@ -19,10 +19,10 @@ was chosen as). `History` keeps the steps in order with a cursor, as a web brows
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
 from typing import Any
 
 import msgspec
+from msgspec.structs import replace
 
 from auditui.timespec import TimeRange
 
@@ -31,15 +31,26 @@ CACHE_STEPS = 12  # steps whose filter results are kept
 CACHE_SIZE = 8_000_000  # store indices those results hold at most, in all (~64 MB)
 
 
-@dataclass(frozen=True, slots=True)
-class Place:
-    """What a step shows: the query (stripped), the sort and the range."""
+class Place(msgspec.Struct, frozen=True, eq=False):
+    """What a step shows: the query (stripped), the sort and the range; equal by those,
+    whatever `since` (how the range was chosen) says."""
 
     query: str
     sort_column: str
     descending: bool
     time_range: TimeRange
-    since: str | None = field(default=None, compare=False)  # how the range was chosen
+    since: str | None = None  # how the range was chosen
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Place):
+            return NotImplemented
+        return self._compared() == other._compared()
+
+    def __hash__(self) -> int:
+        return hash(self._compared())
+
+    def _compared(self) -> tuple[str, str, bool, TimeRange]:
+        return (self.query, self.sort_column, self.descending, self.time_range)
 
     @property
     def sort(self) -> tuple[str, bool]:

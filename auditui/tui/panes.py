@@ -11,8 +11,8 @@ share the pane leaves it, so the table always fills the width there is.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 
+from msgspec.structs import replace
 from textual.widget import Widget
 
 from auditui.config.state import DETAIL_SIZES, PaneLayout, load_pane_layout, save_pane_layout

@@ -9,7 +9,6 @@ test helper (the core's writer) from hand-made edge cases, one synced from the d
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import msgspec
 import pytest
 
 from auditui.archive import ArchivePaths, open_archive, read_manifest
@@ -220,7 +220,7 @@ def test_partition_filters_prune_whole_files(tmp_path: Path) -> None:
     assert "Scanning Files: 1/3" in plan
 
 
-class _FastConnection(Connection):
+class _FastConnection(Connection, frozen=True):
     """The profile's connection to the demo server, retrying without waiting."""
 
     def client(self, api_key: str | None = None, *, retries: bool = True) -> AuditClient:
@@ -243,7 +243,7 @@ def test_an_archive_synced_from_the_demo_server_reads_plainly_with_duckdb(
 ) -> None:
     server, served_events = served
     base: Profile = load_settings().profile("default", env={})
-    profile = dataclasses.replace(base, archive=str(tmp_path))
+    profile = msgspec.structs.replace(base, archive=str(tmp_path))
     connection = _FastConnection(profile, server.url, Credential(DEMO_KEY, "test"))
     archive = open_archive(profile, server.url)
     window = TimeRange(datetime(2026, 11, 22, tzinfo=UTC), NOW)

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from msgspec.structs import replace
 
 from auditui.archive import ArchivedConnection, ArchiveReadError, NotArchived, open_archive
 from auditui.archive.layout import ArchivePaths

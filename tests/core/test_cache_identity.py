@@ -13,11 +13,11 @@ import argparse
 import asyncio
 import hashlib
 import json
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from msgspec.structs import replace
 
 from auditui.cli.cache import cache_info
 from auditui.config.credentials import Credential

@@ -114,3 +114,28 @@ def test_the_browser_start_leaves_what_only_some_starts_need_unloaded() -> None:
         "from auditui import memory\nmemory.trim()"
     )
     assert {"zoneinfo", "secrets", "ctypes"} <= used
+
+
+def test_the_demo_start_leaves_the_cache_hashes_and_progress_bar_unloaded() -> None:
+    """Issue 17: the demo (like `--no-cache`) never reads the window cache, a marks file is
+    named (hashed) only when it is read, and the progress line's bar is built with the
+    first load that outlasts a frame: none of their modules loads before the first rows."""
+    code = (
+        "import auditui.cli.browse, auditui.sources.connection, auditui.tui.app\n"
+        "from auditui.marks import MarkFile\n"
+        "MarkFile('default', 'https://app.datafold.com')\n"
+    )
+    loaded = _modules_after(code)
+    assert "auditui.tui.app" in loaded and "auditui.marks.file" in loaded
+    cache = {"auditui.sources.cache", "auditui.sources.cache_gate", "auditui.sources.cache_format"}
+    assert not loaded & (cache | {"hashlib", "textual.widgets._progress_bar"})
+    used = _modules_after(
+        "from auditui.marks import MarkFile\nMarkFile('default', 'h').path\n"
+        "from auditui.sources.connection import Connection\n"
+        "from auditui.config.settings import Profile\n"
+        "from auditui.config.credentials import Credential\n"
+        "import os, tempfile\nos.environ['XDG_STATE_HOME'] = tempfile.mkdtemp()\n"
+        "os.environ['XDG_CACHE_HOME'] = tempfile.mkdtemp()\n"
+        "Connection(Profile('default'), 'https://h', Credential('k', 't')).window_cache()\n"
+    )
+    assert (cache - {"auditui.sources.cache_gate"}) | {"hashlib"} <= used

@@ -9,12 +9,12 @@ server's events in a range.
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import msgspec
 
 from auditui.archive import ArchivePaths, open_archive, read_manifest
 from auditui.archive.sync import SyncSummary, sync_archive
@@ -31,7 +31,7 @@ RANGE = TimeRange(datetime(2026, 11, 21, tzinfo=UTC), NOW)  # 21 … 26 November
 DAYS = [date(2026, 11, d) for d in range(21, 27)]
 
 
-class FastConnection(Connection):
+class FastConnection(Connection, frozen=True):
     """A Connection whose client retries without waiting (as tests' `client_for`)."""
 
     def client(self, api_key: str | None = None, *, retries: bool = True) -> AuditClient:
@@ -41,7 +41,7 @@ class FastConnection(Connection):
 
 def connection_for(server: DemoServer, **profile: Any) -> FastConnection:
     base: Profile = load_settings().profile("default", env={})
-    return FastConnection(dataclasses.replace(base, **profile), server.url,
+    return FastConnection(msgspec.structs.replace(base, **profile), server.url,
                           Credential(DEMO_KEY, "test"))  # fmt: skip
 
 

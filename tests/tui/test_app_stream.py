@@ -9,12 +9,12 @@ from __future__ import annotations
 import gzip
 import json
 from collections.abc import AsyncGenerator, Callable, Sequence
-from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from msgspec.structs import replace
 
 from auditui.config.credentials import Credential
 from auditui.config.settings import load_settings
@@ -211,7 +211,7 @@ async def test_a_second_launch_reads_past_windows_from_the_cache(server: DemoSer
     assert len(start_dates(server)) == asked + 1
 
 
-class _Broken(Connection):
+class _Broken(Connection, frozen=True):
     async def stream(
         self,
         time_range: TimeRange,

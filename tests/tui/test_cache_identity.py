@@ -9,8 +9,9 @@ cached window, after one live request.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
+
+from msgspec.structs import replace
 
 from auditui.config.credentials import Credential
 from auditui.config.settings import load_settings

@@ -6,10 +6,10 @@ Pilot against the demo server over real HTTP; windows are fetched one at a time
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from msgspec.structs import replace
 
 from auditui.config.credentials import Credential
 from auditui.config.settings import load_settings

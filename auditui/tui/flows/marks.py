@@ -78,7 +78,9 @@ class MarksFlow:
     # -- start: read the file ----------------------------------------------------------
 
     def start(self) -> None:
-        """Show the mark column (and the detail pane the notes), read the file in a worker."""
+        """Show the mark column (and the detail pane the notes), read the file in a worker
+        once the screen's next frame is drawn (at the mount: the first frame waits for
+        nothing of it, and marks made meanwhile stay)."""
         self.table.marker = self.marker
         self.app.query_one(DetailPane).note_of = self.marks.note
 
@@ -90,7 +92,9 @@ class MarksFlow:
                 return
             self._call(self._loaded, disk, warning)
 
-        self.app.run_worker(read, thread=True, group="marks-read", exit_on_error=False)
+        self.app.call_after_refresh(
+            self.app.run_worker, read, thread=True, group="marks-read", exit_on_error=False
+        )
 
     def _loaded(self, disk: dict[str, Mark], warning: str | None) -> None:
         self._take(disk)  # marks made before the file was read stay
