@@ -69,3 +69,15 @@ async def test_a_stopped_bar_stops_animating() -> None:
         line.stop()
         await pilot.pause()
         assert not animating(bar) and not shown(line)
+
+
+async def test_quitting_before_the_bar_is_built_fails_nothing() -> None:
+    """Quitting while a load runs: the screen goes before the frame the line's bar waited
+    for, and the bar is then never built (building it there failed the App's exit)."""
+    for _ in range(5):
+        app = _Line()
+        async with app.run_test(size=(100, 3)) as pilot:
+            app.query_one(LoadProgress).start(" loading today · Esc cancels")
+            app.exit()
+            await pilot.pause()
+        assert app.return_code == 0

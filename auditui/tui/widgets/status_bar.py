@@ -19,6 +19,7 @@ from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual.containers import Horizontal
 from textual.reactive import reactive
+from textual.widget import Widget
 from textual.widgets import Static
 
 from auditui.textsafe import visible
@@ -231,8 +232,9 @@ def _cut(text: str, width: int) -> str:
     return set_cell_size(text, max(width - 1, 0)) + "…"
 
 
-class HeaderLine(Static):
-    """The top line of the main screen."""
+class HeaderLine(Widget):
+    """The top line of the main screen, drawn from `info` when the screen is drawn (once a
+    frame, however many times the session's counts changed in between)."""
 
     DEFAULT_CSS = """
     HeaderLine {
@@ -243,19 +245,13 @@ class HeaderLine(Static):
     }
     """
 
+    # one line, full width: new text never changes the layout (a relayout for each
+    # streamed window would cost more than the window's rows); a change repaints the line
     info: reactive[HeaderInfo | None] = reactive(None)
 
-    def watch_info(self, info: HeaderInfo | None) -> None:
-        self._draw()
-
-    def on_resize(self) -> None:
-        self._draw()
-
-    def _draw(self) -> None:
-        info, width = self.info, self.size.width
-        # one line, full width: new text never changes the layout (a relayout for each
-        # streamed window would cost more than the window's rows)
-        self.update(header_text(info, width or None) if info else Text(""), layout=False)
+    def render(self) -> Text:
+        info = self.info
+        return header_text(info, self.size.width or None) if info else Text("")
 
 
 class LoadProgress(Horizontal):
@@ -322,9 +318,10 @@ class LoadProgress(Horizontal):
             self._caption.update(Text(caption), layout=False)
 
     def _build(self) -> None:
-        """The bar and the caption, if the line is still shown a frame after its start."""
+        """The bar and the caption, if the line is still shown a frame after its start (and
+        still on the screen: the App may be closing)."""
         self._building = False
-        if self._bar is not None or not self.has_class("-active"):
+        if self._bar is not None or not self.has_class("-active") or not self.is_attached:
             return
         from textual.widgets import ProgressBar
 
