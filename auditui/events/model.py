@@ -12,6 +12,7 @@ takes that path.
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from collections.abc import Callable, Iterable
@@ -344,11 +345,21 @@ def _decode_items(body: bytes) -> DecodedLogs:
 # The scanner's three steps (possessive, so a failed match never backtracks): in the
 # top-level object, the next string or punctuation; between the items of `logs`, everything
 # up to the next bracket or comma; elsewhere, up to the next bracket. Strings are skipped
-# whole; a lone quote is a string that never ends.
+# whole; a lone quote is a string that never ends. Compiled with the first malformed body
+# (a start that meets none compiles none).
 _STRING = rb'"[^"\\]*+(?:\\.[^"\\]*+)*+"'
-_TOP_STEP = re.compile(_STRING + rb'|["\[\]{}:,]')
-_ITEMS_STEP = re.compile(rb'(?:[^"\[\]{},]++|' + _STRING + rb')*+([\[\]{},"])')
-_DEEP_STEP = re.compile(rb'(?:[^"\[\]{}]++|' + _STRING + rb')*+([\[\]{}"])')
+
+
+@functools.cache
+def _scanner_steps() -> tuple[re.Pattern[bytes], re.Pattern[bytes], re.Pattern[bytes]]:
+    """The top-level, `logs` items' and deeper steps, in that order."""
+    return (
+        re.compile(_STRING + rb'|["\[\]{}:,]'),
+        re.compile(rb'(?:[^"\[\]{},]++|' + _STRING + rb')*+([\[\]{},"])'),
+        re.compile(rb'(?:[^"\[\]{}]++|' + _STRING + rb')*+([\[\]{}"])'),
+    )
+
+
 _OPEN, _CLOSE = b"[{", {ord("]"): ord("["), ord("}"): ord("{")}
 _QUOTE, _COLON, _COMMA, _BRACE = ord('"'), ord(":"), ord(","), ord("{")
 
@@ -360,6 +371,7 @@ def _log_items(body: bytes) -> list[tuple[int, int, int]]:
     structure (brackets, strings, one top-level object with a `logs` array); each item is
     then checked by decoding it alone. Raises `ResponseError`.
     """
+    top_step, items_step, deep_step = _scanner_steps()
     stack = bytearray()  # the brackets open at this point
     items: list[tuple[int, int, int]] = []
     key = b""  # the last key read in the top-level object
@@ -369,14 +381,14 @@ def _log_items(body: bytes) -> list[tuple[int, int, int]]:
     pos, end_of_top = 0, -1
     while True:
         if len(stack) <= 1:
-            match = _TOP_STEP.search(body, pos)
+            match = top_step.search(body, pos)
             if match is None:
                 break
             at = match.start()
             if end_of_top >= 0 or (not stack and (body[at] != _BRACE or body[:at].strip())):
                 raise ResponseError("The response is not a JSON object with a list of events.")
         else:
-            match = (_ITEMS_STEP if in_logs and len(stack) == 2 else _DEEP_STEP).match(body, pos)
+            match = (items_step if in_logs and len(stack) == 2 else deep_step).match(body, pos)
             if match is None:
                 break
             at = match.end() - 1

@@ -132,10 +132,15 @@ class DetailPane(ChangesPart):
         self.note_of: Callable[[str], str | None] = lambda uuid: None  # the marks' notes
 
     def compose(self) -> ComposeResult:
+        # composed as `_render_event` leaves the pane with no event: the mount draws nothing
         yield Static(Text("No event selected"), id="detail-empty")
-        yield OptionList(id="detail-fields", markup=False)
-        yield Static(id="detail-payload-header", markup=False)
-        yield PayloadText(id="detail-payload-text")
+        for hidden in (
+            OptionList(id="detail-fields", markup=False),
+            Static(id="detail-payload-header", markup=False),
+            PayloadText(id="detail-payload-text"),
+        ):
+            hidden.display = False
+            yield hidden
         # then #detail-tree and #detail-diff, mounted when first shown (`_tree`, `_changes`)
 
     def _tree(self, *, mount: bool = False) -> JsonTree | None:
@@ -161,7 +166,8 @@ class DetailPane(ChangesPart):
         return changes
 
     def on_mount(self) -> None:
-        self._render_event()
+        if self._event is not None:  # shown before the mount (else composed empty)
+            self._render_event()
 
     # -- public API ---------------------------------------------------------------------
 
