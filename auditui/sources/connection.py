@@ -63,6 +63,11 @@ class Connection(msgspec.Struct, frozen=True, eq=False):
             return NotImplemented
         return self._compared() == other._compared()
 
+    def __ne__(self, other: object) -> bool:  # a Struct's own `!=` would compare identity
+        if not isinstance(other, Connection):
+            return NotImplemented
+        return self._compared() != other._compared()
+
     def __hash__(self) -> int:
         return hash(self._compared())
 

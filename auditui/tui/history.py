@@ -46,6 +46,11 @@ class Place(msgspec.Struct, frozen=True, eq=False):
             return NotImplemented
         return self._compared() == other._compared()
 
+    def __ne__(self, other: object) -> bool:  # a Struct's own `!=` would compare identity
+        if not isinstance(other, Place):
+            return NotImplemented
+        return self._compared() != other._compared()
+
     def __hash__(self) -> int:
         return hash(self._compared())
 
