@@ -7,10 +7,12 @@ core, and the demo's modules are imported there, not here. This process binds th
 listening socket before it forks, so it knows the URL at once and its first request waits
 in the socket's backlog until the child serves (nothing here waits for the child). The
 child lives exactly as long as its parent: it waits on a pipe whose write end only the
-parent holds, so the parent's exit (clean, a signal, `kill -9`) ends it. It ignores SIGINT
-and SIGTSTP (the browser handles those for the terminal) and reads nothing from the
-terminal, and runs at a lower priority (`NICENESS`): where the cores are few, the browser
-gets them first. Where `fork` is missing, the server runs in this process.
+parent holds, so the parent's exit (clean, a signal, `kill -9`) ends it, and on Linux the
+kernel ends it with the parent too (`children.die_with_parent`: the prefetch's child,
+forked later, holds a copy of that write end). It ignores SIGINT and SIGTSTP (the browser
+handles those for the terminal) and reads nothing from the terminal, and runs at a lower
+priority (`NICENESS`): where the cores are few, the browser gets them first. Where `fork`
+is missing, the server runs in this process.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import socket
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple, NoReturn
 
+from auditui.children import die_with_parent
 from auditui.demo.address import DEMO_KEY, listening_socket, server_url
 
 # The child's lower scheduling priority: on a small machine (2 cores) the browser's start,
@@ -65,8 +68,10 @@ def live_demo(**options: Any) -> Iterator[DemoAddress]:
 def _fork_server(options: dict[str, Any], listening: socket.socket) -> Callable[[], None]:
     """Fork the child that serves on `listening`; a function that ends it and waits."""
     alive_read, alive_write = os.pipe()  # the child's lifeline: EOF = the parent is gone
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # the child: never returns into the caller's code
+        die_with_parent(parent)  # also when a sibling still holds the lifeline's write end
         os.close(alive_write)
         _serve_until_orphaned(options, listening, alive_read)
     os.close(alive_read)

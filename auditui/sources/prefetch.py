@@ -34,8 +34,10 @@ priority (`CHILD_NICENESS`: where both want a core, the browser starting and dec
 it), ignores SIGINT and SIGTSTP (the browser's), never touches the terminal (0, 1 and 2 are
 /dev/null), exits with `os._exit`, and dies at once when this process does: it reads the
 windows taken (`take`) from a second pipe whose write end only this process holds, and exits
-at its end. Elsewhere (no `fork`, or threads already running) the requests run in a daemon
-thread here, told of the windows taken by the same kind of pipe.
+at its end; on Linux the kernel also ends it with this process (`children.die_with_parent`),
+which covers a child no longer reading that pipe (seen: children left running, one busy,
+after a browser was killed). Elsewhere (no `fork`, or threads already running) the
+requests run in a daemon thread here, told of the windows taken by the same kind of pipe.
 
 Only a load of a `Connection` with a key is prefetched (not a file, not the archive-only
 path, not a follow), with the profile's usual client: the same retries, timeouts and body
@@ -55,6 +57,7 @@ from concurrent.futures import Future
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from auditui.children import die_with_parent
 from auditui.errors import AudituiError
 from auditui.sources.prefetch_pipe import (
     READ_SIZE,
@@ -273,6 +276,7 @@ class Prefetch:
     def _fork(self, orders: int) -> None:
         answer_read, answer_write = os.pipe()
         widen(answer_write)
+        parent = os.getpid()
         try:
             pid = os.fork()
         except OSError:
@@ -280,6 +284,7 @@ class Prefetch:
             os.close(answer_write)
             raise
         if pid == 0:  # the child: never returns into the caller's code
+            die_with_parent(parent)
             os.close(answer_read)
             assert self._orders is not None
             os.close(self._orders)

@@ -3,8 +3,10 @@ context (or its parent's death), and it runs in this process where there is no f
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -100,3 +102,39 @@ def test_the_child_ends_when_its_parent_is_killed() -> None:
     finally:
         parent.kill()
         parent.wait()
+
+
+def test_the_child_ends_with_its_parent_even_while_its_lifeline_is_held_elsewhere() -> None:
+    """A process the parent started holds the lifeline's write end too (as the prefetch's
+    forked child does): the pipe never ends, yet the kernel ends the server with the
+    parent (Linux's parent-death signal)."""
+    script = (
+        "import os, subprocess, sys, time\n"
+        "from auditui.demo.child import live_demo\n"
+        "with live_demo(events_per_day=50, days=2) as a:\n"
+        "    for fd in map(int, os.listdir('/proc/self/fd')):\n"
+        "        try:\n"
+        "            os.set_inheritable(fd, True)\n"
+        "        except OSError:\n"
+        "            pass\n"
+        "    holder = subprocess.Popen(['sleep', '60'], close_fds=False)\n"
+        "    print(a.url, holder.pid, flush=True)\n"
+        "    time.sleep(120)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE)
+    holder = None
+    try:
+        assert parent.stdout is not None
+        url, holder_pid = parent.stdout.readline().decode().split()
+        holder = int(holder_pid)
+        (child,) = set(children_of(parent.pid)) - {holder}
+        assert not _refuses(url)
+        parent.kill()  # SIGKILL: no clean-up runs in the parent
+        parent.wait()
+        wait_gone(child)
+    finally:
+        parent.kill()
+        parent.wait()
+        if holder is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(holder, signal.SIGKILL)

@@ -6,6 +6,7 @@ itself), and a child that never outlives the process that forked it."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import select
@@ -61,7 +62,16 @@ profile = load_settings().profile("default", env={})
 wanted = TimeRange(datetime.fromisoformat(start), datetime.fromisoformat(end))
 connection = Connection(profile=profile, host=url, credential=Credential(key, "test"), demo=True)
 connection = connection.prefetching(wanted)
-if mode == "wait":
+if mode in ("wait", "hold"):
+    if mode == "hold":  # another process holds every pipe's end too (the orders' included)
+        import subprocess
+        for fd in map(int, os.listdir("/proc/self/fd")):
+            try:
+                os.set_inheritable(fd, True)
+            except OSError:
+                pass
+        holder = subprocess.Popen(["sleep", "60"], close_fds=False)
+        print(holder.pid, flush=True)
     print("ready", flush=True)
     time.sleep(60)
 async def load():
@@ -172,6 +182,32 @@ def test_the_child_runs_below_and_dies_with_the_process_that_forked_it(server: D
             wait_gone(child)
         finally:
             parent.kill()
+
+
+def test_the_child_dies_with_its_parent_even_while_its_pipes_are_held_elsewhere(
+    server: DemoServer,
+) -> None:
+    """The orders pipe never ends (another process holds its write end), yet the kernel
+    ends the child with the process that forked it (Linux's parent-death signal)."""
+    server.faults.push(Fault("delay", seconds=60, repeat=WINDOWS))  # the child waits
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    holder = None
+    with subprocess.Popen(_probe(server, "hold"), stdout=subprocess.PIPE, env=env,
+                          cwd=ROOT) as parent:  # fmt: skip
+        try:
+            assert parent.stdout is not None
+            holder = int(parent.stdout.readline())
+            assert parent.stdout.readline() == b"ready\n"
+            wait_until(lambda: server.request_count == WINDOWS, "the child's requests")
+            (child,) = set(children_of(parent.pid)) - {holder}
+            parent.send_signal(signal.SIGKILL)
+            parent.wait(10)
+            wait_gone(child)
+        finally:
+            parent.kill()
+            if holder is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(holder, signal.SIGKILL)
 
 
 ERRORS: list[BaseException] = [
