@@ -282,11 +282,6 @@ class LoadProgress(Horizontal):
     # what the line shows: the caption, and the bar's (total, progress) (total None: busy)
     _shown: tuple[str, float | None, float] = ("", None, 0)
 
-    @property
-    def caption(self) -> str:
-        """The caption shown (or to be shown once the line is built)."""
-        return self._shown[0]
-
     def start(self, caption: str) -> None:
         self._drawn_at = 0.0
         self.add_class("-active")
