@@ -179,7 +179,8 @@ def main() -> None:
     if args.tree and "tree" not in names:  # (`--only …,tree` names it already)
         names.append("tree")
     if args.server_delay is not None:
-        names += ["remote", "tree-remote"] if args.tree else ["remote"]
+        wanted = ["remote", "tree-remote"] if args.tree else ["remote"]
+        names += [name for name in wanted if name not in names]  # (unless `--only` names it)
     print(f"{platform.node()} · {os.cpu_count()} cores · {args.python} · "
           f"{time.strftime('%Y-%m-%d %H:%M %Z')} · load {os.getloadavg()[0]:.2f}")  # fmt: skip
     times: dict[str, list[float]] = {name: [] for name in names}

@@ -19,7 +19,9 @@ Bounds on one response, whatever the server sends:
 
 httpx is imported only where a request is made (the first `_attempt`, not `async with`): a
 browser whose first window was prefetched (`sources.prefetch`) imports it at its first live
-request, after its first rows. A request's body is decoded apart from its transport
+request, after its first rows; a client told to `use_plain_http` (the prefetch's) sends its
+requests over asyncio's own streams (`plain_http`) while that goes plainly, and never
+imports httpx unless it falls back to it. A request's body is decoded apart from its transport
 (`fetch_raw`, then `decode_logs`), so a prefetched answer is decoded like a live one.
 """
 
@@ -32,6 +34,7 @@ import os
 import random
 import ssl
 from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING, NamedTuple, Self
@@ -53,7 +56,7 @@ from auditui.errors import (
     ValidationError,
 )
 from auditui.events.model import AuditEvent, SkippedEvent, decode_logs
-from auditui.sources.body import ACCEPT_ENCODING, BodyTooLarge, read_capped
+from auditui.sources.body import ACCEPT_ENCODING, BodyTooLarge, RawResponse, read_capped
 from auditui.sources.http_errors import (
     read_error_body,
     redirect_message,
@@ -66,6 +69,7 @@ from auditui.timespec import format_utc, utcnow
 if TYPE_CHECKING:  # httpx is imported where a request is made (module docstring)
     import httpx
 
+    from auditui.sources.plain_http import PlainTransport
     from auditui.sources.prefetch import Prefetch
 
 API_PATH = "/api/v1/audit_logs"
@@ -74,6 +78,7 @@ DEFAULT_MAX_BODY_BYTES = 256 * 1024**2  # decompressed; two copies at most while
 DEADLINE_FACTOR = 5  # a whole response must arrive within this many read timeouts
 THREAD_DECODE_BYTES = 1024 * 1024  # bodies above this are decoded off the event loop
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
+JSON = "application/json"
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -211,6 +216,7 @@ class AuditClient:
         self._sleep: Sleep = sleep or asyncio.sleep
         self._rng = rng or random.Random()
         self._client: httpx.AsyncClient | None = None  # made at the first request
+        self._plain: PlainTransport | None = None  # `use_plain_http`, until it fails once
         self._open = False  # inside `async with`
         self._prefetched = prefetched  # the first windows, asked before the browser started
 
@@ -239,8 +245,36 @@ class AuditClient:
     async def aclose(self) -> None:
         self._open = False
         client, self._client = self._client, None
+        plain, self._plain = self._plain, None
+        if plain is not None:
+            await plain.aclose()
         if client is not None:
             await client.aclose()
+
+    def use_plain_http(self, env: Mapping[str, str] = os.environ) -> None:
+        """Send the requests over asyncio's streams, not httpx, while that goes plainly
+        and where httpx would add nothing (`plain_http`: the prefetch child, which then
+        never imports httpx)."""
+        from auditui.sources.plain_http import PlainTransport, usable
+
+        if usable(self.url, env):
+            secure = self.host.startswith("https://")
+            self._plain = PlainTransport(
+                self.url,
+                self._headers(),
+                ssl_context=build_ssl_context(env) if secure else None,
+                connect_timeout=self.connect_timeout,
+                read_timeout=self.read_timeout,
+            )
+
+    def _headers(self) -> dict[str, str]:
+        """The headers of every request (the key's included)."""
+        return {
+            "Authorization": f"Key {self._key}",
+            "User-Agent": self.user_agent,
+            "Accept": "application/json",
+            "Accept-Encoding": ACCEPT_ENCODING,  # decoded in `sources.body`, in steps
+        }
 
     def _make_client(self) -> httpx.AsyncClient:
         import httpx
@@ -259,12 +293,7 @@ class AuditClient:
                 connect=self.connect_timeout, read=self.read_timeout, write=30.0, pool=None
             ),
             limits=httpx.Limits(max_connections=32, max_keepalive_connections=8),
-            headers={
-                "Authorization": f"Key {self._key}",
-                "User-Agent": self.user_agent,
-                "Accept": "application/json",
-                "Accept-Encoding": ACCEPT_ENCODING,  # decoded in `sources.body`, in steps
-            },
+            headers=self._headers(),
         )
 
     async def verify(self) -> None:
@@ -321,24 +350,39 @@ class AuditClient:
     async def _attempt(self, body: bytes) -> RawAnswer:
         if not self._open:
             raise RuntimeError("AuditClient is used outside `async with`")
+        if self._plain is not None:
+            from auditui.sources.plain_http import PlainUnusable
+
+            try:
+                return await self._answer(self._plain.request(body, JSON))
+            except PlainUnusable:  # this request and the later ones through httpx
+                plain, self._plain = self._plain, None
+                await plain.aclose()
         if self._client is None:
             self._client = self._make_client()
         import httpx
 
         try:
-            async with asyncio.timeout(self.deadline) as deadline:
-                async with self._client.stream(
-                    "GET", self.url, content=body, headers={"Content-Type": "application/json"}
-                ) as response:
-                    if response.status_code != 200:
-                        await self._raise_for_status(response)
-                    data = await self._read_body(response)
-                    server_date = _http_date(response.headers.get("Date"))
+            exchange = self._client.stream(
+                "GET", self.url, content=body, headers={"Content-Type": JSON}
+            )
+            return await self._answer(exchange)
         except httpx.HTTPError as exc:
             error, retryable = self._transport_error(exc)
             if retryable:
                 raise _Retry(error) from exc
             raise error from exc
+
+    async def _answer(self, exchange: AbstractAsyncContextManager[RawResponse]) -> RawAnswer:
+        """The answer of one exchange (either transport), judged and read whole within
+        the deadline."""
+        try:
+            async with asyncio.timeout(self.deadline) as deadline:
+                async with exchange as response:
+                    if response.status_code != 200:
+                        await self._raise_for_status(response)
+                    data = await self._read_body(response)
+                    server_date = _http_date(response.headers.get("Date"))
         except TimeoutError as exc:
             if not deadline.expired():
                 raise
@@ -349,15 +393,15 @@ class AuditClient:
             ) from exc
         return RawAnswer(data, server_date)
 
-    async def _read_body(self, response: httpx.Response) -> bytes:
+    async def _read_body(self, response: RawResponse) -> bytes:
         """The decompressed body, within `max_body_bytes` and the ratio limit (`body`)."""
-        declared = response.headers.get("Content-Length", "")
+        declared = response.headers.get("Content-Length") or ""
         if declared.isdigit() and int(declared) > self.max_body_bytes:
             raise BodyTooLarge(self.max_body_bytes, int(declared))
-        encoding = response.headers.get("Content-Encoding", "")
+        encoding = response.headers.get("Content-Encoding") or ""
         return await read_capped(response.aiter_raw(), encoding, self.max_body_bytes)
 
-    async def _raise_for_status(self, response: httpx.Response) -> None:
+    async def _raise_for_status(self, response: RawResponse) -> None:
         status = response.status_code
         if status in (401, 403):
             raise AuthError(status, self.credential_source)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from contextlib import aclosing
+from typing import Protocol
 
 from auditui.errors import ResponseError
 from auditui.units import human_bytes
@@ -25,6 +26,23 @@ ACCEPT_ENCODING = "gzip, deflate"
 INFLATE_STEP = 1024 * 1024  # the most one decompression call may return
 MAX_INFLATE_RATIO = 200  # JSON audit logs compress about 5-20 times
 RATIO_FLOOR = 16 * 1024 * 1024  # below this many inflated bytes any ratio is allowed
+
+
+class _HeaderLookup(Protocol):
+    def get(self, name: str, default: str | None = None, /) -> str | None: ...
+
+
+class RawResponse(Protocol):
+    """An answer whose body is read raw (still compressed): httpx's `Response`, or
+    `plain_http.PlainResponse`."""
+
+    @property
+    def status_code(self) -> int: ...
+
+    @property
+    def headers(self) -> _HeaderLookup: ...
+
+    def aiter_raw(self) -> AsyncIterator[bytes]: ...
 
 
 class BodyTooLarge(ResponseError):

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from auditui.sources.body import read_some
+from auditui.sources.body import RawResponse, read_some
 from auditui.timespec import utcnow
 
 if TYPE_CHECKING:
@@ -152,9 +152,9 @@ def _connect_reason(exc: httpx.ConnectError) -> tuple[str, bool]:
     return "could not connect", True
 
 
-async def read_error_body(response: httpx.Response) -> bytes:
+async def read_error_body(response: RawResponse) -> bytes:
     """Up to 64 KiB of an error body (enough for a 422's details), decompressed in steps."""
-    encoding = response.headers.get("Content-Encoding", "")
+    encoding = response.headers.get("Content-Encoding") or ""
     return await read_some(response.aiter_raw(), encoding, ERROR_BODY_LIMIT)
 
 

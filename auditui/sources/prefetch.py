@@ -19,25 +19,27 @@ it `hold`s the answers after the first few (as many as a load asks for at once):
 them then would delay the first frame.
 
 Where the platform forks and this process runs no other thread yet (the CLI, before the
-browser), the requests run in a forked child (`_child`): its HTTP stack (httpx, anyio,
-httpcore) is imported and run on another core, not here, where it would compete with
-Textual's import and the decoding for the interpreter lock, and the browser imports none of
-it before its first live request. The child sends back over a pipe, one by one as they
-arrive, each answer as it came (`api.RawAnswer`: the decompressed body and its `Date`) or
-its error (the framing: `prefetch_pipe`); this process decodes it as it decodes any answer
-(`AuditClient.fetch_window`). The event loop of the load that waits for an answer reads the
-pipe (`wait`; a thread would wait for the interpreter lock at every read while the loop
-decodes), and the child is reaped once the pipe ends. An error that does not cross the pipe
-whole (not an `AudituiError`, or not picklable) and a child that dies without answering
-leave no answer: the load then asks the server itself. The child runs below the browser's
-priority (`CHILD_NICENESS`: where both want a core, the browser starting and decoding gets
-it), ignores SIGINT and SIGTSTP (the browser's), never touches the terminal (0, 1 and 2 are
-/dev/null), exits with `os._exit`, and dies at once when this process does: it reads the
-windows taken (`take`) from a second pipe whose write end only this process holds, and exits
-at its end; on Linux the kernel also ends it with this process (`children.die_with_parent`),
-which covers a child no longer reading that pipe (seen: children left running, one busy,
-after a browser was killed). Elsewhere (no `fork`, or threads already running) the
-requests run in a daemon thread here, told of the windows taken by the same kind of pipe.
+browser), the requests run in a forked child (`_child`): its HTTP work runs on another
+core, not here, where it would compete with Textual's import and the decoding for the
+interpreter lock, and the browser imports no HTTP stack before its first live request. The
+requests go over asyncio's own streams (`plain_http`) while that goes plainly, else through
+httpx: the first one leaves at once, not after httpx's import (~100 ms there). The child
+sends back over a pipe, one by one as they arrive, each answer as it came (`api.RawAnswer`:
+the decompressed body and its `Date`) or its error (the framing: `prefetch_pipe`); this
+process decodes it as it decodes any answer (`AuditClient.fetch_window`). The event loop of
+the load that waits for an answer reads the pipe (`wait`; a thread would wait for the
+interpreter lock at every read while the loop decodes), and the child is reaped once the
+pipe ends. An error that does not cross the pipe whole (not an `AudituiError`, or not
+picklable) and a child that dies without answering leave no answer: the load then asks the
+server itself. The child runs below the browser's priority (`CHILD_NICENESS`: where both
+want a core, the browser starting and decoding gets it), ignores SIGINT and SIGTSTP (the
+browser's), never touches the terminal (0, 1 and 2 are /dev/null), exits with `os._exit`,
+and dies at once when this process does: it reads the windows taken (`take`) from a second
+pipe whose write end only this process holds, and exits at its end; on Linux the kernel
+also ends it with this process (`children.die_with_parent`), which covers a child no longer
+reading that pipe (seen: children left running, one busy, after a browser was killed).
+Elsewhere (no `fork`, or threads already running) the requests run in a daemon thread here,
+told of the windows taken by the same kind of pipe.
 
 Only a load of a `Connection` with a key is prefetched (not a file, not the archive-only
 path, not a follow), with the profile's usual client: the same retries, timeouts and body
@@ -199,20 +201,27 @@ class Prefetch:
     def _run(self, orders: int) -> None:
         """The thread's life: every request, each answer (or error) into its future."""
         with contextlib.suppress(BaseException):  # a bug: the load meets it again
-            asyncio.run(self._fetch_ordered(self._settle, orders, on_closed=None))
+            asyncio.run(self._fetch_ordered(self._settle_locked, orders, on_closed=None))
         os.close(orders)
         self._settle_rest()
 
     def _settle(self, index: int, kind: str, value: Any) -> None:
+        """Settle window `index`'s future (the caller holds `_lock`). A taken window's
+        future is dropped first: the load that waits for it may run on at once, in another
+        thread, and its body must go once it is decoded."""
         answer = self._answers[index]
         if answer is None or answer.done():
             return
+        if index in self._taken:  # the load holds the only other reference
+            self._answers[index] = None
         if kind == "error" and isinstance(value, BaseException):
             answer.set_exception(value)
         else:
             answer.set_result(value if kind == "answer" else None)
-        if index in self._taken:  # the load has it: its body goes once it is decoded
-            self._answers[index] = None
+
+    def _settle_locked(self, index: int, kind: str, value: Any) -> None:
+        with self._lock:
+            self._settle(index, kind, value)
 
     def _settle_rest(self) -> None:
         """No answer for what has none yet (the load asks the server itself)."""
@@ -270,6 +279,7 @@ class Prefetch:
                 schedule.answered(index, len(answer.body))
                 deliver(index, "answer", answer)
 
+        self._client.use_plain_http()  # not httpx (`plain_http`), while that goes plainly
         async with self._client as client:
             await asyncio.gather(*(ask() for _ in range(self.concurrency)))
 
@@ -423,8 +433,7 @@ class Prefetch:
         if 0 <= index < len(self._answers):
             if kind == "error" and not isinstance(value, AudituiError):
                 kind, value = "none", None
-            with self._lock:
-                self._settle(index, kind, value)
+            self._settle_locked(index, kind, value)
 
     def close(self) -> None:
         """Ask no more (the child ends): answers not taken yet are dropped, and the windows
