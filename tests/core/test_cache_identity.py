@@ -13,7 +13,8 @@ import argparse
 import asyncio
 import hashlib
 import json
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -32,11 +33,20 @@ from auditui.sources.cache_identity import install_secret, key_identity, secret_
 from auditui.sources.connection import Connection
 from auditui.sources.windows import Progress, WindowBatch, split_windows
 from auditui.timespec import TimeRange
+from tests.helpers.app import END, served
 
 OTHER_KEY = "other-org-5d2e8a1c"
-TODAY = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+# Fixed dates, not the wall clock's: the seeded demo data ends at `END` (2026-11-26 12:00
+# UTC); the range is whole days well before it, long settled (the cache keeps only those).
+TODAY = END.replace(hour=0, minute=0, second=0, microsecond=0)
 PAST = TimeRange(TODAY - timedelta(days=10), TODAY - timedelta(days=3))  # 7 whole days
 WINDOWS = len(split_windows(PAST, timedelta(days=1)))
+
+
+@pytest.fixture
+def demo_server() -> Iterator[DemoServer]:
+    """The seeded demo data of the 14 days before `END` (this module's own server)."""
+    yield from served(days=14)
 
 
 def connect(server: DemoServer, key: str = DEMO_KEY) -> Connection:
