@@ -194,13 +194,7 @@ async def _read_body(reader: asyncio.StreamReader, headers: Headers, read_timeou
         elif length is not None:
             if not length.isdigit():
                 raise ValueError("a malformed Content-Length")
-            remaining = int(length)
-            while remaining:
-                async with asyncio.timeout(read_timeout):
-                    data = await reader.read(min(remaining, READ_SIZE))
-                if not data:
-                    raise ValueError("the body ended early")
-                remaining -= len(data)
+            async for data in _sized(reader, int(length), read_timeout):
                 yield data
         else:  # up to the connection's end (never kept)
             while True:
@@ -215,6 +209,18 @@ async def _read_body(reader: asyncio.StreamReader, headers: Headers, read_timeou
     done.set()
 
 
+async def _sized(reader: asyncio.StreamReader, size: int,
+                 read_timeout: float) -> AsyncIterator[bytes]:  # fmt: skip
+    """Exactly `size` bytes, as they arrive (ValueError if the connection ends first)."""
+    while size:
+        async with asyncio.timeout(read_timeout):
+            data = await reader.read(min(size, READ_SIZE))
+        if not data:
+            raise ValueError("the body ended early")
+        size -= len(data)
+        yield data
+
+
 async def _chunks(reader: asyncio.StreamReader, read_timeout: float) -> AsyncIterator[bytes]:
     while True:
         async with asyncio.timeout(read_timeout):
@@ -222,12 +228,7 @@ async def _chunks(reader: asyncio.StreamReader, read_timeout: float) -> AsyncIte
         size = int(size_line.split(b";", 1)[0].strip(), 16)
         if size == 0:
             break
-        while size:
-            async with asyncio.timeout(read_timeout):
-                data = await reader.read(min(size, READ_SIZE))
-            if not data:
-                raise ValueError("a chunk ended early")
-            size -= len(data)
+        async for data in _sized(reader, size, read_timeout):
             yield data
         async with asyncio.timeout(read_timeout):
             if await reader.readexactly(2) != b"\r\n":
