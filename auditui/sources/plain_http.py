@@ -47,6 +47,11 @@ def usable(url: str, env: Mapping[str, str]) -> bool:
     )
 
 
+class _Stale(PlainUnusable):
+    """A kept connection ended before any of the answer came (the server closed it while
+    it was idle): the request is sent again on a new one."""
+
+
 class Headers:
     """A response's headers, looked up whatever their case (repeated ones joined)."""
 
@@ -123,7 +128,7 @@ class PlainTransport:
             stream = self._idle.pop()
             try:
                 return await self._exchange(stream, request)
-            except PlainUnusable:
+            except _Stale:
                 continue  # a kept connection the server closed meanwhile: a new one
         return await self._exchange(await self._connect(), request)
 
@@ -149,6 +154,9 @@ class PlainTransport:
         except (OSError, TimeoutError, ValueError, asyncio.IncompleteReadError,
                 asyncio.LimitOverrunError) as exc:  # fmt: skip
             _close(stream)
+            ended = isinstance(exc, asyncio.IncompleteReadError) and not exc.partial
+            if ended or isinstance(exc, ConnectionResetError | BrokenPipeError):
+                raise _Stale(f"the connection had ended ({type(exc).__name__})") from exc
             raise PlainUnusable(f"no answer ({type(exc).__name__})") from exc
         return stream, status, headers, keep
 

@@ -30,6 +30,7 @@ from tests.helpers.tls import write_tls_files
 
 KEY = "dfk_plain_http_test_key"
 LOGS = b'{"logs": []}'
+HANG = b"(no answer)"  # a scripted reply: the server keeps the request and says nothing
 
 
 class Scripted:
@@ -41,12 +42,24 @@ class Scripted:
         self.requests: list[bytes] = []  # each request's head
         self.connections = 0
         self.server: asyncio.Server | None = None
+        self.handlers: list[asyncio.Task[None]] = []
+
+    async def close(self) -> None:
+        """Stop listening, and end the connections still open (a `HANG` among them)."""
+        if self.server is not None:
+            self.server.close()
+        for handler in self.handlers:
+            handler.cancel()
+        await asyncio.gather(*self.handlers, return_exceptions=True)
 
     def reply(self, data: bytes, *, close: bool = False) -> None:
         self.replies.append((data, close))
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
+        task = asyncio.current_task()
+        if task is not None:
+            self.handlers.append(task)
         try:
             while True:
                 try:
@@ -57,6 +70,9 @@ class Scripted:
                 await reader.readexactly(int(length.group(1)) if length else 0)
                 self.requests.append(head)
                 data, close = self.replies.pop(0) if self.replies else (ok(LOGS), True)
+                if data == HANG:
+                    await asyncio.sleep(30)  # no answer: the client's read timeout ends it
+                    return
                 writer.write(data)
                 await writer.drain()
                 if close:
@@ -77,7 +93,7 @@ async def scripted() -> AsyncIterator[Scripted]:
     try:
         yield script
     finally:
-        script.server.close()
+        await script.close()
 
 
 def ok(body: bytes, *headers: str) -> bytes:
@@ -151,6 +167,18 @@ async def test_a_kept_connection_the_server_dropped_is_replaced(scripted: Script
     assert scripted.connections == 2 and len(scripted.requests) == 2  # no request lost
 
 
+async def test_a_kept_connection_that_times_out_is_not_asked_again_plainly(
+    scripted: Scripted,
+) -> None:
+    scripted.reply(ok(LOGS))
+    scripted.reply(HANG)  # on the kept connection: the server has the request, no answer
+    client = AuditClient(scripted.url, KEY, sleep=no_sleep, read_timeout=0.3)
+    client.use_plain_http(env={})
+    got = await bodies(client, 2, plainly=False)  # the second through httpx, not plainly
+    assert got == [LOGS, LOGS]
+    assert len(scripted.requests) == 3 and scripted.connections == 2
+
+
 @pytest.mark.parametrize(
     "reply",
     [
@@ -203,21 +231,21 @@ async def test_https_verifies_with_the_clients_context(
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
     script = Scripted()
-    server = await asyncio.start_server(script._serve, "127.0.0.1", 0, ssl=context)
-    host = f"https://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    script.server = await asyncio.start_server(script._serve, "127.0.0.1", 0, ssl=context)
+    host = script.url.replace("http://", "https://")
     try:
         client = AuditClient(host, KEY, sleep=no_sleep)
         client.use_plain_http(env={"SSL_CERT_FILE": str(ca)})
         assert await bodies(client, plainly=True) == [LOGS]
         assert len(script.requests) == script.connections == 1  # plainly (verified)
-        monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca-not-here.pem"))
+        monkeypatch.delenv("SSL_CERT_FILE", raising=False)  # httpx's context too: certifi's
+        monkeypatch.delenv("SSL_CERT_DIR", raising=False)
         untrusted = AuditClient(host, KEY, sleep=no_sleep, max_attempts=1)
         untrusted.use_plain_http(env={})  # certifi's CAs: this CA is unknown
-        monkeypatch.delenv("SSL_CERT_FILE")
         with pytest.raises(NetworkError, match="TLS certificate verification failed"):
             await bodies(untrusted)  # refused plainly, then by httpx with its message
     finally:
-        server.close()
+        await script.close()
 
 
 def test_https_through_a_proxy_is_left_to_httpx() -> None:
