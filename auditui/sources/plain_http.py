@@ -10,12 +10,15 @@ raw body (sized, chunked, or up to the connection's end) to `AuditClient`, which
 judges it exactly as it does httpx's: the status errors, decompression and size caps are
 the client's own. Idle connections are kept for the next request (keep-alive).
 
-It serves the plain path only. Where httpx would do more (a proxy named by the environment
-for https: `usable`), and whenever the exchange does not go as plainly (no connection, a
-timeout, a reset, a malformed or interim answer, headers over `HEAD_LIMIT`), it raises
-`PlainUnusable` and the client sends that request, and every later one, through httpx,
-which then owns the retries and every error message (a request may then reach the server
-twice: the audit-log request only reads). The key goes only where httpx would send it.
+It serves the plain path only. Where httpx would do more (for https: a proxy named by the
+environment, or on macOS and Windows by the system's settings: `usable`), the client uses
+httpx from the start. Whenever an exchange does not go as plainly (no connection, a
+timeout, a reset, a malformed or interim answer, headers over `HEAD_LIMIT`),
+`PlainUnusable` is raised and the client sends that request, and every later one, through
+httpx, which then owns the retries and every error message (a request may then reach the
+server twice: the audit-log request only reads); a kept connection that had ended before
+any of the answer came is replaced by another, plainly. The key goes only where httpx would
+send it.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ssl
+import sys
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from urllib.parse import urlsplit
@@ -36,11 +40,14 @@ class PlainUnusable(Exception):
     """This exchange did not go plainly: the client asks through httpx (module doc)."""
 
 
-def usable(url: str, env: Mapping[str, str]) -> bool:
+def usable(url: str, env: Mapping[str, str], platform: str = sys.platform) -> bool:
     """Whether a request to `url` needs nothing httpx adds: plain http (only ever to
-    loopback, never through a proxy), or https with no proxy in the environment."""
+    loopback, never through a proxy), or https with no proxy in the environment where that
+    is the only place httpx looks for one (macOS and Windows also have system settings)."""
     if url.startswith("http://"):
         return True
+    if platform in ("darwin", "win32"):
+        return False
     return not any(
         name.lower().endswith(_PROXY_SUFFIX) and name.lower() != "no_proxy" and value
         for name, value in env.items()

@@ -255,6 +255,10 @@ def test_https_through_a_proxy_is_left_to_httpx() -> None:
     assert not usable(https, {"all_proxy": "socks5://proxy"})
     assert usable(https, {"HTTPS_PROXY": ""})
     assert usable("http://127.0.0.1:9/api/v1/audit_logs", {"HTTP_PROXY": "http://p:1"})
+    for platform in ("darwin", "win32"):  # proxies in the system's settings too (httpx reads them)
+        assert not usable(https, {}, platform)
+        assert usable("http://127.0.0.1:9/api/v1/audit_logs", {}, platform)
+    assert usable(https, {}, "linux")
 
 
 def test_a_client_that_goes_plainly_never_imports_httpx(demo_server: DemoServer,
