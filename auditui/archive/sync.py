@@ -34,6 +34,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from auditui import stopping
 from auditui.archive.engine import connect, require_duckdb
 from auditui.archive.files import read_events, write_day_file
 from auditui.archive.layout import ONE_DAY, ArchivePaths, day_key, day_start, days_of
@@ -145,7 +146,7 @@ def sync_archive(
         summary.skipped = len(days) - len(todo)
         writer = DayWriter(archive.paths, manifest, now, merge=True)
         try:
-            asyncio.run(fetch_days(connection, writer, todo, summary, on_progress))
+            stopping.run(fetch_days(connection, writer, todo, summary, on_progress))
         finally:
             writer.close()
         summary.count(manifest)

@@ -17,12 +17,12 @@ is a day the API returns no events for any more (past its window): it is said to
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from auditui import stopping
 from auditui.archive.engine import connect, require_duckdb
 from auditui.archive.files import schema_version, sha256_file
 from auditui.archive.layout import ArchivePaths, day_folder, parse_day
@@ -225,7 +225,7 @@ def _refetch(connection: Connection, paths: ArchivePaths, manifest: Manifest, da
     summary = SyncSummary(paths.root, days_in_range=len(wanted))
     writer = DayWriter(paths, manifest, now, merge=False)
     try:
-        asyncio.run(fetch_days(connection, writer, wanted, summary))
+        stopping.run(fetch_days(connection, writer, wanted, summary))
     finally:
         writer.close()
     summary.count(manifest)

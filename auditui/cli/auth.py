@@ -12,11 +12,11 @@ logs the key.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import getpass
 import os
 import sys
 
+from auditui import stopping
 from auditui.cli.common import say
 from auditui.errors import CredentialError, UsageError
 
@@ -68,7 +68,7 @@ def login(args: argparse.Namespace) -> int:
                 await client.verify()
 
         try:
-            asyncio.run(verify())
+            stopping.run(verify())
         except AuthError as exc:
             raise refused_entered_key(exc, host) from None
         say(f"The key works against {host}.")

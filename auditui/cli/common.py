@@ -1,5 +1,5 @@
-"""What several commands share: the time range asked for, lines on stderr, and stopping
-cleanly on SIGTERM and SIGHUP.
+"""What several commands share: the time range asked for and lines on stderr (stopping
+cleanly on SIGTERM and SIGHUP: `auditui.stopping`).
 
 Nothing here imports more than the standard library and `auditui.timespec` at start.
 """
@@ -7,10 +7,7 @@ Nothing here imports more than the standard library and `auditui.timespec` at st
 from __future__ import annotations
 
 import argparse
-import contextlib
-import signal
 import sys
-from types import FrameType
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -44,35 +41,3 @@ class StatusLine:
     def done(self) -> None:
         sys.stderr.write("\r\x1b[K")
         sys.stderr.flush()
-
-
-class Terminated(BaseException):
-    """SIGTERM or SIGHUP arrived: unwind like Ctrl+C, so every `with` block cleans up (the
-    atomic writer removes its temp file), then exit with 128 + the signal's number."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
-
-    @property
-    def name(self) -> str:
-        return signal.Signals(self.signum).name
-
-    @property
-    def exit_code(self) -> int:
-        return 128 + self.signum
-
-
-def _terminate(signum: int, frame: FrameType | None) -> None:
-    signal.signal(signum, signal.SIG_DFL)  # a second one, should unwinding hang, ends it
-    raise Terminated(signum)
-
-
-def stop_cleanly_on_signals() -> None:
-    """Make SIGTERM and SIGHUP raise `Terminated` in the main thread (as SIGINT raises
-    KeyboardInterrupt). The TUI installs its own handlers over these while it runs."""
-    for name in ("SIGTERM", "SIGHUP"):
-        number = getattr(signal, name, None)
-        if number is not None:
-            with contextlib.suppress(ValueError, OSError):  # not the main thread, or no such
-                signal.signal(number, _terminate)

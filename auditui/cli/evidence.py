@@ -22,12 +22,12 @@ line, exit 1. A PATH that is not a bundle is one line, exit 2.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from auditui import stopping
 from auditui.cli.common import StatusLine, requested_range, say
 
 if TYPE_CHECKING:
@@ -163,7 +163,7 @@ def _load_events(
     ready_to_load(connection, time_range)  # no key needed when the archive holds the range
     matcher = with_marks(matcher, args.query or "", connection, warnings.append)
     _check_archive(connection, time_range, progress)
-    result = asyncio.run(connection.load(time_range, progress))
+    result = stopping.run(connection.load(time_range, progress))
     events = result.events if matcher is None else matcher.filter_events(result.events)
     warnings += load_warnings(result)
     empty = empty_days(time_range, result.events)

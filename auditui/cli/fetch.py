@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, BinaryIO
 
+from auditui import stopping
 from auditui.cli.common import StatusLine, requested_range, say
 
 if TYPE_CHECKING:
@@ -73,7 +74,7 @@ def fetch(args: argparse.Namespace) -> int:
         with _output(args.output, "umask" if shared else "private") as out:
             progress = _ProgressLine() if sys.stderr.isatty() else None
             try:
-                result = runner.run(connection.load(time_range, progress))
+                result = stopping.run(connection.load(time_range, progress), runner)
             finally:
                 if progress:
                     progress.done()

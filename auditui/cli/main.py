@@ -73,8 +73,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(attach_dash_values(sys.argv[1:] if argv is None else argv))
     debug = bool(getattr(args, "debug", False)) or os.environ.get("AUDITUI_DEBUG") == "1"
-    from auditui.cli.common import Terminated, stop_cleanly_on_signals
     from auditui.errors import AudituiError
+    from auditui.stopping import Terminated, stop_cleanly_on_signals
 
     stop_cleanly_on_signals()
     try:

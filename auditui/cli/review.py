@@ -12,10 +12,10 @@ FILE`, to a file written atomically (private, 0600, unless the profile's `export
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from typing import TYPE_CHECKING
 
+from auditui import stopping
 from auditui.cli.common import StatusLine, requested_range, say
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ def review_support(args: argparse.Namespace) -> int:
     require_key_for(connection, time_range)
     progress = _Progress() if sys.stderr.isatty() else None
     try:
-        result = asyncio.run(connection.load(time_range, progress))
+        result = stopping.run(connection.load(time_range, progress))
     finally:
         if progress:
             progress.done()
