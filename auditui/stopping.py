@@ -97,11 +97,10 @@ def run(main: Coroutine[Any, Any, _T], runner: asyncio.Runner | None = None) -> 
                     signal.signal(number, previous[number])
 
     try:
-        return runner.run(guarded()) if runner is not None else asyncio.run(guarded())
-    except asyncio.CancelledError:
-        if received:
-            raise Terminated(received[0]) from None
-        raise
-    finally:
-        if received:  # `main` finished anyway (it caught the cancellation): still stop
-            raise Terminated(received[0])
+        result = runner.run(guarded()) if runner is not None else asyncio.run(guarded())
+    except BaseException:
+        if not received:
+            raise
+    if received:  # however `main` ended (cancelled, or it caught the cancellation): stop
+        raise Terminated(received[0]) from None
+    return result

@@ -34,6 +34,10 @@ from urllib.parse import urlsplit
 HEAD_LIMIT = 64 * 1024  # the status line and headers, at most (then httpx)
 READ_SIZE = 256 * 1024  # the most one read of a body asks for
 _PROXY_SUFFIX = "_proxy"
+# What an exchange that did not go plainly raises (socket and TLS errors, timeouts, what
+# does not parse, a connection that ended early, a head over `HEAD_LIMIT`).
+_NOT_PLAIN = (OSError, TimeoutError, ValueError, asyncio.IncompleteReadError,
+              asyncio.LimitOverrunError)  # fmt: skip
 
 
 class PlainUnusable(Exception):
@@ -88,16 +92,16 @@ _Stream = tuple[asyncio.StreamReader, asyncio.StreamWriter]
 
 
 class PlainTransport:
-    """GET requests with a body to one URL, over kept-alive connections (module doc)."""
+    """GET requests with a body to one URL, over kept-alive connections (module doc);
+    `ssl_context` is given for an https URL only."""
 
     def __init__(self, url: str, headers: Mapping[str, str], *,
                  ssl_context: ssl.SSLContext | None, connect_timeout: float,
                  read_timeout: float) -> None:  # fmt: skip
         parts = urlsplit(url)
-        self._secure = parts.scheme == "https"
         self._host = parts.hostname or ""
-        self._port = parts.port or (443 if self._secure else 80)
-        self._ssl = ssl_context if self._secure else None
+        self._port = parts.port or (443 if parts.scheme == "https" else 80)
+        self._ssl = ssl_context  # https's (None for plain http)
         self._head = "".join(
             f"{name}: {value}\r\n"
             for name, value in {"Host": parts.netloc, **headers, "Connection": "keep-alive"}.items()
@@ -158,8 +162,7 @@ class PlainTransport:
                 await writer.drain()
                 head = await reader.readuntil(b"\r\n\r\n")
             status, headers, keep = _parse_head(head)
-        except (OSError, TimeoutError, ValueError, asyncio.IncompleteReadError,
-                asyncio.LimitOverrunError) as exc:  # fmt: skip
+        except _NOT_PLAIN as exc:
             _close(stream)
             ended = isinstance(exc, asyncio.IncompleteReadError) and not exc.partial
             if ended or isinstance(exc, ConnectionResetError | BrokenPipeError):
@@ -218,8 +221,7 @@ async def _read_body(reader: asyncio.StreamReader, headers: Headers, read_timeou
                 if not data:
                     break
                 yield data
-    except (OSError, TimeoutError, ValueError, asyncio.IncompleteReadError,
-            asyncio.LimitOverrunError) as exc:  # fmt: skip
+    except _NOT_PLAIN as exc:
         raise PlainUnusable(f"the body did not arrive plainly ({type(exc).__name__})") from exc
     done.set()
 
